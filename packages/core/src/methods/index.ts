@@ -1,0 +1,8 @@
+export type {
+  AttributionMethod,
+  MethodContext,
+  MethodFamily,
+  MethodSequence,
+  MethodSequenceOutput,
+  MethodSupport,
+} from "./types.ts";

@@ -1,0 +1,72 @@
+import type { Capability } from "../model/capabilities.ts";
+import type { LanguageModel } from "../model/language-model.ts";
+import type { Token } from "../model/token.ts";
+import type { AbortOptions, ProgressCallback } from "../progress.ts";
+import type { RawAttributions } from "../result/types.ts";
+import type { ParameterSchema } from "../schema/parameters.ts";
+
+/** Families of attribution methods. */
+export type MethodFamily = "gradient" | "perturbation" | "attention" | "api" | (string & {});
+
+/** What a method can do beyond attributing generated tokens to source tokens. */
+export interface MethodSupport {
+  /** Also attributes to earlier target tokens (target-prefix attribution). */
+  targetPrefix: boolean;
+  /** Accepts contrastive step functions / contrast targets. */
+  contrastive: boolean;
+  /** Attributes several sequences in one call. */
+  batching: boolean;
+}
+
+/** One sequence to attribute: its source and target tokens and the steps to attribute. */
+export interface MethodSequence {
+  source: Token[];
+  target: Token[];
+  /** Indices into `target` of the steps to attribute (all when the caller did not restrict them). */
+  steps: number[];
+  /** Contrast targets aligned with `target`, for contrastive step functions. */
+  contrastTargetIds?: number[];
+}
+
+/** What a method's `run` receives. */
+export interface MethodContext<P> extends AbortOptions {
+  model: LanguageModel;
+  parameters: P;
+  sequences: MethodSequence[];
+  /** Id and parameters of the attributed step function. */
+  attributedFunction: { id: string; parameters: Record<string, unknown> };
+  /** Whether to attribute to target-prefix tokens too. */
+  attributeTarget: boolean;
+  onProgress?: ProgressCallback;
+}
+
+/** What a method returns for one sequence. */
+export interface MethodSequenceOutput {
+  /** [steps, source, dims] raw attributions (dims = 1 for scalar methods). */
+  source: RawAttributions;
+  /** [steps, target, dims] raw attributions to target-prefix tokens, when asked. */
+  target?: RawAttributions;
+  /** Per-step values computed along the way (e.g. the attributed function), keyed by id. */
+  stepScores?: Record<string, number[]>;
+  /** Method-specific extras (e.g. integrated gradients' convergence delta). */
+  extras?: Record<string, unknown>;
+}
+
+/**
+ * An attribution method: a plain definition, registered explicitly with
+ * `registerMethod`. A method talks to the model only through
+ * {@link LanguageModel} and the capabilities it lists in `requires`.
+ */
+export interface AttributionMethod<P = Record<string, unknown>> {
+  id: string;
+  family: MethodFamily;
+  /** One line: what the method computes. */
+  summary: string;
+  /** Full documentation: definition, parameters in prose, references. */
+  description: string;
+  references?: string[];
+  requires: readonly Capability[];
+  supports: MethodSupport;
+  parameters: ParameterSchema<P>;
+  run(context: MethodContext<P>): Promise<MethodSequenceOutput[]>;
+}

@@ -1,0 +1,24 @@
+export { assertCapabilities } from "./assert-capabilities.ts";
+export { type Capability, capabilities, capabilityDocs } from "./capabilities.ts";
+export type {
+  ChatMessage,
+  ForwardRequest,
+  ForwardResult,
+  GenerationOptions,
+  GenerationResult,
+  GradientObjective,
+  GradientRequest,
+  GradientResult,
+  GradientTarget,
+  Intervention,
+  LanguageModel,
+  ModelInfo,
+  ModelInputs,
+  SpecialTokenIds,
+  TapRequest,
+  Taps,
+  Tokenization,
+  TokenizeOptions,
+} from "./language-model.ts";
+export { type DenseTensor, sizeOf, type TensorData } from "./tensor.ts";
+export type { Token } from "./token.ts";

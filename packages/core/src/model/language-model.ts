@@ -1,0 +1,182 @@
+import type { AbortOptions, ProgressCallback } from "../progress.ts";
+import type { Capability } from "./capabilities.ts";
+import type { DenseTensor } from "./tensor.ts";
+import type { Token } from "./token.ts";
+
+/** Ids of the special tokens a tokenizer defines (absent when it has none). */
+export interface SpecialTokenIds {
+  bos?: number;
+  eos?: number[];
+  pad?: number;
+  unk?: number;
+}
+
+/** Static facts about a model, shown by `models inspect` and stored with results. */
+export interface ModelInfo {
+  /** Reference the model was loaded from (hub id or path). */
+  id: string;
+  revision?: string;
+  /** Architecture family ("llama", "qwen2", "gpt2", ...). */
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKeyValueHeads?: number;
+  /** Longest sequence (prompt plus generated tokens) the model accepts. */
+  contextLength: number;
+  encoderDecoder: boolean;
+  specialTokens: SpecialTokenIds;
+}
+
+/** Text turned into tokens with character offsets. */
+export interface Tokenization {
+  text: string;
+  tokens: Token[];
+}
+
+/** Options of {@link LanguageModel.tokenize}. */
+export interface TokenizeOptions {
+  /** Prepend BOS (and whatever else the tokenizer adds) as the model expects for a prompt. */
+  addSpecialTokens?: boolean;
+}
+
+/** A chat message for {@link LanguageModel.applyChatTemplate}. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | (string & {});
+  content: string;
+}
+
+/**
+ * Model inputs: a batch of token-id rows, or input embeddings [batch, seq, hidden].
+ * Rows of `ids` must have equal length; pad and mask for ragged batches.
+ */
+export type ModelInputs =
+  | { ids: number[][]; attentionMask?: number[][] }
+  | { embeddings: DenseTensor; attentionMask?: number[][] };
+
+/** Internal tensors a forward pass can return on request. */
+export interface TapRequest {
+  attention?: boolean;
+  values?: boolean;
+  residual?: boolean;
+  mlp?: boolean;
+  /** Layers to tap; all when absent. */
+  layers?: number[];
+}
+
+/** Tensors returned for a {@link TapRequest}, one entry per tapped layer. */
+export interface Taps {
+  /** [batch, heads, seq, seq] per layer. */
+  attention?: DenseTensor[];
+  /** [batch, kvHeads, seq, headDim] per layer. */
+  values?: DenseTensor[];
+  /** [batch, seq, hidden] per layer (output of the layer). */
+  residual?: DenseTensor[];
+  /** [batch, seq, intermediate] per layer. */
+  mlp?: DenseTensor[];
+}
+
+/** Changes applied during a forward pass. */
+export type Intervention =
+  /** Zero the value vectors of `positions` in `layer` (all heads when `heads` is absent). */
+  | { kind: "zeroValues"; layer: number; heads?: number[]; positions: number[] }
+  /** Replace the input embedding at `position` of batch row `batch` with `embedding`. */
+  | { kind: "replaceEmbedding"; batch: number; position: number; embedding: Float32Array };
+
+/** A forward request; `positions` limits which positions' logits are returned. */
+export interface ForwardRequest extends AbortOptions {
+  inputs: ModelInputs;
+  /** Per batch row, the positions whose logits are wanted; every position when absent. */
+  positions?: number[][];
+  taps?: TapRequest;
+  interventions?: Intervention[];
+}
+
+/** Logits [batch, positions, vocab] for the requested positions, and taps. */
+export interface ForwardResult {
+  logits: DenseTensor;
+  taps?: Taps;
+}
+
+/**
+ * The scalar objective of a gradient request, per batch row: a registered step
+ * function evaluated on the logits at `position` for `targetId` (built into the
+ * graph when the model can), or explicit seeds dObjective/dLogits for
+ * user-defined step functions (the two-phase fallback).
+ */
+export type GradientObjective =
+  | {
+      kind: "stepFunction";
+      stepFunction: string;
+      parameters?: Record<string, unknown>;
+      /** Per batch row: the position whose logits feed the step function. */
+      positions: number[];
+      targetIds: number[];
+      /** For contrastive step functions: per batch row, contrast target ids. */
+      contrastTargetIds?: number[];
+    }
+  | {
+      kind: "logitSeeds";
+      positions: number[];
+      /** [batch, vocab]: derivative of the objective with respect to the logits at `positions`. */
+      seeds: DenseTensor;
+    };
+
+/** Where gradients are taken. */
+export type GradientTarget = { kind: "embeddings" } | { kind: "residual"; layer: number };
+
+/** A gradient request: inputs, objective, and the tensor to differentiate with respect to. */
+export interface GradientRequest extends AbortOptions {
+  inputs: ModelInputs;
+  objective: GradientObjective;
+  wrt?: GradientTarget;
+}
+
+/** Gradients [batch, seq, hidden], the objective per row, and the logits at the objective positions. */
+export interface GradientResult {
+  gradients: DenseTensor;
+  /** The tensor differentiated with respect to (embeddings or activations) [batch, seq, hidden]. */
+  activations: DenseTensor;
+  objective: Float64Array;
+  logits: DenseTensor;
+}
+
+/** Options of {@link LanguageModel.generate}. */
+export interface GenerationOptions extends AbortOptions {
+  maxNewTokens?: number;
+  /** 0 or absent: greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  stopTokenIds?: number[];
+  /** Force these target ids instead of choosing (forced decoding). */
+  forcedIds?: number[];
+  /** Generate a continuation that starts with these ids. */
+  prefixIds?: number[];
+  onProgress?: ProgressCallback;
+}
+
+/** Generated ids and their text. */
+export interface GenerationResult {
+  ids: number[];
+  text: string;
+}
+
+/**
+ * The interface every model kind implements (DESIGN.md, "The model interface").
+ * Optional members exist exactly when the matching capability is declared.
+ */
+export interface LanguageModel {
+  readonly info: ModelInfo;
+  readonly capabilities: ReadonlySet<Capability>;
+  tokenize(text: string, options?: TokenizeOptions): Promise<Tokenization>;
+  detokenize(ids: number[]): Promise<string>;
+  applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): Promise<string>;
+  embed?(ids: number[][]): Promise<DenseTensor>;
+  forward?(request: ForwardRequest): Promise<ForwardResult>;
+  gradients?(request: GradientRequest): Promise<GradientResult>;
+  generate?(promptIds: number[], options?: GenerationOptions): Promise<GenerationResult>;
+  dispose?(): Promise<void>;
+}

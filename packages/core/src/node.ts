@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Node-only helpers of @tokenscope/core (file system).
+ */
+export {};

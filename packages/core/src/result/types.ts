@@ -1,0 +1,69 @@
+import type { Token } from "../model/token.ts";
+
+/** The schema version this build writes and reads. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * A [rows x columns] matrix of scores. `null` marks an empty cell: a target
+ * token not attributed, or a target-prefix cell at or after its own step.
+ */
+export type AttributionMatrix = (number | null)[][];
+
+/**
+ * Per-dimension attributions before aggregation, [targets, columns, dims]
+ * row-major. NaN marks an empty cell (as null does in an {@link AttributionMatrix}).
+ */
+export interface RawAttributions {
+  dims: [number, number, number];
+  data: Float32Array | Float64Array;
+}
+
+/** One aggregation applied to a sequence, recorded so results say how they were made. */
+export interface AggregationRecord {
+  id: string;
+  parameters: Record<string, unknown>;
+}
+
+/** The attribution of one sequence (one prompt and its targets). */
+export interface SequenceAttribution {
+  /** The text the source token spans refer to. */
+  sourceText: string;
+  /** The text the target token spans refer to. */
+  targetText: string;
+  source: Token[];
+  target: Token[];
+  /** [target x source] scores. */
+  sourceAttributions: AttributionMatrix;
+  /** [target x target] scores (cell [t][u] is the attribution of target t to target u < t), or null. */
+  targetAttributions: AttributionMatrix | null;
+  /** Per-dimension attributions, kept only when asked for; aggregation can be redone from them. */
+  rawSourceAttributions?: RawAttributions;
+  rawTargetAttributions?: RawAttributions;
+  /** Per-target step scores keyed by step function id (probability, entropy, ...). */
+  stepScores: Record<string, (number | null)[]>;
+  /** Method-specific extras (e.g. integrated gradients' convergence delta per step). */
+  extras: Record<string, unknown>;
+  /** Aggregations applied so far, in order. */
+  aggregation: AggregationRecord[];
+}
+
+/** What ran to produce a result. */
+export interface RunInfo {
+  model: { id: string; revision?: string; architecture?: string };
+  method: { id: string; parameters: Record<string, unknown> };
+  attributedFunction: { id: string; parameters: Record<string, unknown> } | null;
+  /** Version of tokenscope that wrote the result. */
+  toolVersion: string;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  durationMs: number;
+  /** Anything else worth keeping (runtime, device, threads, ...). */
+  extra?: Record<string, unknown>;
+}
+
+/** One result type for every method and model kind; versioned and serializable. */
+export interface AttributionResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  info: RunInfo;
+  sequences: SequenceAttribution[];
+}

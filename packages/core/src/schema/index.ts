@@ -1,0 +1,1 @@
+export { type ParameterSchema, parameterJsonSchema, parseParameters } from "./parameters.ts";
