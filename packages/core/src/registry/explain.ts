@@ -81,7 +81,7 @@ export function explain(id: string, kind?: ExplainedKind): Explanation {
   ].sort();
   throw new TokenscopeError(
     "UNKNOWN_ID",
-    `Nothing is registered with id "${id}"${kind ? ` as a ${kind}` : ""}.`,
+    `Nothing is registered with id "${id}"${kind ? ` as ${kind === "aggregator" ? "an" : "a"} ${kind}` : ""}.`,
     {
       hint: known.length ? `Known ids: ${known.join(", ")}.` : "Nothing is registered yet.",
       details: { id, kind, known },

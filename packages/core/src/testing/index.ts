@@ -1,1 +1,11 @@
-export {};
+/**
+ * @packageDocumentation
+ * Test helpers for method authors: a tiny causal toy model with exact
+ * gradients, and the conformance suite every method must pass.
+ */
+export {
+  type ConformanceCheck,
+  type ConformanceOptions,
+  checkMethodConformance,
+} from "./conformance.ts";
+export { createToyModel, type ToyModelOptions } from "./toy-model.ts";
