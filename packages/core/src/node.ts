@@ -1,5 +1,12 @@
 /**
  * @packageDocumentation
- * Node-only helpers of @tokenscope/core (file system).
+ * Node-only helpers of @tokenscope/core: saving and loading results as files.
+ * This entry point only exports.
  */
-export {};
+export {
+  loadResult,
+  loadResults,
+  perSequencePath,
+  type SaveOptions,
+  saveResult,
+} from "./serialization/files.node.ts";

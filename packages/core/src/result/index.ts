@@ -1,3 +1,5 @@
+export { type MergeResultsOptions, mergeResults } from "./merge.ts";
+export { assertRawShape, assertSequenceShape } from "./sequence-shape.ts";
 export {
   type AggregationRecord,
   type AttributionMatrix,

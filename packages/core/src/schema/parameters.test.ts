@@ -10,8 +10,14 @@ describe("parseParameters", () => {
   });
 
   it("applies defaults", () => {
-    expect(parseParameters(schema, undefined, "integrated_gradients")).toEqual({ n_steps: 32, baseline: "unk" });
-    expect(parseParameters(schema, { n_steps: 4 }, "integrated_gradients")).toEqual({ n_steps: 4, baseline: "unk" });
+    expect(parseParameters(schema, undefined, "integrated_gradients")).toEqual({
+      n_steps: 32,
+      baseline: "unk",
+    });
+    expect(parseParameters(schema, { n_steps: 4 }, "integrated_gradients")).toEqual({
+      n_steps: 4,
+      baseline: "unk",
+    });
   });
 
   it("rejects bad values with the schema's message and the field path", () => {

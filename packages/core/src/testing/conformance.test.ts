@@ -5,7 +5,9 @@ import { checkMethodConformance } from "./conformance.ts";
 import { createToyModel } from "./toy-model.ts";
 
 /** A correct gradient-norm method: L2 norm over the hidden axis of d logit(target) / d embedding. */
-function gradientNormMethod(options: { leakFuture?: boolean; noisy?: boolean } = {}): AttributionMethod<{ seed: number }> {
+function gradientNormMethod(
+  options: { leakFuture?: boolean; noisy?: boolean } = {},
+): AttributionMethod<{ seed: number }> {
   let calls = 0;
   return {
     id: "test_gradient_norm",
@@ -31,7 +33,11 @@ function gradientNormMethod(options: { leakFuture?: boolean; noisy?: boolean } =
           seeds[ids[position + 1]!] = 1;
           const { gradients } = await model.gradients!({
             inputs: { ids: [ids] },
-            objective: { kind: "logitSeeds", positions: [position], seeds: { data: seeds, dims: [1, vocab] } },
+            objective: {
+              kind: "logitSeeds",
+              positions: [position],
+              seeds: { data: seeds, dims: [1, vocab] },
+            },
           });
           const hidden = gradients.dims[2]!;
           const norm = (t: number) => {
@@ -45,7 +51,10 @@ function gradientNormMethod(options: { leakFuture?: boolean; noisy?: boolean } =
             else if (options.leakFuture) target[step * steps + u] = 0.5;
           }
         }
-        outputs.push({ source: { dims: [steps, sourceLength, 1], data: source }, target: { dims: [steps, steps, 1], data: target } });
+        outputs.push({
+          source: { dims: [steps, sourceLength, 1], data: source },
+          target: { dims: [steps, steps, 1], data: target },
+        });
       }
       return outputs;
     },
@@ -57,7 +66,13 @@ describe("checkMethodConformance", () => {
 
   it("passes a correct method on every check", async () => {
     const checks = await checkMethodConformance(gradientNormMethod(), { model });
-    expect(checks.map((check) => check.name)).toEqual(["shapes", "finite", "batched-equals-single", "deterministic", "causal"]);
+    expect(checks.map((check) => check.name)).toEqual([
+      "shapes",
+      "finite",
+      "batched-equals-single",
+      "deterministic",
+      "causal",
+    ]);
     for (const check of checks) expect(check, check.message).toMatchObject({ passed: true });
   });
 

@@ -1,4 +1,9 @@
-import type { AttributionMethod, MethodContext, MethodSequence, MethodSequenceOutput } from "../methods/types.ts";
+import type {
+  AttributionMethod,
+  MethodContext,
+  MethodSequence,
+  MethodSequenceOutput,
+} from "../methods/types.ts";
 import { assertCapabilities } from "../model/assert-capabilities.ts";
 import type { LanguageModel } from "../model/language-model.ts";
 import type { RawAttributions } from "../result/types.ts";
@@ -50,7 +55,10 @@ function maxDifference(a: RawAttributions, b: RawAttributions): number {
 }
 
 function sameShapes(a: MethodSequenceOutput, b: MethodSequenceOutput): boolean {
-  return a.source.dims.join() === b.source.dims.join() && (a.target?.dims.join() ?? "") === (b.target?.dims.join() ?? "");
+  return (
+    a.source.dims.join() === b.source.dims.join() &&
+    (a.target?.dims.join() ?? "") === (b.target?.dims.join() ?? "")
+  );
 }
 
 /**
@@ -85,12 +93,15 @@ export async function checkMethodConformance<P>(
   const checks: ConformanceCheck[] = [];
 
   const shapeProblems: string[] = [];
-  if (batched.length !== sequences.length) shapeProblems.push(`${batched.length} outputs for ${sequences.length} sequences`);
+  if (batched.length !== sequences.length)
+    shapeProblems.push(`${batched.length} outputs for ${sequences.length} sequences`);
   batched.forEach((output, index) => {
     const sequence = sequences[index]!;
     const [steps, columns] = output.source.dims;
     if (steps !== sequence.target.length || columns !== sequence.source.length) {
-      shapeProblems.push(`sequence ${index}: source dims ${output.source.dims} for ${sequence.target.length}×${sequence.source.length}`);
+      shapeProblems.push(
+        `sequence ${index}: source dims ${output.source.dims} for ${sequence.target.length}×${sequence.source.length}`,
+      );
     }
     if (output.source.data.length !== output.source.dims.reduce((a, b) => a * b, 1)) {
       shapeProblems.push(`sequence ${index}: source data length does not match dims`);
@@ -102,7 +113,11 @@ export async function checkMethodConformance<P>(
       }
     }
   });
-  checks.push({ name: "shapes", passed: shapeProblems.length === 0, message: shapeProblems.join("; ") || "ok" });
+  checks.push({
+    name: "shapes",
+    passed: shapeProblems.length === 0,
+    message: shapeProblems.join("; ") || "ok",
+  });
 
   const nonFinite: string[] = [];
   batched.forEach((output, index) => {
@@ -131,7 +146,8 @@ export async function checkMethodConformance<P>(
       maxDifference(single.source, together.source),
       single.target && together.target ? maxDifference(single.target, together.target) : 0,
     );
-    if (difference > tolerance) singleProblems.push(`sequence ${index}: max difference ${difference.toExponential(2)}`);
+    if (difference > tolerance)
+      singleProblems.push(`sequence ${index}: max difference ${difference.toExponential(2)}`);
   }
   checks.push({
     name: "batched-equals-single",
@@ -142,7 +158,9 @@ export async function checkMethodConformance<P>(
   const again = await method.run(context(sequences));
   const repeatDifference = Math.max(
     ...again.map((output, index) =>
-      sameShapes(output, batched[index]!) ? maxDifference(output.source, batched[index]!.source) : Number.POSITIVE_INFINITY,
+      sameShapes(output, batched[index]!)
+        ? maxDifference(output.source, batched[index]!.source)
+        : Number.POSITIVE_INFINITY,
     ),
   );
   checks.push({

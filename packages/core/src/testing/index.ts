@@ -8,4 +8,5 @@ export {
   type ConformanceOptions,
   checkMethodConformance,
 } from "./conformance.ts";
+export { makeResult, makeSequence } from "./fixtures.ts";
 export { createToyModel, type ToyModelOptions } from "./toy-model.ts";

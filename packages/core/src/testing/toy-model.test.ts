@@ -55,6 +55,8 @@ describe("toy model", () => {
     expect(forced.ids).toEqual([7, 8]);
     const controller = new AbortController();
     controller.abort();
-    await expect(model.generate!([1], { signal: controller.signal })).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(model.generate!([1], { signal: controller.signal })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
   });
 });

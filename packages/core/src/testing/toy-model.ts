@@ -69,10 +69,14 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
     const seq = ids[0]?.length ?? 0;
     const data = new Float64Array(ids.length * seq * hidden);
     ids.forEach((row, b) => {
-      if (row.length !== seq) throw new TokenscopeError("INVALID_INPUT", "Rows of a batch must have equal length.");
+      if (row.length !== seq)
+        throw new TokenscopeError("INVALID_INPUT", "Rows of a batch must have equal length.");
       row.forEach((id, t) => {
         if (!Number.isInteger(id) || id < 0 || id >= vocab) {
-          throw new TokenscopeError("INVALID_INPUT", `Token id ${id} is outside the vocabulary [0, ${vocab}).`);
+          throw new TokenscopeError(
+            "INVALID_INPUT",
+            `Token id ${id} is outside the vocabulary [0, ${vocab}).`,
+          );
         }
         data.set(embedding.subarray(id * hidden, (id + 1) * hidden), (b * seq + t) * hidden);
       });
@@ -133,7 +137,10 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
   async function gradients(request: GradientRequest): Promise<GradientResult> {
     throwIfAborted(request.signal);
     if (request.wrt && request.wrt.kind !== "embeddings") {
-      throw new TokenscopeError("MISSING_CAPABILITY", "The toy model only gives gradients for input embeddings.");
+      throw new TokenscopeError(
+        "MISSING_CAPABILITY",
+        "The toy model only gives gradients for input embeddings.",
+      );
     }
     const embeddings = embeddingsOf(request.inputs);
     const [batch, seq] = embeddings.dims as [number, number, number];
@@ -185,17 +192,29 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
     };
   }
 
-  async function tokenize(text: string, tokenizeOptions = {} as { addSpecialTokens?: boolean }): Promise<Tokenization> {
+  async function tokenize(
+    text: string,
+    tokenizeOptions = {} as { addSpecialTokens?: boolean },
+  ): Promise<Tokenization> {
     const tokens: Token[] = [];
-    if (tokenizeOptions.addSpecialTokens ?? true) tokens.push({ id: BOS, text: "", span: null, special: true });
+    if (tokenizeOptions.addSpecialTokens ?? true)
+      tokens.push({ id: BOS, text: "", span: null, special: true });
     [...text].forEach((char, index) => {
       const position = ALPHABET.indexOf(char.toLowerCase());
-      tokens.push({ id: position < 0 ? UNK : FIRST_CHAR + position, text: char, span: [index, index + 1], special: false });
+      tokens.push({
+        id: position < 0 ? UNK : FIRST_CHAR + position,
+        text: char,
+        span: [index, index + 1],
+        special: false,
+      });
     });
     return { text, tokens };
   }
 
-  async function generate(promptIds: number[], generation: GenerationOptions = {}): Promise<GenerationResult> {
+  async function generate(
+    promptIds: number[],
+    generation: GenerationOptions = {},
+  ): Promise<GenerationResult> {
     const ids: number[] = [];
     const maxNewTokens = generation.maxNewTokens ?? 8;
     for (let step = 0; step < maxNewTokens; step++) {
@@ -228,7 +247,11 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
     },
     capabilities,
     tokenize,
-    detokenize: async (ids) => ids.filter((id) => id >= FIRST_CHAR).map(tokenText).join(""),
+    detokenize: async (ids) =>
+      ids
+        .filter((id) => id >= FIRST_CHAR)
+        .map(tokenText)
+        .join(""),
     embed: async (ids) => embedRows(ids),
     forward,
     gradients,

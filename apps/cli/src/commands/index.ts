@@ -1,0 +1,15 @@
+import type { Command } from "@commander-js/extra-typings";
+import type { CliIO } from "../io.ts";
+
+/** A command module: adds its command (and subcommands) to the program. */
+export interface CommandModule {
+  register(program: Command, io: CliIO): void;
+}
+
+/**
+ * Every top-level command, by name, imported lazily so `tokenscope methods`
+ * never loads ONNX Runtime. One file per command.
+ */
+export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  methods: () => import("./methods.ts"),
+};

@@ -1,0 +1,98 @@
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { registerBuiltins } from "tokenscope";
+import { commandModules } from "./commands/index.ts";
+import { exitCodeFor, exitCodes, typedErrorParts } from "./exit-codes.ts";
+import { type CliIO, processIO } from "./io.ts";
+import { loadPlugins } from "./plugins.ts";
+import { CLI_VERSION } from "./version.ts";
+
+const exitCodeHelp = `
+Exit codes:
+  0    success
+  1    unexpected failure (a bug: please report it)
+  2    bad command line (unknown command or option, missing argument)
+  3    bad input (unknown id, invalid parameters or arguments, invalid saved result, missing capability)
+  4    a model, graph or file could not be loaded or written
+  5    a remote API failed or rate-limited the run
+  130  cancelled
+
+Environment:
+  NO_COLOR=1             plain output without colours
+  TOKENSCOPE_PLUGINS     comma-separated plugin modules to load (like --plugin)
+  TOKENSCOPE_DEBUG=1     print stack traces of unexpected errors`;
+
+/**
+ * Builds the `tokenscope` program. Only the command named in `argv` is
+ * imported (all of them for the top-level help).
+ */
+export async function createProgram(argv: readonly string[], io: CliIO): Promise<Command> {
+  const program = new Command()
+    .name("tokenscope")
+    .description("Explain generative language models: which input tokens drove each generated token.")
+    .version(CLI_VERSION, "-V, --version", "print the version")
+    .option(
+      "--plugin <module>",
+      "load a plugin (package name or file) that registers methods or step functions; repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addHelpText("after", exitCodeHelp)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(io.color.red(text)),
+    })
+    .exitOverride();
+
+  program.hook("preAction", async (thisCommand) => {
+    const { plugin } = thisCommand.opts() as { plugin?: string[] };
+    await loadPlugins(plugin ?? []);
+  });
+
+  const requested = argv.find((arg) => !arg.startsWith("-") && arg in commandModules);
+  const names = requested ? [requested] : Object.keys(commandModules);
+  for (const name of names) {
+    const module = await commandModules[name]!();
+    module.register(program, io);
+  }
+  // Every subcommand reports errors through the same output and exit override.
+  for (const command of program.commands) {
+    command.configureOutput(program.configureOutput()).exitOverride().showHelpAfterError();
+    for (const sub of command.commands) sub.configureOutput(program.configureOutput()).exitOverride();
+  }
+  return program;
+}
+
+function reportError(io: CliIO, error: unknown): void {
+  const typed = typedErrorParts(error);
+  if (typed) {
+    const hint = typed.hint ? ` ${typed.hint}` : "";
+    io.stderr(`${io.color.red(`error [${typed.code}]`)}: ${(error as Error).message}${hint}\n`);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`${io.color.red("unexpected error")}: ${message}\n`);
+  if (process.env["TOKENSCOPE_DEBUG"] && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  else io.stderr(io.color.dim("Set TOKENSCOPE_DEBUG=1 for a stack trace, and please report this.\n"));
+}
+
+/**
+ * Runs the `tokenscope` command with `argv` (without the node and script
+ * paths) and returns its exit code; never calls process.exit.
+ */
+export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  registerBuiltins();
+  try {
+    const program = await createProgram(argv, io);
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCodes.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit through here with code 0; usage errors were already printed.
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    reportError(io, error);
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,110 @@
+import { TokenscopeError } from "../errors/index.ts";
+import type { AttributionResult } from "../result/types.ts";
+import { gunzip, gzip, isGzip } from "./gzip.ts";
+import { formatIssue } from "./issues.ts";
+import { stringifyJson } from "./json-value.ts";
+import { DEFAULT_PRECISION, type Precision, precisions } from "./precision.ts";
+import { savedResultSchema } from "./result-schema.ts";
+import { toSavedResult } from "./to-saved.ts";
+import { invalidResultError, validateResult } from "./validate.ts";
+
+/** Options of {@link serializeResult}. */
+export interface SerializeOptions {
+  /** Gzip the JSON text (default false). */
+  gzip?: boolean;
+  /**
+   * Precision scores and raw tensors are stored at (default "float32"). Each
+   * score is written with the fewest digits that identify it at that precision.
+   */
+  precision?: Precision;
+  /** Spaces of indentation (0 to 10; default 0, one line). Rows of numbers stay on one line. */
+  indent?: number;
+}
+
+/** Options of {@link parseResult}. */
+export interface ParseOptions {
+  /** Names where the bytes came from (a file path) in error messages. */
+  source?: string;
+}
+
+/**
+ * Writes `result` as JSON (optionally gzipped), in the saved form that
+ * {@link parseResult} reads. The saved form is validated first, so a result
+ * that could not be loaded back is refused here (`INVALID_INPUT` naming the
+ * field) rather than written. Runs in Node and in browsers.
+ */
+export function serializeResult(result: AttributionResult, options: SerializeOptions = {}): Uint8Array {
+  const precision = options.precision ?? DEFAULT_PRECISION;
+  const indent = options.indent ?? 0;
+  checkOptions(precision, indent);
+  const parsed = savedResultSchema.safeParse(toSavedResult(result, precision));
+  if (!parsed.success) {
+    throw invalidResultError(
+      "INVALID_INPUT",
+      parsed.error.issues.map((issue) => formatIssue(issue)),
+      undefined,
+    );
+  }
+  const bytes = new TextEncoder().encode(stringifyJson(parsed.data, indent));
+  return options.gzip ? gzip(bytes) : bytes;
+}
+
+function checkOptions(precision: Precision, indent: number): void {
+  if (!precisions.includes(precision)) {
+    throw new TokenscopeError("INVALID_INPUT", `Unknown precision ${JSON.stringify(precision)}.`, {
+      hint: `Use one of ${precisions.map((name) => `"${name}"`).join(", ")}.`,
+      details: { precision },
+    });
+  }
+  if (!Number.isInteger(indent) || indent < 0 || indent > 10) {
+    throw new TokenscopeError("INVALID_INPUT", `indent must be an integer from 0 to 10, got ${indent}.`, {
+      hint: "Use 0 for the smallest file, 2 to read it by eye.",
+      details: { indent },
+    });
+  }
+}
+
+/**
+ * Reads a saved result from JSON text or bytes (gzip detected by its magic
+ * bytes 1f 8b) and validates it. Throws `INVALID_RESULT` when the input is not
+ * a tokenscope result or is corrupt, `UNSUPPORTED_SCHEMA_VERSION` when another
+ * schema version wrote it.
+ */
+export function parseResult(input: Uint8Array | string, options: ParseOptions = {}): AttributionResult {
+  const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeText(input, options.source);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw notAResult(`it is not valid JSON (${(error as Error).message})`, options.source, error);
+  }
+  return validateResult(value, options);
+}
+
+function decodeText(input: Uint8Array, source: string | undefined): string {
+  let bytes = input;
+  if (isGzip(input)) {
+    try {
+      bytes = gunzip(input);
+    } catch (error) {
+      throw notAResult((error as Error).message, source, error);
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw notAResult("it is not UTF-8 text", source, error);
+  }
+}
+
+function notAResult(problem: string, source: string | undefined, cause: unknown): TokenscopeError {
+  return new TokenscopeError(
+    "INVALID_RESULT",
+    `${source ?? "The input"} is not a tokenscope result, or is corrupt: ${problem}.`,
+    {
+      hint: "Pass a file written by saveResult or `tokenscope attribute --out`; if it was, it was damaged (re-run the attribution).",
+      details: { ...(source ? { source } : {}), issues: [problem] },
+      cause,
+    },
+  );
+}
