@@ -1,3 +1,4 @@
+export { decoderInputIds, stepPosition, targetId } from "./sequence-inputs.ts";
 export type {
   AttributionMethod,
   MethodContext,
