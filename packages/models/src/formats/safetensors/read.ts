@@ -1,0 +1,105 @@
+import { TokenscopeError } from "@tokenscope/core";
+import { viewOf } from "../binary.ts";
+import {
+  bytesToFloat32,
+  isSafetensorsDtype,
+  type SafetensorsDtype,
+  safetensorsDtypeBytes,
+} from "./dtypes.ts";
+
+/** One tensor of a safetensors file: its raw little-endian bytes, a view into the file. */
+export interface SafetensorsTensor {
+  dtype: SafetensorsDtype;
+  dims: number[];
+  bytes: Uint8Array;
+}
+
+/** A parsed safetensors file (or several shards merged): `__metadata__` and tensors in file order. */
+export interface SafetensorsFile {
+  metadata: Record<string, string>;
+  tensors: Map<string, SafetensorsTensor>;
+}
+
+/** Options of {@link readSafetensors}. */
+export interface SafetensorsReadOptions {
+  /** Name of the file, used in error messages. */
+  source?: string;
+}
+
+/** Headers beyond this are refused (the Rust reference implementation's limit). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Parses a safetensors file: a u64 little-endian header length, a JSON header mapping each tensor
+ * name to its dtype, shape and [begin, end) offsets into the data that follows, then the data.
+ * Tensors stay raw bytes (views, no copy) until converted with {@link safetensorToFloat32}. A
+ * malformed header, unknown dtype, wrong size or overlapping tensors fail with `MODEL_LOAD_FAILED`.
+ */
+export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptions = {}): SafetensorsFile {
+  const source = options.source ?? "safetensors file";
+  const fail = (what: string): never => {
+    throw new TokenscopeError("MODEL_LOAD_FAILED", `${source}: ${what}.`, {
+      hint: "The file is damaged or is not a safetensors file; download or write it again.",
+      details: { source },
+    });
+  };
+  if (bytes.byteLength < 8)
+    fail(`the file has ${bytes.byteLength} bytes, too few for the 8-byte header length`);
+  const headerLength = viewOf(bytes).getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
+    fail(`the header length ${headerLength} does not fit in the ${bytes.byteLength}-byte file`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+  } catch (error) {
+    fail(`the header is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    fail("the header is not a JSON object");
+  const data = bytes.subarray(dataStart);
+  const metadata: Record<string, string> = {};
+  const tensors = new Map<string, SafetensorsTensor>();
+  const ranges: Array<{ name: string; begin: number; end: number }> = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof entry !== "object" || entry === null) fail("__metadata__ is not an object");
+      for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+        metadata[key] = typeof value === "string" ? value : JSON.stringify(value);
+      }
+      continue;
+    }
+    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
+    if (!isSafetensorsDtype(dtype)) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o))) {
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const dims = shape as number[];
+    const [begin, end] = offsets as [number, number];
+    const expected = dims.reduce((a, b) => a * b, 1) * safetensorsDtypeBytes[dtype as SafetensorsDtype];
+    if (begin < 0 || end < begin || end > data.byteLength) {
+      fail(`tensor "${name}" spans bytes [${begin}, ${end}) beyond the ${data.byteLength} data bytes`);
+    }
+    if (end - begin !== expected) {
+      fail(`tensor "${name}" (${dtype} [${dims}]) needs ${expected} bytes but has ${end - begin}`);
+    }
+    ranges.push({ name, begin, end });
+    tensors.set(name, { dtype: dtype as SafetensorsDtype, dims, bytes: data.subarray(begin, end) });
+  }
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < ranges.length; i++) {
+    const previous = ranges[i - 1]!;
+    const current = ranges[i]!;
+    if (current.begin < previous.end) fail(`tensors "${previous.name}" and "${current.name}" overlap`);
+  }
+  return { metadata, tensors };
+}
+
+/** A tensor's values as fp32 (see `bytesToFloat32` for which conversions are exact). */
+export function safetensorToFloat32(tensor: SafetensorsTensor): Float32Array {
+  return bytesToFloat32(tensor.bytes, tensor.dtype);
+}
