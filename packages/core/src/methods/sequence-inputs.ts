@@ -5,9 +5,13 @@ import type { MethodSequence } from "./types.ts";
 function idsOf(tokens: readonly Token[], where: string): number[] {
   return tokens.map((token, index) => {
     if (token.id === null) {
-      throw new TokenscopeError("INVALID_INPUT", `${where} token ${index} ("${token.text}") has no vocabulary id.`, {
-        hint: "Attribute token-level sequences; merge into words with `aggregate` afterwards.",
-      });
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `${where} token ${index} ("${token.text}") has no vocabulary id.`,
+        {
+          hint: "Attribute token-level sequences; merge into words with `aggregate` afterwards.",
+        },
+      );
     }
     return token.id;
   });
@@ -24,7 +28,10 @@ export function decoderInputIds(sequence: MethodSequence): number[] {
 /** Position whose logits predict target token `step` in a decoder-only model (source.length + step − 1). */
 export function stepPosition(sequence: MethodSequence, step: number): number {
   if (sequence.source.length === 0) {
-    throw new TokenscopeError("INVALID_INPUT", "A sequence needs at least one source token (BOS) to predict from.");
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      "A sequence needs at least one source token (BOS) to predict from.",
+    );
   }
   return sequence.source.length + step - 1;
 }

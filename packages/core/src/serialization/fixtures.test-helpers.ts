@@ -1,5 +1,6 @@
 import type { Token } from "../model/token.ts";
 import type { AttributionMatrix, AttributionResult, SequenceAttribution } from "../result/types.ts";
+import { seededUniform } from "../testing/seeded-random.ts";
 import { TOOL_VERSION } from "../version.ts";
 
 /*
@@ -22,15 +23,7 @@ export interface TestResultOptions {
 }
 
 /** A seeded generator of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = seededUniform;
 
 const vocabulary = ["the", "cat", "sat", "on", "mat", "and", "a", "dog", "ran", "home", "é", "naïve", "日本"];
 

@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { seededUniform } from "../testing/seeded-random.ts";
 import { builtinStepFunctions } from "./index.ts";
 import { keptTokenIndices } from "./token-filtering.ts";
 import type { StepFunction, StepFunctionInput } from "./types.ts";
 
 // A tiny seeded generator (mulberry32) with Box–Muller normals: deterministic logits, no dependency.
 function seededNormals(seed: number) {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededUniform(seed);
   return (count: number, scale: number) =>
     Float64Array.from(
       { length: count },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededUniform } from "../testing/seeded-random.ts";
 import {
   contrastLogits,
   contrastLogitsDiff,
@@ -16,14 +17,7 @@ import {
 } from "./index.ts";
 
 function seededLogits(seed: number) {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededUniform(seed);
   return (count: number, scale = 3) =>
     Float64Array.from({ length: count }, () => scale * (2 * uniform() - 1));
 }

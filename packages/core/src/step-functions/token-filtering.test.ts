@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededUniform } from "../testing/seeded-random.ts";
 import { keptTokenIndices, tokensByProbability, topPSetSize } from "./token-filtering.ts";
-
-function seededUniform(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reference: indices sorted by probability, top-p prefix (≥ min), then at most max(k, min) of them. */
 function bruteForceKept(logits: number[], topK: number, topP: number, minTokensToKeep: number): number[] {

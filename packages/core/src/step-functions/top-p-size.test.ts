@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isTokenscopeError } from "../errors/index.ts";
+import { seededUniform } from "../testing/seeded-random.ts";
 import { evaluateStepFunction } from "./evaluate.ts";
 import { topPSize } from "./top-p-size.ts";
-
-function seededUniform(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Independent reference: sort probabilities, count until the running sum reaches top_p. */
 function bruteForceTopPSize(logits: ArrayLike<number>, topP: number): number {

@@ -9,4 +9,5 @@ export {
   checkMethodConformance,
 } from "./conformance.ts";
 export { makeResult, makeSequence } from "./fixtures.ts";
+export { seededNormal, seededUniform } from "./seeded-random.ts";
 export { createToyModel, type ToyModelOptions } from "./toy-model.ts";

@@ -14,6 +14,7 @@ import type {
 import type { DenseTensor } from "../model/tensor.ts";
 import type { Token } from "../model/token.ts";
 import { getStepFunction } from "../registry/registries.ts";
+import { seededUniform } from "./seeded-random.ts";
 
 /** Options of {@link createToyModel}. */
 export interface ToyModelOptions {
@@ -32,18 +33,6 @@ const FIRST_CHAR = 3;
 /** Characters the toy tokenizer knows: one token each. */
 const ALPHABET = " abcdefghijklmnopqrstuvwxyz.,!?'";
 
-/** A small deterministic generator (mulberry32) so the toy model needs no dependency. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A tiny causal language model written in plain TypeScript with exact
  * gradients, for testing methods without ONNX: one token per character, input
@@ -56,7 +45,7 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
   const decay = options.decay ?? 0.8;
   const contextLength = options.contextLength ?? 64;
   const vocab = FIRST_CHAR + ALPHABET.length;
-  const next = random(options.seed ?? 7);
+  const next = seededUniform(options.seed ?? 7);
   const embedding = Float64Array.from({ length: vocab * hidden }, () => next() * 2 - 1);
   const unembedding = Float64Array.from({ length: vocab * hidden }, () => (next() * 2 - 1) * 1.5);
   const bias = Float64Array.from({ length: vocab }, () => (next() - 0.5) * 0.1);
