@@ -67,8 +67,9 @@ export async function createProgram(argv: readonly string[], io: CliIO): Promise
 function reportError(io: CliIO, error: unknown): void {
   const typed = typedErrorParts(error);
   if (typed) {
-    const hint = typed.hint ? ` ${typed.hint}` : "";
-    io.stderr(`${io.color.red(`error [${typed.code}]`)}: ${(error as Error).message}${hint}\n`);
+    const message = (error as Error).message;
+    const hint = typed.hint ? `${/[.!?]$/.test(message) ? "" : "."} ${typed.hint}` : "";
+    io.stderr(`${io.color.red(`error [${typed.code}]`)}: ${message}${hint}\n`);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);

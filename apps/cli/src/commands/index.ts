@@ -12,4 +12,5 @@ export interface CommandModule {
  */
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
   methods: () => import("./methods.ts"),
+  onnx: () => import("./onnx.ts"),
 };

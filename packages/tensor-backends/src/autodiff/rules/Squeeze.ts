@@ -1,0 +1,12 @@
+/** Squeeze: the gradient is reshaped back to the input's shape; the axes input carries none. */
+import { reshapeToGrad } from "../helpers.ts";
+import type { GradientRule } from "../types.ts";
+
+/** Gradient rule for Squeeze. */
+export const squeezeRule: GradientRule = {
+  opType: "Squeeze",
+  domain: "",
+  differentiableInputs: [0],
+  needs: { inputs: [0], outputs: [] },
+  vjp: (ctx) => [reshapeToGrad(ctx, ctx.gradOutput(0)!, ctx.input(0))],
+};
