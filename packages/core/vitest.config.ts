@@ -1,3 +1,3 @@
-import { sharedTestConfig } from "../../vitest.shared.ts";
+import { sharedTestConfig } from "../../tooling/vitest.shared.ts";
 
 export default sharedTestConfig;
