@@ -17,12 +17,15 @@ export interface CliIO {
   columns: number;
 }
 
-/** The real terminal. ansis honours NO_COLOR, FORCE_COLOR and --no-color itself. */
+/**
+ * The real terminal. ansis detects colour support (TTY, FORCE_COLOR, --no-color); NO_COLOR, when set
+ * and non-empty, turns colours off even where FORCE_COLOR is set too (no-color.org).
+ */
 export function processIO(): CliIO {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    color: ansis,
+    color: process.env["NO_COLOR"] ? new AnsisFactory(0) : ansis,
     columns: process.stdout.columns || 80,
   };
 }
