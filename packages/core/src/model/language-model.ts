@@ -173,6 +173,12 @@ export interface LanguageModel {
   readonly capabilities: ReadonlySet<Capability>;
   tokenize(text: string, options?: TokenizeOptions): Promise<Tokenization>;
   detokenize(ids: number[]): Promise<string>;
+  /**
+   * Tokens (with text and character spans into the returned text) for given ids, e.g. generated ones:
+   * decoding is done as a continuation of `after` (the prompt ids), so a leading space that belongs to
+   * the first generated token is kept. Re-tokenizing decoded text would not give the same ids.
+   */
+  decodeTokens(ids: number[], options?: { after?: number[] }): Promise<Tokenization>;
   applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): Promise<string>;
   embed?(ids: number[][]): Promise<DenseTensor>;
   forward?(request: ForwardRequest): Promise<ForwardResult>;

@@ -11,6 +11,13 @@ describe("toy model", () => {
     expect(tokens[4]!.span).toEqual([3, 4]);
   });
 
+  it("describes generated ids as tokens with spans into their decoded text", async () => {
+    const { text, tokens } = await model.decodeTokens([5, 4, 2]);
+    expect(text).toBe("ba");
+    expect(tokens.map((token) => token.span)).toEqual([[0, 1], [1, 2], null]);
+    expect(tokens[2]!.special).toBe(true);
+  });
+
   it("gives gradients equal to central finite differences of the seeded logits", async () => {
     const ids = [[1, 5, 9, 4, 12]];
     const embeddings = await model.embed!(ids);

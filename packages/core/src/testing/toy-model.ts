@@ -241,6 +241,17 @@ export function createToyModel(options: ToyModelOptions = {}): LanguageModel {
         .filter((id) => id >= FIRST_CHAR)
         .map(tokenText)
         .join(""),
+    decodeTokens: async (ids) => {
+      let text = "";
+      const tokens: Token[] = ids.map((id) => {
+        const special = id < FIRST_CHAR;
+        const piece = special ? "" : tokenText(id);
+        const span: [number, number] | null = special ? null : [text.length, text.length + piece.length];
+        text += piece;
+        return { id, text: piece, span, special };
+      });
+      return { text, tokens };
+    },
     embed: async (ids) => embedRows(ids),
     forward,
     gradients,
