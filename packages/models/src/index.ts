@@ -65,6 +65,29 @@ export {
   writeShardedSafetensors,
 } from "./formats/safetensors/sharded.ts";
 export { type SafetensorsWriteTensor, writeSafetensors } from "./formats/safetensors/write.ts";
+export { rotaryInverseFrequencies } from "./graphs/blocks/rotary-frequencies.ts";
+export { buildDecoderGraph, supportedDecoderArchitectures } from "./graphs/build-decoder-graph.ts";
+export { buildGptNeoxGraph } from "./graphs/gpt-neox.ts";
+export { buildGpt2Graph } from "./graphs/gpt2.ts";
+export { buildLlamaGraph } from "./graphs/llama.ts";
+export { buildQwen2Graph } from "./graphs/qwen2.ts";
+export { buildQwen3Graph } from "./graphs/qwen3.ts";
+export {
+  attentionProbsName,
+  decoderTensorNames,
+  mlpName,
+  residualName,
+  valueMaskName,
+  valuesName,
+} from "./graphs/tensor-names.ts";
+export type {
+  DecoderDataType,
+  DecoderGraph,
+  DecoderGraphOptions,
+  DecoderTaps,
+  LayerSelection,
+} from "./graphs/types.ts";
+export * from "./language-model/index.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
 export {
   type Llama2cTokenizerOptions,
@@ -82,11 +105,25 @@ export {
   EMBED_TOKENS,
   expectedTensorDims,
   FINAL_NORM,
+  type Gpt2LayerTensor,
+  gpt2Names,
   type LayerWeightName,
   LM_HEAD,
+  layerBiasName,
   layerTensorName,
   layerWeightNames,
+  type NeoxLayerTensor,
+  neoxNames,
+  type QkNormName,
+  qkNormTensorName,
 } from "./weights/names.ts";
 export { withRopeStyle } from "./weights/rope-permute.ts";
-export type { DecoderConfig, DecoderWeights, RopeStyle, WeightTensor } from "./weights/types.ts";
+export type {
+  DecoderActivation,
+  DecoderConfig,
+  DecoderWeights,
+  RopeScaling,
+  RopeStyle,
+  WeightTensor,
+} from "./weights/types.ts";
 export { validateDecoderConfig, validateDecoderWeights } from "./weights/validate.ts";

@@ -4,3 +4,4 @@
  */
 export * from "./formats/node-loaders.ts";
 export * from "./index.ts";
+export { type LoadModelOptions, loadModel } from "./load-model.ts";

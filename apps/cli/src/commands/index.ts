@@ -11,6 +11,8 @@ export interface CommandModule {
  * never loads ONNX Runtime. One file per command.
  */
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  generate: () => import("./generate.ts"),
   methods: () => import("./methods.ts"),
+  models: () => import("./models.ts"),
   onnx: () => import("./onnx.ts"),
 };

@@ -1,8 +1,16 @@
 /**
  * @packageDocumentation
- * Test helpers of @tokenscope/models: an independent float64 reference forward pass and seeded random
- * weights, for checking graphs built from real model files.
+ * Test helpers of @tokenscope/models: independent float64 reference forward passes (Llama, GPT-2,
+ * GPT-NeoX, Qwen2/3) and seeded random weights of every family, for checking graphs built from real model files.
  */
 
-export { randomDecoderWeights, tinyDecoderConfig } from "./random-weights.ts";
+export {
+  randomDecoderWeights,
+  randomWeights,
+  tinyDecoderConfig,
+  tinyFamilyConfigs,
+} from "./random-weights.ts";
+export { referenceGpt2Forward } from "./reference-gpt2.ts";
 export { type ReferenceLogits, referenceForward, referenceGreedy } from "./reference-llama.ts";
+export { referenceNeoxForward } from "./reference-neox.ts";
+export { referenceQwenForward } from "./reference-qwen.ts";

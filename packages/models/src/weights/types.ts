@@ -5,9 +5,36 @@
  */
 export type RopeStyle = "interleaved" | "half";
 
-/** Hyper-parameters of a Llama-family decoder-only transformer. */
+/** Feed-forward nonlinearities (Hugging Face `hidden_act`: silu; gelu; gelu_new / gelu_pytorch_tanh; relu). */
+export type DecoderActivation = "silu" | "gelu" | "gelu_tanh" | "relu";
+
+/**
+ * Rotary frequency scaling (Hugging Face `rope_scaling`). `"linear"` divides every frequency by
+ * `factor` (positions interpolated); `"llama3"` is Llama 3.1's: long wavelengths divided by
+ * `factor`, short ones kept, a smooth blend between.
+ */
+export type RopeScaling =
+  | { type: "linear"; factor: number }
+  | {
+      type: "llama3";
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositionEmbeddings: number;
+    };
+
+/**
+ * Hyper-parameters of a decoder-only transformer. The fields after `eosTokenId` are optional;
+ * absent means the family's Hugging Face default. What a family fixes by itself (RMSNorm or
+ * LayerNorm, learned or rotary positions, Qwen3's per-head q/k norms) follows from `architecture`.
+ * Fields a family does not use (`ropeTheta` for GPT-2, `rmsNormEps` for GPT-2 and GPT-NeoX) must
+ * still hold valid values.
+ */
 export interface DecoderConfig {
-  /** Architecture family ("llama" for Llama 2/3, Mistral, SmolLM2, TinyLlama, llama2.c, ...). */
+  /**
+   * Architecture family, as Hugging Face's `model_type`: "llama" (Llama 2/3, SmolLM2, TinyLlama,
+   * llama2.c), "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox" (Pythia).
+   */
   architecture: string;
   vocabSize: number;
   hiddenSize: number;
@@ -27,6 +54,22 @@ export interface DecoderConfig {
   tieWordEmbeddings: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
+  /** Llama and Mistral: biases on q, k, v and o projections (`attention_bias`). Default false. */
+  attentionBias?: boolean;
+  /** Llama and Mistral: biases on the gate, up and down projections (`mlp_bias`). Default false. */
+  mlpBias?: boolean;
+  /** Feed-forward nonlinearity; default silu (Llama, Qwen), gelu_tanh (GPT-2), gelu (GPT-NeoX). */
+  activation?: DecoderActivation;
+  /** Epsilon of LayerNorm families (GPT-2, GPT-NeoX); default 1e-5. */
+  layerNormEps?: number;
+  /** GPT-NeoX: attention and MLP read the same input and add to the residual together. Default true. */
+  parallelResidual?: boolean;
+  /** Share of each head's dimensions that are rotated (`partial_rotary_factor`, NeoX `rotary_pct`); default 1 (NeoX 0.25). */
+  rotaryFraction?: number;
+  /** Rotary frequency scaling; absent means none. */
+  ropeScaling?: RopeScaling;
+  /** Attention sees only the last `slidingWindow` positions (Mistral); absent means the whole prefix. */
+  slidingWindow?: number;
 }
 
 /** One fp32 tensor, row-major; matrices are [out, in] as in Hugging Face checkpoints. */

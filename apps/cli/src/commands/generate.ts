@@ -1,0 +1,75 @@
+import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { TokenscopeError } from "tokenscope";
+import { type CliIO, printJson } from "../io.ts";
+import { deviceOption, modelOption, threadsOption } from "../model-options.ts";
+import { jsonOption } from "../options.ts";
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return parsed;
+}
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError("expected a number");
+  return parsed;
+}
+
+/** `tokenscope generate --model <ref> "<prompt>"`. */
+export function register(program: Command, io: CliIO): void {
+  program
+    .command("generate")
+    .description("continue a prompt with a model (greedy unless --temperature is given)")
+    .argument("<prompt>", "the prompt text")
+    .addOption(modelOption())
+    .option("--max-new-tokens <n>", "how many tokens to generate", nonNegativeInteger, 32)
+    .option("--temperature <t>", "sampling temperature; 0 = greedy", number, 0)
+    .option("--top-k <k>", "sample from the k most likely tokens", nonNegativeInteger)
+    .option("--top-p <p>", "sample from the smallest set with this much probability", number)
+    .option("--seed <seed>", "seed of the sampler", nonNegativeInteger, 0)
+    .addOption(threadsOption())
+    .addOption(deviceOption())
+    .addOption(jsonOption())
+    .action(async (prompt, options) => {
+      if (prompt.length === 0) {
+        throw new TokenscopeError("INVALID_INPUT", "The prompt is empty.", {
+          hint: "Give some text to continue.",
+        });
+      }
+      const { loadModel } = await import("@tokenscope/models/node");
+      const model = await loadModel(options.model, {
+        device: options.device,
+        ...(options.threads ? { threads: options.threads } : {}),
+      });
+      try {
+        const { tokens } = await model.tokenize(prompt);
+        const promptIds = tokens.map((token) => token.id!);
+        const started = performance.now();
+        const generated = await model.generate!(promptIds, {
+          maxNewTokens: options.maxNewTokens,
+          temperature: options.temperature,
+          seed: options.seed,
+          ...(options.topK !== undefined ? { topK: options.topK } : {}),
+          ...(options.topP !== undefined ? { topP: options.topP } : {}),
+        });
+        const seconds = (performance.now() - started) / 1000;
+        if (options.json) {
+          printJson(io, {
+            prompt: { ids: promptIds, text: prompt },
+            generated: { ids: generated.ids, text: generated.text },
+          });
+          return;
+        }
+        io.stdout(`${io.color.dim(prompt)}${generated.text}\n`);
+        io.stderr(
+          io.color.dim(
+            `${generated.ids.length} tokens in ${seconds.toFixed(2)} s (${(generated.ids.length / seconds).toFixed(1)} tokens/s)\n`,
+          ),
+        );
+      } finally {
+        await model.dispose?.();
+      }
+    });
+}

@@ -1,0 +1,76 @@
+import type { GraphContext } from "../context.ts";
+import { attentionProbsName, valuesName } from "../tensor-names.ts";
+
+/** The inputs of one attention layer's core, in head layout. */
+export interface AttentionInputs {
+  layer: number;
+  /** [batch, seq, heads, headDim], rotary already applied. */
+  queries: string;
+  /** [batch, seq, kvHeads, headDim], rotary already applied. */
+  keys: string;
+  /** [batch, seq, kvHeads, headDim]. */
+  values: string;
+  numHeads: number;
+  numKeyValueHeads: number;
+  headDim: number;
+  /** bool [batch, 1, seq, seq] from `attentionAllowed`. */
+  allowed: string;
+  /** float [batch, heads, seq]: `value_mask.{layer}`, when value zeroing is on. */
+  valueMask?: string;
+}
+
+/** Large negative score for masked keys: exp underflows to exactly 0 in float32 and float64, no NaN. */
+const MASKED_SCORE = -1e9;
+
+/**
+ * Scaled dot-product attention with grouped-query heads, returning [batch, seq, heads × headDim].
+ *
+ * Grouped-query attention without copying K and V per query head: the `group` query heads that share
+ * a key/value head are stacked along the query axis ([batch, kvHeads, group × seq, headDim]), so one
+ * plain batched MatMul against [batch, kvHeads, headDim, seq] scores them all; a reshape then views
+ * the scores as [batch, heads, seq, seq]. The masked softmax over keys is the tensor
+ * `attention_probs.{layer}`, and the value vectors [batch, kvHeads, seq, headDim] are
+ * `values.{layer}`, both on the computation path so they can be differentiated.
+ *
+ * Value zeroing multiplies `value_mask.{layer}` into the probabilities' key axis:
+ * Σ_s p[t,s] (m[s] v[s]) = Σ_s (p[t,s] m[s]) v[s], the same as masking each query head's view of the
+ * value vectors, without materialising one copy of V per query head.
+ */
+export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
+  const { numHeads, numKeyValueHeads, headDim } = inputs;
+  const group = numHeads / numKeyValueHeads;
+  const groupedQueries = ctx.op("Reshape", [
+    ctx.op(
+      "Transpose",
+      [ctx.op("Reshape", [inputs.queries, ctx.ints([0, 0, numKeyValueHeads, group, headDim])])],
+      {
+        perm: [0, 2, 3, 1, 4],
+      },
+    ),
+    ctx.ints([0, 0, -1, headDim]),
+  ]);
+  const keysT = ctx.op("Transpose", [inputs.keys], { perm: [0, 2, 3, 1] });
+  const values = ctx.op("Transpose", [inputs.values], { perm: [0, 2, 1, 3] }, valuesName(inputs.layer));
+  const scores = ctx.op("Mul", [
+    ctx.op("MatMul", [groupedQueries, keysT]),
+    ctx.float(1 / Math.sqrt(headDim)),
+  ]);
+  const perHead = ctx.op("Reshape", [scores, ctx.ints([0, numHeads, -1, 0])]);
+  const masked = ctx.op("Where", [inputs.allowed, perHead, ctx.float(MASKED_SCORE)]);
+  let probs = ctx.op("Softmax", [masked], { axis: -1 }, attentionProbsName(inputs.layer));
+  if (inputs.valueMask !== undefined) {
+    probs = ctx.op("Mul", [probs, ctx.op("Unsqueeze", [inputs.valueMask, ctx.ints([2])])]);
+  }
+  const grouped = ctx.op("Reshape", [probs, ctx.ints([0, numKeyValueHeads, -1, 0])]);
+  const context = ctx.op("MatMul", [grouped, values]);
+  const perQueryHead = ctx.op("Reshape", [context, ctx.ints([0, 0, group, -1, headDim])]);
+  return ctx.op("Reshape", [
+    ctx.op("Transpose", [perQueryHead], { perm: [0, 3, 1, 2, 4] }),
+    ctx.ints([0, 0, numHeads * headDim]),
+  ]);
+}
+
+/** Views [batch, seq, heads × headDim] as [batch, seq, heads, headDim]. */
+export function splitHeads(ctx: GraphContext, x: string, heads: number, headDim: number): string {
+  return ctx.op("Reshape", [x, ctx.ints([0, 0, heads, headDim])]);
+}

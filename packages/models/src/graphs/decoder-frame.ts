@@ -1,0 +1,201 @@
+import { TokenscopeError } from "@tokenscope/core";
+import type { Dim, ValueInfo } from "@tokenscope/tensor-backends";
+import type { DecoderConfig, DecoderWeights, RopeStyle } from "../weights/types.ts";
+import { attentionAllowed } from "./blocks/attention-mask.ts";
+import { embeddings, type TokenInput } from "./blocks/embeddings.ts";
+import { gatherPositions, type OutputMatrix, outputLogits } from "./blocks/output-head.ts";
+import { type RotaryTables, rotaryTables } from "./blocks/rotary.ts";
+import { rotaryInverseFrequencies } from "./blocks/rotary-frequencies.ts";
+import { createGraphContext, type GraphContext } from "./context.ts";
+import {
+  attentionProbsName,
+  decoderTensorNames,
+  mlpName,
+  residualName,
+  valueMaskName,
+  valuesName,
+} from "./tensor-names.ts";
+import type { DecoderGraph, DecoderGraphOptions, LayerSelection } from "./types.ts";
+
+/** What a family's layer function gets besides the incoming residual stream. */
+export interface LayerInputs {
+  layer: number;
+  /** bool [batch, 1, seq, seq]: which keys each query may attend to. */
+  allowed: string;
+  /** Rotary tables, for families with rotary positions. */
+  rotary?: RotaryTables;
+  /** `value_mask.{layer}` [batch, heads, seq], when value zeroing is on. */
+  valueMask?: string;
+  /** The name the layer's output must carry: `residual.{layer}`. */
+  output: string;
+}
+
+/** Rotary positions of a family: pairing style, rotated dimensions per head, frequencies. */
+export interface RotarySpec {
+  style: RopeStyle;
+  rotaryDim: number;
+  inverseFrequencies: Float64Array;
+}
+
+/** What distinguishes one decoder family from another; everything else is this frame. */
+export interface DecoderFamily {
+  /** Graph name (the architecture). */
+  name: string;
+  /** Token embedding table [vocab, hidden]. */
+  tokenTable: string;
+  /** Learned position embedding table [context, hidden] (GPT-2). */
+  positionTable?: string;
+  rotary?: RotarySpec;
+  /** Adds one layer to the graph and returns its output, named `inputs.output`. */
+  layer(ctx: GraphContext, hidden: string, inputs: LayerInputs): string;
+  /** The final norm before the output projection. */
+  finalNorm(ctx: GraphContext, hidden: string): string;
+  output: OutputMatrix;
+}
+
+function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
+  return new TokenscopeError("INVALID_INPUT", message, { hint, details });
+}
+
+/** The rotary spec of a config: `rotaryFraction` (default `defaultFraction`) of each head, scaled frequencies. */
+export function rotarySpecOf(config: DecoderConfig, defaultFraction = 1): RotarySpec {
+  const fraction = config.rotaryFraction ?? defaultFraction;
+  const rotaryDim = Math.floor(config.headDim * fraction);
+  if (!(fraction > 0 && fraction <= 1) || rotaryDim < 2 || rotaryDim % 2 !== 0) {
+    throw new TokenscopeError(
+      "MODEL_LOAD_FAILED",
+      `rotaryFraction ${fraction} of head size ${config.headDim} gives ${rotaryDim} rotated dimensions; an even number ≥ 2 is needed.`,
+      { hint: "Check rotary_pct / partial_rotary_factor in the model's config.", details: { config } },
+    );
+  }
+  return {
+    style: config.ropeStyle,
+    rotaryDim,
+    inverseFrequencies: rotaryInverseFrequencies(rotaryDim, config.ropeTheta, config.ropeScaling),
+  };
+}
+
+function selectedLayers(selection: LayerSelection | undefined, numLayers: number, what: string): number[] {
+  if (selection === undefined || selection === false) return [];
+  if (selection === true) return Array.from({ length: numLayers }, (_, layer) => layer);
+  for (const layer of selection) {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= numLayers) {
+      throw invalid(
+        `taps.${what} names layer ${layer}; the model has layers 0 to ${numLayers - 1}.`,
+        "Pass layer indices within the model, or true for all layers.",
+        { layer, numLayers },
+      );
+    }
+  }
+  return [...new Set(selection)].sort((a, b) => a - b);
+}
+
+function checkOptions(options: DecoderGraphOptions): void {
+  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
+    throw invalid(
+      `input must be "ids" or "embeds", got ${String(options.input)}.`,
+      'Pass input: "ids" or "embeds".',
+    );
+  }
+  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
+    throw invalid(
+      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
+      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
+    );
+  }
+}
+
+/**
+ * Builds a decoder-only LM graph with the interface every family shares (see graphs/README.md):
+ * inputs, embeddings, the attention mask and rotary tables (once), the family's layers, optional
+ * gathering of logit positions, the final norm, the output projection, and the requested taps.
+ */
+export function buildDecoderFrame(
+  weights: DecoderWeights,
+  options: DecoderGraphOptions,
+  family: DecoderFamily,
+): DecoderGraph {
+  checkOptions(options);
+  const config = weights.config;
+  const dataType = options.dataType ?? "float32";
+  const taps = options.taps ?? {};
+  const tapLayers = {
+    attentionProbs: selectedLayers(taps.attentionProbs, config.numLayers, "attentionProbs"),
+    values: selectedLayers(taps.values, config.numLayers, "values"),
+    residual: selectedLayers(taps.residual, config.numLayers, "residual"),
+    mlp: selectedLayers(taps.mlp, config.numLayers, "mlp"),
+  };
+  const ctx = createGraphContext(weights, dataType, family.name);
+  const g = ctx.builder;
+  const names = decoderTensorNames;
+
+  const input: TokenInput =
+    options.input === "embeds"
+      ? { kind: "embeds", embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", config.hiddenSize]) }
+      : { kind: "ids", ids: g.input(names.inputIds, "int64", ["batch", "seq"]) };
+  const attentionMask = g.input(names.attentionMask, "int64", ["batch", "seq"]);
+  const positionIds = g.input(names.positionIds, "int64", ["batch", "seq"]);
+  const logitPositions = options.gatherLogits
+    ? g.input(names.logitPositions, "int64", ["batch", "positions"])
+    : undefined;
+  const valueMasks = Array.from({ length: config.numLayers }, (_, layer) =>
+    options.valueZeroing
+      ? g.input(valueMaskName(layer), dataType, ["batch", config.numHeads, "seq"])
+      : undefined,
+  );
+
+  const embedded = embeddings(
+    ctx.within("embeddings"),
+    input,
+    family.tokenTable,
+    family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
+  );
+  const shared = ctx.within("shared");
+  const allowed = attentionAllowed(shared, attentionMask, config.slidingWindow);
+  const rotary =
+    family.rotary === undefined
+      ? undefined
+      : rotaryTables(shared, positionIds, family.rotary.inverseFrequencies, family.rotary.style);
+
+  let hidden = embedded;
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const valueMask = valueMasks[layer];
+    hidden = family.layer(ctx.within(`layers.${layer}`), hidden, {
+      layer,
+      allowed,
+      output: residualName(layer),
+      ...(rotary === undefined ? {} : { rotary }),
+      ...(valueMask === undefined ? {} : { valueMask }),
+    });
+  }
+  const head = ctx.within("head");
+  if (logitPositions !== undefined) hidden = gatherPositions(head, hidden, logitPositions, config.hiddenSize);
+  const logits = outputLogits(head, family.finalNorm(head, hidden), family.output, config.hiddenSize);
+
+  const seq: Dim = logitPositions === undefined ? "seq" : "positions";
+  const outputs: ValueInfo[] = [{ name: logits, dataType, shape: ["batch", seq, config.vocabSize] }];
+  const tap = (name: string, shape: Dim[]) => outputs.push({ name, dataType, shape });
+  if (taps.embeddings) tap(names.embeddings, ["batch", "seq", config.hiddenSize]);
+  for (const layer of tapLayers.attentionProbs)
+    tap(attentionProbsName(layer), ["batch", config.numHeads, "seq", "seq"]);
+  for (const layer of tapLayers.values) {
+    tap(valuesName(layer), ["batch", config.numKeyValueHeads, "seq", config.headDim]);
+  }
+  for (const layer of tapLayers.residual) tap(residualName(layer), ["batch", "seq", config.hiddenSize]);
+  for (const layer of tapLayers.mlp) tap(mlpName(layer), ["batch", "seq", config.intermediateSize]);
+  for (const output of outputs) g.output(output.name, output.dataType, output.shape);
+
+  const model = g.build();
+  model.metadata = {
+    "tokenscope.architecture": config.architecture,
+    "tokenscope.input": input.kind,
+    "tokenscope.dataType": dataType,
+  };
+  return {
+    model,
+    config,
+    dataType,
+    inputNames: model.graph.inputs.map((value) => value.name),
+    outputNames: outputs.map((value) => value.name),
+  };
+}

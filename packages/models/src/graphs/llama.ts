@@ -1,0 +1,123 @@
+import {
+  EMBED_TOKENS,
+  FINAL_NORM,
+  type LayerWeightName,
+  LM_HEAD,
+  layerBiasName,
+  layerTensorName,
+  qkNormTensorName,
+} from "../weights/names.ts";
+import type { DecoderWeights } from "../weights/types.ts";
+import { attention, splitHeads } from "./blocks/attention.ts";
+import { type LinearWeights, linear } from "./blocks/linear.ts";
+import { rmsNorm } from "./blocks/rms-norm.ts";
+import { applyRotary } from "./blocks/rotary.ts";
+import { swigluMlp } from "./blocks/swiglu-mlp.ts";
+import type { GraphContext } from "./context.ts";
+import { buildDecoderFrame, type LayerInputs, rotarySpecOf } from "./decoder-frame.ts";
+import type { DecoderGraph, DecoderGraphOptions } from "./types.ts";
+
+/** How a Llama-like family departs from Llama: which projections carry biases, per-head q/k norms. */
+export interface LlamaVariant {
+  /** Biases on the q, k and v projections. */
+  qkvBias: boolean;
+  /** Bias on the output projection. */
+  outputBias: boolean;
+  /** Biases on the gate, up and down projections. */
+  mlpBias: boolean;
+  /** RMSNorm over each query and key head before rotary (Qwen3). */
+  qkNorm: boolean;
+}
+
+/**
+ * One pre-norm Llama block: `h = x + o(attn(rope(q), rope(k), v))` on `rmsnorm(x)`, then
+ * `h + down(silu(gate) * up)` on `rmsnorm(h)`.
+ */
+function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, variant: LlamaVariant): string {
+  const c = ctx.config;
+  const { layer } = inputs;
+  const projection = (name: LayerWeightName, biased: boolean): LinearWeights => ({
+    weight: layerTensorName(layer, name),
+    layout: "out-in",
+    ...(biased ? { bias: layerBiasName(layer, name) } : {}),
+  });
+  const heads = (name: LayerWeightName, count: number, x: string) =>
+    splitHeads(ctx, linear(ctx, x, projection(name, variant.qkvBias)), count, c.headDim);
+
+  const attentionCtx = ctx.within("attn");
+  const x = rmsNorm(attentionCtx, hidden, layerTensorName(layer, "input_layernorm"), c.rmsNormEps);
+  let queries = heads("self_attn.q_proj", c.numHeads, x);
+  let keys = heads("self_attn.k_proj", c.numKeyValueHeads, x);
+  const values = heads("self_attn.v_proj", c.numKeyValueHeads, x);
+  if (variant.qkNorm) {
+    queries = rmsNorm(attentionCtx, queries, qkNormTensorName(layer, "self_attn.q_norm"), c.rmsNormEps);
+    keys = rmsNorm(attentionCtx, keys, qkNormTensorName(layer, "self_attn.k_norm"), c.rmsNormEps);
+  }
+  if (inputs.rotary !== undefined) {
+    queries = applyRotary(attentionCtx, queries, inputs.rotary, c.headDim);
+    keys = applyRotary(attentionCtx, keys, inputs.rotary, c.headDim);
+  }
+  const attended = attention(attentionCtx, {
+    layer,
+    queries,
+    keys,
+    values,
+    numHeads: c.numHeads,
+    numKeyValueHeads: c.numKeyValueHeads,
+    headDim: c.headDim,
+    allowed: inputs.allowed,
+    ...(inputs.valueMask === undefined ? {} : { valueMask: inputs.valueMask }),
+  });
+  const afterAttention = ctx.op("Add", [
+    hidden,
+    linear(attentionCtx, attended, projection("self_attn.o_proj", variant.outputBias)),
+  ]);
+
+  const mlpCtx = ctx.within("mlp");
+  const y = rmsNorm(mlpCtx, afterAttention, layerTensorName(layer, "post_attention_layernorm"), c.rmsNormEps);
+  const mlp = swigluMlp(
+    mlpCtx,
+    y,
+    layer,
+    {
+      gate: projection("mlp.gate_proj", variant.mlpBias),
+      up: projection("mlp.up_proj", variant.mlpBias),
+      down: projection("mlp.down_proj", variant.mlpBias),
+    },
+    c.activation ?? "silu",
+  );
+  return ctx.op("Add", [afterAttention, mlp], {}, inputs.output);
+}
+
+/** A Llama-like graph (Llama, Mistral, Qwen2, Qwen3) for `variant`. Weights must be validated already. */
+export function buildLlamaLikeGraph(
+  weights: DecoderWeights,
+  options: DecoderGraphOptions,
+  variant: LlamaVariant,
+): DecoderGraph {
+  const config = weights.config;
+  return buildDecoderFrame(weights, options, {
+    name: config.architecture,
+    tokenTable: EMBED_TOKENS,
+    rotary: rotarySpecOf(config),
+    layer: (ctx, hidden, inputs) => llamaLayer(ctx, hidden, inputs, variant),
+    finalNorm: (ctx, hidden) => rmsNorm(ctx, hidden, FINAL_NORM, config.rmsNormEps),
+    output: config.tieWordEmbeddings ? { tied: EMBED_TOKENS } : { separate: LM_HEAD },
+  });
+}
+
+/**
+ * The graph of a Llama-architecture model: Llama 2 and 3, Mistral, SmolLM2, TinyLlama, llama2.c
+ * checkpoints. RMSNorm, rotary positions (either pairing style, optional linear or Llama 3.1
+ * scaling), grouped-query attention, SwiGLU, tied or separate output; `attentionBias` and
+ * `mlpBias` as in Hugging Face's LlamaConfig.
+ */
+export function buildLlamaGraph(weights: DecoderWeights, options: DecoderGraphOptions = {}): DecoderGraph {
+  const attentionBias = weights.config.attentionBias === true;
+  return buildLlamaLikeGraph(weights, options, {
+    qkvBias: attentionBias,
+    outputBias: attentionBias,
+    mlpBias: weights.config.mlpBias === true,
+    qkNorm: false,
+  });
+}

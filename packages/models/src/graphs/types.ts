@@ -1,0 +1,50 @@
+import type { OnnxModel } from "@tokenscope/tensor-backends";
+import type { DecoderConfig } from "../weights/types.ts";
+
+/** Float type of a decoder graph's activations, inputs and outputs. */
+export type DecoderDataType = "float32" | "float64";
+
+/** Which layers to expose a tap for: `true` for all, or a list of layer indices. */
+export type LayerSelection = boolean | readonly number[];
+
+/** Internal tensors to expose as graph outputs (they exist, under the same names, either way). */
+export interface DecoderTaps {
+  /** `embeddings` [batch, seq, hidden]. */
+  embeddings?: boolean;
+  /** `attention_probs.{layer}` [batch, heads, seq, seq]. */
+  attentionProbs?: LayerSelection;
+  /** `values.{layer}` [batch, kvHeads, seq, headDim]. */
+  values?: LayerSelection;
+  /** `residual.{layer}` [batch, seq, hidden]. */
+  residual?: LayerSelection;
+  /** `mlp.{layer}` [batch, seq, intermediate]. */
+  mlp?: LayerSelection;
+}
+
+/** Options of `buildDecoderGraph`; everything is off by default. */
+export interface DecoderGraphOptions {
+  /** Feed token ids (`input_ids`, default) or embeddings (`inputs_embeds`). */
+  input?: "ids" | "embeds";
+  /** Add the `logit_positions` input and compute logits only at those positions. */
+  gatherLogits?: boolean;
+  /** Add one `value_mask.{layer}` input per layer (value zeroing). */
+  valueZeroing?: boolean;
+  /** Internal tensors to expose as outputs. */
+  taps?: DecoderTaps;
+  /** Activation type; float64 is for gradient checks (weights are cast in the graph). Default float32. */
+  dataType?: DecoderDataType;
+  /** Where the weights came from, for error messages. */
+  source?: string;
+}
+
+/** A built decoder graph and what it takes and returns. */
+export interface DecoderGraph {
+  /** The ONNX model; run it with any tensor runtime, or differentiate it with `buildGradientGraph`. */
+  model: OnnxModel;
+  config: DecoderConfig;
+  dataType: DecoderDataType;
+  /** Graph input names, in order. */
+  inputNames: string[];
+  /** Graph output names, in order: `logits` first, then the taps. */
+  outputNames: string[];
+}

@@ -1,0 +1,84 @@
+import {
+  buildGradientGraph,
+  type RuntimeSession,
+  type SessionOptions,
+  type TensorRuntime,
+} from "@tokenscope/tensor-backends";
+import { buildDecoderGraph } from "../graphs/build-decoder-graph.ts";
+import { decoderTensorNames, residualName } from "../graphs/tensor-names.ts";
+import type { DecoderGraphOptions } from "../graphs/types.ts";
+import type { DecoderWeights } from "../weights/types.ts";
+
+/** One compiled variant of the model's graph. */
+export interface GraphVariant {
+  input: "ids" | "embeds";
+  gatherLogits: boolean;
+  valueZeroing: boolean;
+  taps: { attention: boolean; values: boolean; residual: boolean; mlp: boolean };
+  /** Differentiate the logits with respect to the input embeddings or a layer's residual stream. */
+  gradient?: { wrt: "embeddings" } | { wrt: "residual"; layer: number };
+}
+
+/** Name of the gradient output of a variant, and of the tensor differentiated. */
+export function gradientTensorName(gradient: NonNullable<GraphVariant["gradient"]>): string {
+  return gradient.wrt === "embeddings" ? decoderTensorNames.inputsEmbeds : residualName(gradient.layer);
+}
+
+/**
+ * Builds graph variants on first use and keeps one runtime session per variant: the graph with taps,
+ * value masks or a backward pass is only built when a request needs it.
+ */
+export function createGraphSessions(
+  weights: DecoderWeights,
+  runtime: TensorRuntime,
+  sessionOptions: SessionOptions,
+) {
+  const sessions = new Map<string, Promise<RuntimeSession>>();
+
+  function build(variant: GraphVariant): Promise<RuntimeSession> {
+    const residualLayers =
+      variant.gradient?.wrt === "residual" ? [variant.gradient.layer] : variant.taps.residual ? true : false;
+    const options: DecoderGraphOptions = {
+      input: variant.input,
+      gatherLogits: variant.gatherLogits,
+      valueZeroing: variant.valueZeroing,
+      taps: {
+        attentionProbs: variant.taps.attention,
+        values: variant.taps.values,
+        residual: residualLayers,
+        mlp: variant.taps.mlp,
+      },
+    };
+    const graph = buildDecoderGraph(weights, options);
+    const model = variant.gradient
+      ? buildGradientGraph(graph.model, {
+          of: [decoderTensorNames.logits],
+          wrt: [gradientTensorName(variant.gradient)],
+        })
+      : graph.model;
+    return runtime.createSession(model, sessionOptions);
+  }
+
+  return {
+    /** The session of `variant`, built on first use. */
+    get(variant: GraphVariant): Promise<RuntimeSession> {
+      const key = JSON.stringify(variant);
+      let session = sessions.get(key);
+      if (!session) {
+        session = build(variant);
+        sessions.set(key, session);
+        // A failed build must not poison the cache: the next request tries again.
+        session.catch(() => sessions.delete(key));
+      }
+      return session;
+    },
+    async dispose(): Promise<void> {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(all.map(async (session) => (await session).dispose()));
+    },
+  };
+}
+
+/** The session cache of one model. */
+export type GraphSessions = ReturnType<typeof createGraphSessions>;

@@ -1,0 +1,319 @@
+import {
+  assertCapabilities,
+  type Capability,
+  type DenseTensor,
+  type ForwardRequest,
+  type ForwardResult,
+  type GradientRequest,
+  type GradientResult,
+  getStepFunction,
+  type LanguageModel,
+  type ModelInfo,
+  type ModelInputs,
+  type Taps,
+  TokenscopeError,
+  throwIfAborted,
+} from "@tokenscope/core";
+import type { RuntimeTensor, SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
+import {
+  attentionProbsName,
+  decoderTensorNames,
+  mlpName,
+  residualName,
+  valueMaskName,
+  valuesName,
+} from "../graphs/tensor-names.ts";
+import type { DecoderWeights } from "../weights/types.ts";
+import { denseTensor, float32Tensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
+import { generateTokens } from "./generate.ts";
+import { createGraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
+import type { TextTokenizer } from "./text-tokenizer.ts";
+import { tokenEmbeddingMatrix } from "./token-embeddings.ts";
+
+/** Options of {@link createOnnxLanguageModel}. */
+export interface OnnxLanguageModelOptions {
+  /** The reference the model was loaded from (path or hub id). */
+  id: string;
+  revision?: string;
+  weights: DecoderWeights;
+  tokenizer: TextTokenizer;
+  runtime: TensorRuntime;
+  sessionOptions?: SessionOptions;
+}
+
+const noTaps = { attention: false, values: false, residual: false, mlp: false };
+
+/**
+ * A causal language model executed by ONNX Runtime from a graph tokenscope built from its weights:
+ * forward passes with taps and value-zeroing masks, exact gradients from the differentiated graph,
+ * and generation. Implements core's {@link LanguageModel} with every capability.
+ */
+export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): LanguageModel {
+  const { weights, tokenizer } = options;
+  const config = weights.config;
+  const sessions = createGraphSessions(weights, options.runtime, options.sessionOptions ?? {});
+  const embeddingMatrix = tokenEmbeddingMatrix(weights);
+  const hidden = config.hiddenSize;
+  const capabilities = new Set<Capability>([
+    "tokenize",
+    "embed",
+    "forward",
+    "gradients",
+    "gradients.layer",
+    "taps.attention",
+    "taps.values",
+    "taps.residual",
+    "taps.mlp",
+    "interventions.valueZeroing",
+    "interventions.embeddings",
+    "generate",
+  ]);
+  if (tokenizer.applyChatTemplate) capabilities.add("chatTemplate");
+  const info: ModelInfo = {
+    id: options.id,
+    ...(options.revision ? { revision: options.revision } : {}),
+    architecture: config.architecture,
+    vocabSize: config.vocabSize,
+    hiddenSize: hidden,
+    numLayers: config.numLayers,
+    numHeads: config.numHeads,
+    numKeyValueHeads: config.numKeyValueHeads,
+    contextLength: config.contextLength,
+    encoderDecoder: false,
+    specialTokens: tokenizer.specialTokens,
+  };
+
+  function embedRows(ids: number[][]): DenseTensor<Float32Array> {
+    const seq = ids[0]?.length ?? 0;
+    const data = new Float32Array(ids.length * seq * hidden);
+    ids.forEach((row, b) => {
+      row.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) {
+          throw new TokenscopeError(
+            "INVALID_INPUT",
+            `Token id ${id} is outside the vocabulary [0, ${config.vocabSize}).`,
+          );
+        }
+        data.set(embeddingMatrix.subarray(id * hidden, (id + 1) * hidden), (b * seq + t) * hidden);
+      });
+    });
+    return { data, dims: [ids.length, seq, hidden] };
+  }
+
+  function checkLength(inputs: ModelInputs): void {
+    const { seq } = inputShape(inputs);
+    if ("ids" in inputs) {
+      for (const row of inputs.ids) {
+        const bad = row.find((id) => !Number.isInteger(id) || id < 0 || id >= config.vocabSize);
+        if (bad !== undefined) {
+          throw new TokenscopeError(
+            "INVALID_INPUT",
+            `Token id ${bad} is outside the vocabulary [0, ${config.vocabSize}).`,
+          );
+        }
+      }
+    }
+    if (seq === 0)
+      throw new TokenscopeError("INVALID_INPUT", "The input is empty.", { hint: "Give at least one token." });
+    if (seq > config.contextLength) {
+      throw new TokenscopeError(
+        "PROMPT_TOO_LONG",
+        `The input has ${seq} tokens but ${options.id} takes at most ${config.contextLength}.`,
+        {
+          hint: "Shorten the prompt or the target.",
+          details: { tokens: seq, contextLength: config.contextLength },
+        },
+      );
+    }
+  }
+
+  function layersOf(selection: number[] | undefined): number[] {
+    return selection ?? Array.from({ length: config.numLayers }, (_, layer) => layer);
+  }
+
+  async function forward(request: ForwardRequest): Promise<ForwardResult> {
+    throwIfAborted(request.signal);
+    let inputs = request.inputs;
+    checkLength(inputs);
+    const { batch, seq } = inputShape(inputs);
+    const replacements = (request.interventions ?? []).filter((change) => change.kind === "replaceEmbedding");
+    if (replacements.length > 0) {
+      const embeddings =
+        "ids" in inputs
+          ? embedRows(inputs.ids)
+          : { data: Float32Array.from(inputs.embeddings.data), dims: inputs.embeddings.dims };
+      for (const change of replacements)
+        embeddings.data.set(change.embedding, (change.batch * seq + change.position) * hidden);
+      inputs = { embeddings, ...(inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {}) };
+    }
+    const zeroings = (request.interventions ?? []).filter((change) => change.kind === "zeroValues");
+    const taps = request.taps;
+    const variant: GraphVariant = {
+      input: "ids" in inputs ? "ids" : "embeds",
+      gatherLogits: request.positions !== undefined,
+      valueZeroing: zeroings.length > 0,
+      taps: taps
+        ? { attention: !!taps.attention, values: !!taps.values, residual: !!taps.residual, mlp: !!taps.mlp }
+        : noTaps,
+    };
+    const feeds = inputFeeds(inputs);
+    if (request.positions) feeds[decoderTensorNames.logitPositions] = positionFeed(request.positions);
+    if (variant.valueZeroing) {
+      for (let layer = 0; layer < config.numLayers; layer++) {
+        const mask = new Float32Array(batch * config.numHeads * seq).fill(1);
+        for (const change of zeroings) {
+          if (change.kind !== "zeroValues" || change.layer !== layer) continue;
+          for (let b = 0; b < batch; b++) {
+            for (const head of change.heads ?? Array.from({ length: config.numHeads }, (_, h) => h)) {
+              for (const position of change.positions)
+                mask[(b * config.numHeads + head) * seq + position] = 0;
+            }
+          }
+        }
+        feeds[valueMaskName(layer)] = {
+          dataType: "float32",
+          dims: [batch, config.numHeads, seq],
+          data: mask,
+        };
+      }
+    }
+    const session = await sessions.get(variant);
+    const outputs = await session.run(feeds);
+    const layers = layersOf(taps?.layers);
+    const collect = (wanted: boolean | undefined, name: (layer: number) => string) =>
+      wanted ? layers.map((layer) => denseTensor(outputs[name(layer)]!)) : undefined;
+    const tapped: Taps = {};
+    const attention = collect(taps?.attention, attentionProbsName);
+    if (attention) tapped.attention = attention;
+    const values = collect(taps?.values, valuesName);
+    if (values) tapped.values = values;
+    const residual = collect(taps?.residual, residualName);
+    if (residual) tapped.residual = residual;
+    const mlp = collect(taps?.mlp, mlpName);
+    if (mlp) tapped.mlp = mlp;
+    return { logits: denseTensor(outputs[decoderTensorNames.logits]!), ...(taps ? { taps: tapped } : {}) };
+  }
+
+  /** d objective / d logits at each row's position, [batch, 1, vocab], and the objective values. */
+  async function objectiveSeeds(request: GradientRequest, embeddings: DenseTensor) {
+    const { objective } = request;
+    const vocab = config.vocabSize;
+    if (objective.kind === "logitSeeds") {
+      return {
+        seeds: float32Tensor({ data: objective.seeds.data, dims: [objective.positions.length, 1, vocab] }),
+        values: new Float64Array(objective.positions.length).fill(Number.NaN),
+      };
+    }
+    const stepFunction = getStepFunction(objective.stepFunction);
+    if (!stepFunction.differentiable) {
+      throw new TokenscopeError(
+        "NOT_DIFFERENTIABLE",
+        `The step function "${stepFunction.id}" has no gradient.`,
+        {
+          hint: "Attribute a differentiable step function such as probability or logprob.",
+        },
+      );
+    }
+    const { logits } = await forward({
+      inputs: {
+        embeddings,
+        ...(request.inputs.attentionMask ? { attentionMask: request.inputs.attentionMask } : {}),
+      },
+      positions: objective.positions.map((position) => [position]),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const seeds = new Float32Array(objective.positions.length * vocab);
+    const values = new Float64Array(objective.positions.length);
+    for (let row = 0; row < objective.positions.length; row++) {
+      const rowLogits = Float64Array.from(logits.data.subarray(row * vocab, (row + 1) * vocab));
+      const output = stepFunction.evaluate(
+        {
+          logits: rowLogits,
+          targetId: objective.targetIds[row]!,
+          ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
+          parameters: objective.parameters ?? {},
+        },
+        true,
+      );
+      values[row] = output.value;
+      seeds.set(output.gradLogits!, row * vocab);
+    }
+    return {
+      seeds: {
+        dataType: "float32",
+        dims: [objective.positions.length, 1, vocab],
+        data: seeds,
+      } as RuntimeTensor,
+      values,
+    };
+  }
+
+  async function gradients(request: GradientRequest): Promise<GradientResult> {
+    throwIfAborted(request.signal);
+    checkLength(request.inputs);
+    const embeddings = "ids" in request.inputs ? embedRows(request.inputs.ids) : request.inputs.embeddings;
+    const wrt = request.wrt ?? { kind: "embeddings" };
+    if (
+      wrt.kind === "residual" &&
+      !(Number.isInteger(wrt.layer) && wrt.layer >= 0 && wrt.layer < config.numLayers)
+    ) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `Layer ${wrt.layer} does not exist; the model has ${config.numLayers}.`,
+      );
+    }
+    const gradient =
+      wrt.kind === "embeddings"
+        ? ({ wrt: "embeddings" } as const)
+        : ({ wrt: "residual", layer: wrt.layer } as const);
+    const { seeds, values } = await objectiveSeeds(request, embeddings);
+    throwIfAborted(request.signal);
+    const feeds = inputFeeds({
+      embeddings,
+      ...(request.inputs.attentionMask ? { attentionMask: request.inputs.attentionMask } : {}),
+    });
+    feeds[decoderTensorNames.logitPositions] = positionFeed(
+      request.objective.positions.map((position) => [position]),
+    );
+    feeds[`${decoderTensorNames.logits}_grad`] = seeds;
+    const session = await sessions.get({
+      input: "embeds",
+      gatherLogits: true,
+      valueZeroing: false,
+      taps: noTaps,
+      gradient,
+    });
+    const outputs = await session.run(feeds);
+    const tensorName = gradientTensorName(gradient);
+    return {
+      gradients: denseTensor(outputs[`${tensorName}_grad`]!),
+      activations: gradient.wrt === "embeddings" ? embeddings : denseTensor(outputs[tensorName]!),
+      objective: values,
+      logits: denseTensor(outputs[decoderTensorNames.logits]!),
+    };
+  }
+
+  const model: LanguageModel = {
+    info,
+    capabilities,
+    tokenize: async (text, tokenizeOptions = {}) => ({
+      text,
+      tokens: await tokenizer.encode(text, { addSpecialTokens: tokenizeOptions.addSpecialTokens ?? true }),
+    }),
+    detokenize: (ids) => tokenizer.decode(ids),
+    decodeTokens: (ids, decodeOptions = {}) => tokenizer.decodeTokens(ids, decodeOptions.after ?? []),
+    embed: async (ids) => embedRows(ids),
+    forward,
+    gradients,
+    generate: (promptIds, generation = {}) => {
+      assertCapabilities(model, ["forward"], "generate");
+      return generateTokens(model, tokenizer, promptIds, generation);
+    },
+    dispose: () => sessions.dispose(),
+  };
+  if (tokenizer.applyChatTemplate) {
+    const apply = tokenizer.applyChatTemplate.bind(tokenizer);
+    model.applyChatTemplate = (messages, templateOptions) => apply(messages, templateOptions);
+  }
+  return model;
+}

@@ -1,0 +1,62 @@
+import type { ChatMessage, SpecialTokenIds, Token, Tokenization } from "@tokenscope/core";
+import type { ScoreBpeTokenizer } from "../tokenizers/score-bpe.ts";
+
+/**
+ * What a language model needs from a tokenizer, whatever its kind (llama2.c, GGUF, Hugging Face):
+ * tokens with character spans, decoding, and tokens for generated ids.
+ */
+export interface TextTokenizer {
+  readonly vocabSize: number;
+  readonly specialTokens: SpecialTokenIds;
+  encode(text: string, options: { addSpecialTokens: boolean }): Promise<Token[]>;
+  decode(ids: readonly number[]): Promise<string>;
+  /** Tokens with spans into their decoded text, decoded as a continuation of `after`. */
+  decodeTokens(ids: readonly number[], after?: readonly number[]): Promise<Tokenization>;
+  applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): Promise<string>;
+  /** Short description for `models inspect` ("llama2.c score BPE, 512 tokens"). */
+  readonly description: string;
+}
+
+/**
+ * Spans of `ids` decoded after `after`: decode the growing prefix and give each token the characters
+ * it added. A token that ends inside a multi-byte character (byte fallback) adds nothing until the
+ * character is complete, so spans always slice the final text.
+ */
+export async function continuationTokens(
+  ids: readonly number[],
+  after: readonly number[],
+  decode: (ids: readonly number[]) => Promise<string>,
+  isSpecial: (id: number) => boolean,
+): Promise<Tokenization> {
+  const base = await decode(after);
+  const full = (await decode([...after, ...ids])).slice(base.length);
+  const tokens: Token[] = [];
+  let covered = 0;
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index]!;
+    const prefix = (await decode([...after, ...ids.slice(0, index + 1)])).slice(base.length);
+    const end = full.startsWith(prefix) && !prefix.endsWith("\uFFFD") ? prefix.length : covered;
+    const special = isSpecial(id);
+    tokens.push({ id, text: full.slice(covered, end), span: special ? null : [covered, end], special });
+    covered = Math.max(covered, end);
+  }
+  return { text: full, tokens };
+}
+
+/** A {@link TextTokenizer} over a llama2.c / GGUF score-BPE tokenizer. */
+export function scoreBpeTextTokenizer(tokenizer: ScoreBpeTokenizer, description: string): TextTokenizer {
+  const specialTokens: SpecialTokenIds = {
+    ...(tokenizer.bosId !== undefined ? { bos: tokenizer.bosId } : {}),
+    ...(tokenizer.eosId !== undefined ? { eos: [tokenizer.eosId] } : {}),
+  };
+  const isSpecial = (id: number) => id === tokenizer.bosId || id === tokenizer.eosId;
+  const decode = async (ids: readonly number[]) => tokenizer.decode(ids);
+  return {
+    vocabSize: tokenizer.vocabSize,
+    specialTokens,
+    description,
+    encode: async (text, { addSpecialTokens }) => tokenizer.encode(text, { addBos: addSpecialTokens }),
+    decode,
+    decodeTokens: (ids, after = []) => continuationTokens(ids, after, decode, isSpecial),
+  };
+}
