@@ -15,8 +15,11 @@ export interface GraphVariant {
   gatherLogits: boolean;
   valueZeroing: boolean;
   taps: { attention: boolean; values: boolean; residual: boolean; mlp: boolean };
-  /** Differentiate the logits with respect to the input embeddings or a layer's residual stream. */
-  gradient?: { wrt: "embeddings" } | { wrt: "residual"; layer: number };
+  /**
+   * Differentiate the logits with respect to the input embeddings or a layer's residual stream;
+   * with `seeds: K`, K vector-Jacobian products against one forward pass (seeds [K, ...logits]).
+   */
+  gradient?: ({ wrt: "embeddings" } | { wrt: "residual"; layer: number }) & { seeds?: number };
 }
 
 /** Name of the gradient output of a variant, and of the tensor differentiated. */
@@ -54,6 +57,7 @@ export function createGraphSessions(
       ? buildGradientGraph(graph.model, {
           of: [decoderTensorNames.logits],
           wrt: [gradientTensorName(variant.gradient)],
+          ...(variant.gradient.seeds ? { seeds: variant.gradient.seeds } : {}),
         })
       : graph.model;
     return runtime.createSession(model, sessionOptions);

@@ -78,6 +78,41 @@ describe("the ONNX language model on stories260K", () => {
     }
   });
 
+  it("computes every step of one sequence against one forward pass, equal to separate runs", async () => {
+    const ids = [...onceUponATimeIds, 432, 383, 286];
+    const steps = [3, 4, 5, 6];
+    const objective = {
+      kind: "stepFunction" as const,
+      stepFunction: "logprob",
+      positions: steps,
+      targetIds: steps.map((p) => ids[p + 1]!),
+    };
+    for (const wrt of [{ kind: "embeddings" as const }, { kind: "residual" as const, layer: 2 }]) {
+      const together = await model.gradients!({ inputs: { ids: steps.map(() => ids) }, objective, wrt });
+      expect(together.gradients.dims).toEqual([4, ids.length, model.info.hiddenSize]);
+      for (let row = 0; row < steps.length; row++) {
+        const alone = await model.gradients!({
+          inputs: { ids: [ids] },
+          objective: { ...objective, positions: [steps[row]!], targetIds: [objective.targetIds[row]!] },
+          wrt,
+        });
+        expect(together.objective[row]).toBeCloseTo(alone.objective[0]!, 6);
+        const size = alone.gradients.data.length;
+        let worst = 0;
+        let scale = 0;
+        for (let i = 0; i < size; i++) {
+          worst = Math.max(
+            worst,
+            Math.abs(together.gradients.data[row * size + i]! - alone.gradients.data[i]!),
+          );
+          scale = Math.max(scale, Math.abs(alone.gradients.data[i]!));
+          expect(together.activations.data[row * size + i]).toBe(alone.activations.data[i]);
+        }
+        expect(worst).toBeLessThan(1e-5 * scale + 1e-9);
+      }
+    }
+  });
+
   it("taps attention rows that sum to 1 and stay causal", async () => {
     const { taps } = await model.forward!({
       inputs: { ids: [onceUponATimeIds] },

@@ -26,6 +26,7 @@ import {
 import type { DecoderWeights } from "../weights/types.ts";
 import { denseTensor, float32Tensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
 import { generateTokens } from "./generate.ts";
+import { createGradientRunner } from "./gradients.ts";
 import { createGraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
 import { tokenEmbeddingMatrix } from "./token-embeddings.ts";
@@ -194,104 +195,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     return { logits: denseTensor(outputs[decoderTensorNames.logits]!), ...(taps ? { taps: tapped } : {}) };
   }
 
-  /** d objective / d logits at each row's position, [batch, 1, vocab], and the objective values. */
-  async function objectiveSeeds(request: GradientRequest, embeddings: DenseTensor) {
-    const { objective } = request;
-    const vocab = config.vocabSize;
-    if (objective.kind === "logitSeeds") {
-      return {
-        seeds: float32Tensor({ data: objective.seeds.data, dims: [objective.positions.length, 1, vocab] }),
-        values: new Float64Array(objective.positions.length).fill(Number.NaN),
-      };
-    }
-    const stepFunction = getStepFunction(objective.stepFunction);
-    if (!stepFunction.differentiable) {
-      throw new TokenscopeError(
-        "NOT_DIFFERENTIABLE",
-        `The step function "${stepFunction.id}" has no gradient.`,
-        {
-          hint: "Attribute a differentiable step function such as probability or logprob.",
-        },
-      );
-    }
-    const { logits } = await forward({
-      inputs: {
-        embeddings,
-        ...(request.inputs.attentionMask ? { attentionMask: request.inputs.attentionMask } : {}),
-      },
-      positions: objective.positions.map((position) => [position]),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    const seeds = new Float32Array(objective.positions.length * vocab);
-    const values = new Float64Array(objective.positions.length);
-    for (let row = 0; row < objective.positions.length; row++) {
-      const rowLogits = Float64Array.from(logits.data.subarray(row * vocab, (row + 1) * vocab));
-      const output = stepFunction.evaluate(
-        {
-          logits: rowLogits,
-          targetId: objective.targetIds[row]!,
-          ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
-          parameters: objective.parameters ?? {},
-        },
-        true,
-      );
-      values[row] = output.value;
-      seeds.set(output.gradLogits!, row * vocab);
-    }
-    return {
-      seeds: {
-        dataType: "float32",
-        dims: [objective.positions.length, 1, vocab],
-        data: seeds,
-      } as RuntimeTensor,
-      values,
-    };
-  }
-
-  async function gradients(request: GradientRequest): Promise<GradientResult> {
-    throwIfAborted(request.signal);
-    checkLength(request.inputs);
-    const embeddings = "ids" in request.inputs ? embedRows(request.inputs.ids) : request.inputs.embeddings;
-    const wrt = request.wrt ?? { kind: "embeddings" };
-    if (
-      wrt.kind === "residual" &&
-      !(Number.isInteger(wrt.layer) && wrt.layer >= 0 && wrt.layer < config.numLayers)
-    ) {
-      throw new TokenscopeError(
-        "INVALID_INPUT",
-        `Layer ${wrt.layer} does not exist; the model has ${config.numLayers}.`,
-      );
-    }
-    const gradient =
-      wrt.kind === "embeddings"
-        ? ({ wrt: "embeddings" } as const)
-        : ({ wrt: "residual", layer: wrt.layer } as const);
-    const { seeds, values } = await objectiveSeeds(request, embeddings);
-    throwIfAborted(request.signal);
-    const feeds = inputFeeds({
-      embeddings,
-      ...(request.inputs.attentionMask ? { attentionMask: request.inputs.attentionMask } : {}),
-    });
-    feeds[decoderTensorNames.logitPositions] = positionFeed(
-      request.objective.positions.map((position) => [position]),
-    );
-    feeds[`${decoderTensorNames.logits}_grad`] = seeds;
-    const session = await sessions.get({
-      input: "embeds",
-      gatherLogits: true,
-      valueZeroing: false,
-      taps: noTaps,
-      gradient,
-    });
-    const outputs = await session.run(feeds);
-    const tensorName = gradientTensorName(gradient);
-    return {
-      gradients: denseTensor(outputs[`${tensorName}_grad`]!),
-      activations: gradient.wrt === "embeddings" ? embeddings : denseTensor(outputs[tensorName]!),
-      objective: values,
-      logits: denseTensor(outputs[decoderTensorNames.logits]!),
-    };
-  }
+  const gradients = createGradientRunner({ config, sessions, forward, embedRows, checkInputs: checkLength });
 
   const model: LanguageModel = {
     info,

@@ -1,0 +1,194 @@
+import {
+  type DenseTensor,
+  type ForwardRequest,
+  type ForwardResult,
+  type GradientRequest,
+  type GradientResult,
+  getStepFunction,
+  type ModelInputs,
+  TokenscopeError,
+  throwIfAborted,
+} from "@tokenscope/core";
+import type { RuntimeTensor } from "@tokenscope/tensor-backends";
+import { decoderTensorNames } from "../graphs/tensor-names.ts";
+import type { DecoderConfig } from "../weights/types.ts";
+import { denseTensor, inputFeeds, positionFeed } from "./feeds.ts";
+import { type GraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
+
+/** What the gradient runner needs from its model. */
+export interface GradientRunnerDeps {
+  config: DecoderConfig;
+  sessions: GraphSessions;
+  forward(request: ForwardRequest): Promise<ForwardResult>;
+  embedRows(ids: number[][]): DenseTensor<Float32Array>;
+  checkInputs(inputs: ModelInputs): void;
+}
+
+/** Largest seed tensor [K, 1, K, vocab] (bytes) the shared-input path may allocate. */
+const SHARED_SEED_BYTES = 256 * 2 ** 20;
+const noTaps = { attention: false, values: false, residual: false, mlp: false };
+
+function sameRows(embeddings: DenseTensor, mask: number[][] | undefined): boolean {
+  const [batch, seq, hidden] = embeddings.dims as [number, number, number];
+  const size = seq * hidden;
+  for (let row = 1; row < batch; row++) {
+    for (let i = 0; i < size; i++) if (embeddings.data[row * size + i] !== embeddings.data[i]) return false;
+    if (mask && mask[row]!.some((flag, t) => flag !== mask[0]![t])) return false;
+  }
+  return true;
+}
+
+function nextPowerOfTwo(value: number): number {
+  let power = 1;
+  while (power < value) power *= 2;
+  return power;
+}
+
+/**
+ * Gradients of a per-row objective with respect to the input embeddings or a residual stream.
+ * Two phases: the logits at each row's position (forward), the step function's derivative there
+ * (in JS), then one forward+backward run seeded with it. When every row has the same input (all
+ * steps of one sequence), both phases run on ONE row and the backward pass computes the K
+ * vector-Jacobian products against that single forward pass.
+ */
+export function createGradientRunner(deps: GradientRunnerDeps) {
+  const { config, sessions } = deps;
+  const vocab = config.vocabSize;
+
+  async function rowSeeds(request: GradientRequest, rowLogits: (row: number) => Float32Array) {
+    const { objective } = request;
+    const rows = objective.positions.length;
+    const seeds = new Float32Array(rows * vocab);
+    const values = new Float64Array(rows).fill(Number.NaN);
+    if (objective.kind === "logitSeeds") {
+      seeds.set(objective.seeds.data);
+      return { seeds, values };
+    }
+    const stepFunction = getStepFunction(objective.stepFunction);
+    if (!stepFunction.differentiable) {
+      throw new TokenscopeError(
+        "NOT_DIFFERENTIABLE",
+        `The step function "${stepFunction.id}" has no gradient.`,
+        {
+          hint: "Attribute a differentiable step function such as probability or logprob.",
+        },
+      );
+    }
+    for (let row = 0; row < rows; row++) {
+      const output = stepFunction.evaluate(
+        {
+          logits: Float64Array.from(rowLogits(row)),
+          targetId: objective.targetIds[row]!,
+          ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
+          parameters: objective.parameters ?? {},
+        },
+        true,
+      );
+      values[row] = output.value;
+      seeds.set(output.gradLogits!, row * vocab);
+    }
+    return { seeds, values };
+  }
+
+  return async function gradients(request: GradientRequest): Promise<GradientResult> {
+    throwIfAborted(request.signal);
+    deps.checkInputs(request.inputs);
+    const embeddings =
+      "ids" in request.inputs ? deps.embedRows(request.inputs.ids) : request.inputs.embeddings;
+    const mask = request.inputs.attentionMask;
+    const [batch, seq, hidden] = embeddings.dims as [number, number, number];
+    const positions = request.objective.positions;
+    if (positions.length !== batch) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `The objective has ${positions.length} positions for ${batch} rows.`,
+      );
+    }
+    const wrt = request.wrt ?? { kind: "embeddings" };
+    if (
+      wrt.kind === "residual" &&
+      !(Number.isInteger(wrt.layer) && wrt.layer >= 0 && wrt.layer < config.numLayers)
+    ) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `Layer ${wrt.layer} does not exist; the model has ${config.numLayers}.`,
+      );
+    }
+    const target =
+      wrt.kind === "embeddings"
+        ? ({ wrt: "embeddings" } as const)
+        : ({ wrt: "residual", layer: wrt.layer } as const);
+    const seedCount = nextPowerOfTwo(batch);
+    const shared =
+      batch > 1 && seedCount * seedCount * vocab * 4 <= SHARED_SEED_BYTES && sameRows(embeddings, mask);
+    const signal = request.signal ? { signal: request.signal } : {};
+
+    // One row's inputs when every row is the same; all rows otherwise.
+    const runInputs = shared
+      ? {
+          embeddings: { data: embeddings.data.subarray(0, seq * hidden), dims: [1, seq, hidden] },
+          ...(mask ? { attentionMask: [mask[0]!] } : {}),
+        }
+      : { embeddings, ...(mask ? { attentionMask: mask } : {}) };
+    const logitPositions = shared ? [positions] : positions.map((position) => [position]);
+    const { logits } =
+      request.objective.kind === "stepFunction"
+        ? await deps.forward({ inputs: runInputs, positions: logitPositions, ...signal })
+        : { logits: undefined };
+    const rowLogits = (row: number) =>
+      (logits!.data as Float32Array).subarray(row * vocab, (row + 1) * vocab);
+    const { seeds, values } = await rowSeeds(request, rowLogits);
+    throwIfAborted(request.signal);
+
+    const feeds = inputFeeds(runInputs);
+    let variant: GraphVariant;
+    if (shared) {
+      // Seed k is nonzero only at logit slot k; padding seeds are zero.
+      const slots = [...positions, ...new Array<number>(seedCount - batch).fill(positions[0]!)];
+      const seedData = new Float32Array(seedCount * seedCount * vocab);
+      for (let k = 0; k < batch; k++)
+        seedData.set(seeds.subarray(k * vocab, (k + 1) * vocab), (k * seedCount + k) * vocab);
+      feeds[decoderTensorNames.logitPositions] = positionFeed([slots]);
+      feeds[`${decoderTensorNames.logits}_grad`] = {
+        dataType: "float32",
+        dims: [seedCount, 1, seedCount, vocab],
+        data: seedData,
+      };
+      variant = {
+        input: "embeds",
+        gatherLogits: true,
+        valueZeroing: false,
+        taps: noTaps,
+        gradient: { ...target, seeds: seedCount },
+      };
+    } else {
+      feeds[decoderTensorNames.logitPositions] = positionFeed(logitPositions);
+      feeds[`${decoderTensorNames.logits}_grad`] = {
+        dataType: "float32",
+        dims: [batch, 1, vocab],
+        data: seeds,
+      } as RuntimeTensor;
+      variant = { input: "embeds", gatherLogits: true, valueZeroing: false, taps: noTaps, gradient: target };
+    }
+    const session = await sessions.get(variant);
+    const outputs = await session.run(feeds);
+    const tensorName = gradientTensorName(target);
+    const gradient = denseTensor(outputs[`${tensorName}_grad`]!);
+    const activation = target.wrt === "embeddings" ? embeddings : denseTensor(outputs[tensorName]!);
+    const perRow = seq * (gradient.dims[gradient.dims.length - 1] ?? hidden);
+    const outputLogits = logits ?? denseTensor(outputs[decoderTensorNames.logits]!);
+    if (!shared) {
+      return { gradients: gradient, activations: activation, objective: values, logits: outputLogits };
+    }
+    // [K, 1, seq, width] → the first `batch` seeds as [batch, seq, width]; activations repeat the one row.
+    const width = gradient.dims[gradient.dims.length - 1]!;
+    const repeated = new Float32Array(batch * perRow);
+    for (let row = 0; row < batch; row++) repeated.set(activation.data.subarray(0, perRow), row * perRow);
+    return {
+      gradients: { data: gradient.data.subarray(0, batch * perRow), dims: [batch, seq, width] },
+      activations: { data: repeated, dims: [batch, seq, width] },
+      objective: values,
+      logits: { data: outputLogits.data.subarray(0, batch * vocab), dims: [batch, 1, vocab] },
+    };
+  };
+}
