@@ -76,6 +76,10 @@ export {
   attentionProbsName,
   decoderTensorNames,
   mlpName,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
   residualName,
   valueMaskName,
   valuesName,
@@ -87,7 +91,10 @@ export type {
   DecoderTaps,
   LayerSelection,
 } from "./graphs/types.ts";
+export { generateTokens } from "./language-model/generate.ts";
+export { createRecomputeDecoder, type IncrementalDecoder } from "./language-model/incremental-decoder.ts";
 export * from "./language-model/index.ts";
+export { createKvCacheDecoder, type KvCacheDecoderOptions } from "./language-model/kv-cache-decoder.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
 export {
   type Llama2cTokenizerOptions,

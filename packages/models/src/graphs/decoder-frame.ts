@@ -1,6 +1,7 @@
 import { TokenscopeError } from "@tokenscope/core";
 import type { Dim, ValueInfo } from "@tokenscope/tensor-backends";
 import type { DecoderConfig, DecoderWeights, RopeStyle } from "../weights/types.ts";
+import type { AttentionCache } from "./blocks/attention.ts";
 import { attentionAllowed } from "./blocks/attention-mask.ts";
 import { embeddings, type TokenInput } from "./blocks/embeddings.ts";
 import { gatherPositions, type OutputMatrix, outputLogits } from "./blocks/output-head.ts";
@@ -11,6 +12,10 @@ import {
   attentionProbsName,
   decoderTensorNames,
   mlpName,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
   residualName,
   valueMaskName,
   valuesName,
@@ -20,12 +25,14 @@ import type { DecoderGraph, DecoderGraphOptions, LayerSelection } from "./types.
 /** What a family's layer function gets besides the incoming residual stream. */
 export interface LayerInputs {
   layer: number;
-  /** bool [batch, 1, seq, seq]: which keys each query may attend to. */
+  /** bool [batch, 1, seq, keys]: which keys each query may attend to (keys: past + seq with a cache). */
   allowed: string;
   /** Rotary tables, for families with rotary positions. */
   rotary?: RotaryTables;
-  /** `value_mask.{layer}` [batch, heads, seq], when value zeroing is on. */
+  /** `value_mask.{layer}` [batch, heads, keys], when value zeroing is on. */
   valueMask?: string;
+  /** The layer's KV cache names, with option `kvCache`; families pass it on to `attention`. */
+  cache?: AttentionCache;
   /** The name the layer's output must carry: `residual.{layer}`. */
   output: string;
 }
@@ -97,6 +104,12 @@ function checkOptions(options: DecoderGraphOptions): void {
       'Pass input: "ids" or "embeds".',
     );
   }
+  if (options.kvCache !== undefined && typeof options.kvCache !== "boolean") {
+    throw invalid(
+      `kvCache must be a boolean, got ${String(options.kvCache)}.`,
+      "Pass kvCache: true or false.",
+    );
+  }
   if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
     throw invalid(
       `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
@@ -108,7 +121,8 @@ function checkOptions(options: DecoderGraphOptions): void {
 /**
  * Builds a decoder-only LM graph with the interface every family shares (see graphs/README.md):
  * inputs, embeddings, the attention mask and rotary tables (once), the family's layers, optional
- * gathering of logit positions, the final norm, the output projection, and the requested taps.
+ * gathering of logit positions, the final norm, the output projection, the KV cache's `present_*`
+ * outputs when asked for, and the requested taps.
  */
 export function buildDecoderFrame(
   weights: DecoderWeights,
@@ -128,21 +142,34 @@ export function buildDecoderFrame(
   const ctx = createGraphContext(weights, dataType, family.name);
   const g = ctx.builder;
   const names = decoderTensorNames;
+  const kvCache = options.kvCache === true;
+  // Keys are everything attention reads: the new tokens, or with a cache the past ones as well.
+  const keys: Dim = kvCache ? "total" : "seq";
 
   const input: TokenInput =
     options.input === "embeds"
       ? { kind: "embeds", embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", config.hiddenSize]) }
       : { kind: "ids", ids: g.input(names.inputIds, "int64", ["batch", "seq"]) };
-  const attentionMask = g.input(names.attentionMask, "int64", ["batch", "seq"]);
+  const attentionMask = g.input(names.attentionMask, "int64", ["batch", keys]);
   const positionIds = g.input(names.positionIds, "int64", ["batch", "seq"]);
   const logitPositions = options.gatherLogits
     ? g.input(names.logitPositions, "int64", ["batch", "positions"])
     : undefined;
   const valueMasks = Array.from({ length: config.numLayers }, (_, layer) =>
     options.valueZeroing
-      ? g.input(valueMaskName(layer), dataType, ["batch", config.numHeads, "seq"])
+      ? g.input(valueMaskName(layer), dataType, ["batch", config.numHeads, keys])
       : undefined,
   );
+  const caches = Array.from({ length: config.numLayers }, (_, layer): AttentionCache | undefined => {
+    if (!kvCache) return undefined;
+    const shape: Dim[] = ["batch", config.numKeyValueHeads, "past", config.headDim];
+    return {
+      pastKey: g.input(pastKeyName(layer), dataType, shape),
+      pastValue: g.input(pastValueName(layer), dataType, shape),
+      presentKey: presentKeyName(layer),
+      presentValue: presentValueName(layer),
+    };
+  });
 
   const embedded = embeddings(
     ctx.within("embeddings"),
@@ -151,7 +178,12 @@ export function buildDecoderFrame(
     family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
   );
   const shared = ctx.within("shared");
-  const allowed = attentionAllowed(shared, attentionMask, config.slidingWindow);
+  const allowed = attentionAllowed(
+    shared,
+    attentionMask,
+    config.slidingWindow,
+    kvCache ? positionIds : undefined,
+  );
   const rotary =
     family.rotary === undefined
       ? undefined
@@ -160,12 +192,14 @@ export function buildDecoderFrame(
   let hidden = embedded;
   for (let layer = 0; layer < config.numLayers; layer++) {
     const valueMask = valueMasks[layer];
+    const cache = caches[layer];
     hidden = family.layer(ctx.within(`layers.${layer}`), hidden, {
       layer,
       allowed,
       output: residualName(layer),
       ...(rotary === undefined ? {} : { rotary }),
       ...(valueMask === undefined ? {} : { valueMask }),
+      ...(cache === undefined ? {} : { cache }),
     });
   }
   const head = ctx.within("head");
@@ -174,15 +208,20 @@ export function buildDecoderFrame(
 
   const seq: Dim = logitPositions === undefined ? "seq" : "positions";
   const outputs: ValueInfo[] = [{ name: logits, dataType, shape: ["batch", seq, config.vocabSize] }];
-  const tap = (name: string, shape: Dim[]) => outputs.push({ name, dataType, shape });
-  if (taps.embeddings) tap(names.embeddings, ["batch", "seq", config.hiddenSize]);
-  for (const layer of tapLayers.attentionProbs)
-    tap(attentionProbsName(layer), ["batch", config.numHeads, "seq", "seq"]);
-  for (const layer of tapLayers.values) {
-    tap(valuesName(layer), ["batch", config.numKeyValueHeads, "seq", config.headDim]);
+  const addOutput = (name: string, shape: Dim[]) => outputs.push({ name, dataType, shape });
+  for (const cache of caches) {
+    if (cache === undefined) continue;
+    addOutput(cache.presentKey, ["batch", config.numKeyValueHeads, "total", config.headDim]);
+    addOutput(cache.presentValue, ["batch", config.numKeyValueHeads, "total", config.headDim]);
   }
-  for (const layer of tapLayers.residual) tap(residualName(layer), ["batch", "seq", config.hiddenSize]);
-  for (const layer of tapLayers.mlp) tap(mlpName(layer), ["batch", "seq", config.intermediateSize]);
+  if (taps.embeddings) addOutput(names.embeddings, ["batch", "seq", config.hiddenSize]);
+  for (const layer of tapLayers.attentionProbs)
+    addOutput(attentionProbsName(layer), ["batch", config.numHeads, "seq", keys]);
+  for (const layer of tapLayers.values) {
+    addOutput(valuesName(layer), ["batch", config.numKeyValueHeads, keys, config.headDim]);
+  }
+  for (const layer of tapLayers.residual) addOutput(residualName(layer), ["batch", "seq", config.hiddenSize]);
+  for (const layer of tapLayers.mlp) addOutput(mlpName(layer), ["batch", "seq", config.intermediateSize]);
   for (const output of outputs) g.output(output.name, output.dataType, output.shape);
 
   const model = g.build();
@@ -190,6 +229,7 @@ export function buildDecoderFrame(
     "tokenscope.architecture": config.architecture,
     "tokenscope.input": input.kind,
     "tokenscope.dataType": dataType,
+    ...(kvCache ? { "tokenscope.kvCache": "true" } : {}),
   };
   return {
     model,

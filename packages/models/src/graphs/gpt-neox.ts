@@ -56,6 +56,7 @@ function neoxLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs): stri
     headDim: c.headDim,
     allowed: inputs.allowed,
     ...(inputs.valueMask === undefined ? {} : { valueMask: inputs.valueMask }),
+    ...(inputs.cache === undefined ? {} : { cache: inputs.cache }),
   });
   const attentionOut = linear(attentionCtx, attended, dense("attention.dense"));
 

@@ -51,6 +51,7 @@ function gpt2Layer(ctx: GraphContext, hidden: string, inputs: LayerInputs): stri
     headDim: c.headDim,
     allowed: inputs.allowed,
     ...(inputs.valueMask === undefined ? {} : { valueMask: inputs.valueMask }),
+    ...(inputs.cache === undefined ? {} : { cache: inputs.cache }),
   });
   const afterAttention = ctx.op("Add", [hidden, linear(attentionCtx, attended, conv1d("attn.c_proj"))]);
 

@@ -67,6 +67,7 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
     headDim: c.headDim,
     allowed: inputs.allowed,
     ...(inputs.valueMask === undefined ? {} : { valueMask: inputs.valueMask }),
+    ...(inputs.cache === undefined ? {} : { cache: inputs.cache }),
   });
   const afterAttention = ctx.op("Add", [
     hidden,

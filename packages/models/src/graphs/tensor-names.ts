@@ -49,3 +49,26 @@ export function mlpName(layer: number): string {
 export function valueMaskName(layer: number): string {
   return `value_mask.${layer}`;
 }
+
+/**
+ * float [batch, kvHeads, past, headDim] graph input (option `kvCache`): the keys of layer `layer` at
+ * the positions already processed, after rotary, as the previous run's `present_key.{layer}` gave them.
+ */
+export function pastKeyName(layer: number): string {
+  return `past_key.${layer}`;
+}
+
+/** float [batch, kvHeads, past, headDim] graph input (option `kvCache`): the earlier value vectors of layer `layer`. */
+export function pastValueName(layer: number): string {
+  return `past_value.${layer}`;
+}
+
+/** float [batch, kvHeads, past + seq, headDim] graph output (option `kvCache`): past and new keys, after rotary. */
+export function presentKeyName(layer: number): string {
+  return `present_key.${layer}`;
+}
+
+/** float [batch, kvHeads, past + seq, headDim] graph output (option `kvCache`): past and new value vectors. */
+export function presentValueName(layer: number): string {
+  return `present_value.${layer}`;
+}

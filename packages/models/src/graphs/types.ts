@@ -11,9 +11,9 @@ export type LayerSelection = boolean | readonly number[];
 export interface DecoderTaps {
   /** `embeddings` [batch, seq, hidden]. */
   embeddings?: boolean;
-  /** `attention_probs.{layer}` [batch, heads, seq, seq]. */
+  /** `attention_probs.{layer}` [batch, heads, seq, seq] (keys: past + seq with `kvCache`). */
   attentionProbs?: LayerSelection;
-  /** `values.{layer}` [batch, kvHeads, seq, headDim]. */
+  /** `values.{layer}` [batch, kvHeads, seq, headDim] (past + seq with `kvCache`). */
   values?: LayerSelection;
   /** `residual.{layer}` [batch, seq, hidden]. */
   residual?: LayerSelection;
@@ -31,6 +31,13 @@ export interface DecoderGraphOptions {
   valueZeroing?: boolean;
   /** Internal tensors to expose as outputs. */
   taps?: DecoderTaps;
+  /**
+   * Incremental decoding: inputs `past_key.{layer}` / `past_value.{layer}` [batch, kvHeads, past,
+   * headDim] (past may be 0), outputs `present_key.{layer}` / `present_value.{layer}` [batch, kvHeads,
+   * past + seq, headDim]; `attention_mask` then covers past + seq positions, `position_ids` and the
+   * token inputs the new positions only.
+   */
+  kvCache?: boolean;
   /** Activation type; float64 is for gradient checks (weights are cast in the graph). Default float32. */
   dataType?: DecoderDataType;
   /** Where the weights came from, for error messages. */
@@ -45,6 +52,6 @@ export interface DecoderGraph {
   dataType: DecoderDataType;
   /** Graph input names, in order. */
   inputNames: string[];
-  /** Graph output names, in order: `logits` first, then the taps. */
+  /** Graph output names, in order: `logits` first, then the cache's `present_*` per layer, then the taps. */
   outputNames: string[];
 }

@@ -5,19 +5,21 @@ import {
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
+import { createRecomputeDecoder, type IncrementalDecoder } from "./incremental-decoder.ts";
 import { createTokenChooser } from "./sampling.ts";
-import type { TextTokenizer } from "./text-tokenizer.ts";
 
 /**
  * Generates up to `maxNewTokens` tokens after `promptIds`: forced ids first, then a prefix, then
- * greedy or sampled choices, stopping after a stop token (EOS by default). Each step computes the
- * logits of the last position only.
+ * greedy or sampled choices, stopping after a stop token (EOS by default). The prompt goes through
+ * `decoder` once and then one token per step (a KV cache makes a step cost one position); without a
+ * decoder every step recomputes the whole sequence through `model.forward`. Forced ids need no
+ * logits, so they are fed together with the next step that does.
  */
 export async function generateTokens(
   model: LanguageModel,
-  tokenizer: TextTokenizer,
   promptIds: number[],
   options: GenerationOptions,
+  decoder: IncrementalDecoder = createRecomputeDecoder(model),
 ): Promise<GenerationResult> {
   if (promptIds.length === 0) {
     throw new TokenscopeError("INVALID_INPUT", "Generation needs at least one prompt token.", {
@@ -34,25 +36,23 @@ export async function generateTokens(
     );
   }
   const choose = createTokenChooser(options);
-  const stops = new Set(options.stopTokenIds ?? tokenizer.specialTokens.eos ?? []);
+  const stops = new Set(options.stopTokenIds ?? model.info.specialTokens.eos ?? []);
   // Forced decoding emits exactly the forced ids; a prefix is forced and then continued.
   const forced = options.forcedIds ?? options.prefixIds ?? [];
   const limit = options.forcedIds ? Math.min(maxNewTokens, options.forcedIds.length) : maxNewTokens;
   const ids: number[] = [];
+  let unseen: number[] = [...promptIds];
   while (ids.length < limit) {
     throwIfAborted(options.signal);
     let next = forced[ids.length];
     if (next === undefined) {
-      const sequence = [...promptIds, ...ids];
-      const { logits } = await model.forward!({
-        inputs: { ids: [sequence] },
-        positions: [[sequence.length - 1]],
-      });
-      next = choose(logits.data);
+      next = choose(await decoder.append(unseen));
+      unseen = [];
     }
     ids.push(next);
+    unseen.push(next);
     options.onProgress?.({ phase: "generate", completed: ids.length, total: limit });
     if (stops.has(next) && ids.length > forced.length) break;
   }
-  return { ids, text: (await tokenizer.decodeTokens(ids, promptIds)).text };
+  return { ids, text: (await model.decodeTokens(ids, { after: promptIds })).text };
 }

@@ -15,6 +15,8 @@ export interface GraphVariant {
   gatherLogits: boolean;
   valueZeroing: boolean;
   taps: { attention: boolean; values: boolean; residual: boolean; mlp: boolean };
+  /** Incremental decoding with `past_*` inputs and `present_*` outputs (graphs/README.md). */
+  kvCache?: boolean;
   /**
    * Differentiate the logits with respect to the input embeddings or a layer's residual stream;
    * with `seeds: K`, K vector-Jacobian products against one forward pass (seeds [K, ...logits]).
@@ -40,11 +42,12 @@ export function createGraphSessions(
 
   function build(variant: GraphVariant): Promise<RuntimeSession> {
     const residualLayers =
-      variant.gradient?.wrt === "residual" ? [variant.gradient.layer] : variant.taps.residual ? true : false;
+      variant.gradient?.wrt === "residual" ? [variant.gradient.layer] : !!variant.taps.residual;
     const options: DecoderGraphOptions = {
       input: variant.input,
       gatherLogits: variant.gatherLogits,
       valueZeroing: variant.valueZeroing,
+      ...(variant.kvCache ? { kvCache: true } : {}),
       taps: {
         attentionProbs: variant.taps.attention,
         values: variant.taps.values,

@@ -4,9 +4,6 @@ import {
   type DenseTensor,
   type ForwardRequest,
   type ForwardResult,
-  type GradientRequest,
-  type GradientResult,
-  getStepFunction,
   type LanguageModel,
   type ModelInfo,
   type ModelInputs,
@@ -14,7 +11,7 @@ import {
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
-import type { RuntimeTensor, SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
+import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
 import {
   attentionProbsName,
   decoderTensorNames,
@@ -24,10 +21,11 @@ import {
   valuesName,
 } from "../graphs/tensor-names.ts";
 import type { DecoderWeights } from "../weights/types.ts";
-import { denseTensor, float32Tensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
+import { denseTensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
 import { generateTokens } from "./generate.ts";
 import { createGradientRunner } from "./gradients.ts";
-import { createGraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
+import { createGraphSessions, type GraphVariant } from "./graph-sessions.ts";
+import { createKvCacheDecoder } from "./kv-cache-decoder.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
 import { tokenEmbeddingMatrix } from "./token-embeddings.ts";
 
@@ -43,6 +41,14 @@ export interface OnnxLanguageModelOptions {
 }
 
 const noTaps = { attention: false, values: false, residual: false, mlp: false };
+/** The graph generation runs: new tokens over a KV cache, logits at the last position only. */
+const generationVariant: GraphVariant = {
+  input: "ids",
+  gatherLogits: true,
+  valueZeroing: false,
+  taps: noTaps,
+  kvCache: true,
+};
 
 /**
  * A causal language model executed by ONNX Runtime from a graph tokenscope built from its weights:
@@ -211,7 +217,12 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     gradients,
     generate: (promptIds, generation = {}) => {
       assertCapabilities(model, ["forward"], "generate");
-      return generateTokens(model, tokenizer, promptIds, generation);
+      const decoder = createKvCacheDecoder({
+        config,
+        session: () => sessions.get(generationVariant),
+        modelId: options.id,
+      });
+      return generateTokens(model, promptIds, generation, decoder);
     },
     dispose: () => sessions.dispose(),
   };

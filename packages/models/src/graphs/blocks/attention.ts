@@ -1,6 +1,18 @@
 import type { GraphContext } from "../context.ts";
 import { attentionProbsName, valuesName } from "../tensor-names.ts";
 
+/** Names of one layer's KV cache: graph inputs `past_*` and outputs `present_*` (option `kvCache`). */
+export interface AttentionCache {
+  /** [batch, kvHeads, past, headDim], after rotary. */
+  pastKey: string;
+  /** [batch, kvHeads, past, headDim]. */
+  pastValue: string;
+  /** Output name of the past and new keys [batch, kvHeads, past + seq, headDim]. */
+  presentKey: string;
+  /** Output name of the past and new values [batch, kvHeads, past + seq, headDim]. */
+  presentValue: string;
+}
+
 /** The inputs of one attention layer's core, in head layout. */
 export interface AttentionInputs {
   layer: number;
@@ -13,10 +25,12 @@ export interface AttentionInputs {
   numHeads: number;
   numKeyValueHeads: number;
   headDim: number;
-  /** bool [batch, 1, seq, seq] from `attentionAllowed`. */
+  /** bool [batch, 1, seq, keys] from `attentionAllowed` (keys: seq, or past + seq with a cache). */
   allowed: string;
-  /** float [batch, heads, seq]: `value_mask.{layer}`, when value zeroing is on. */
+  /** float [batch, heads, keys]: `value_mask.{layer}`, when value zeroing is on. */
   valueMask?: string;
+  /** The layer's KV cache, when the graph decodes incrementally. */
+  cache?: AttentionCache;
 }
 
 /** Large negative score for masked keys: exp underflows to exactly 0 in float32 and float64, no NaN. */
@@ -35,6 +49,10 @@ const MASKED_SCORE = -1e9;
  * Value zeroing multiplies `value_mask.{layer}` into the probabilities' key axis:
  * Σ_s p[t,s] (m[s] v[s]) = Σ_s (p[t,s] m[s]) v[s], the same as masking each query head's view of the
  * value vectors, without materialising one copy of V per query head.
+ *
+ * With a cache the new keys and values are appended to the past ones along the sequence axis
+ * (`present_key.{layer}`, and `values.{layer}` = `present_value.{layer}`), and the new queries score
+ * all of them; `allowed` carries the causal offset. Everything downstream is shape-agnostic.
  */
 export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
   const { numHeads, numKeyValueHeads, headDim } = inputs;
@@ -49,8 +67,7 @@ export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
     ),
     ctx.ints([0, 0, -1, headDim]),
   ]);
-  const keysT = ctx.op("Transpose", [inputs.keys], { perm: [0, 2, 3, 1] });
-  const values = ctx.op("Transpose", [inputs.values], { perm: [0, 2, 1, 3] }, valuesName(inputs.layer));
+  const { keysT, values } = keysAndValues(ctx, inputs);
   const scores = ctx.op("Mul", [
     ctx.op("MatMul", [groupedQueries, keysT]),
     ctx.float(1 / Math.sqrt(headDim)),
@@ -68,6 +85,27 @@ export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
     ctx.op("Transpose", [perQueryHead], { perm: [0, 3, 1, 2, 4] }),
     ctx.ints([0, 0, numHeads * headDim]),
   ]);
+}
+
+/**
+ * The keys transposed for scoring, [batch, kvHeads, headDim, keys], and the value vectors
+ * `values.{layer}` [batch, kvHeads, keys, headDim]: the new ones alone, or appended to the cache.
+ */
+function keysAndValues(ctx: GraphContext, inputs: AttentionInputs): { keysT: string; values: string } {
+  const valuesOutput = valuesName(inputs.layer);
+  const { cache } = inputs;
+  if (cache === undefined) {
+    return {
+      keysT: ctx.op("Transpose", [inputs.keys], { perm: [0, 2, 3, 1] }),
+      values: ctx.op("Transpose", [inputs.values], { perm: [0, 2, 1, 3] }, valuesOutput),
+    };
+  }
+  const headsFirst = (x: string) => ctx.op("Transpose", [x], { perm: [0, 2, 1, 3] });
+  const present = ctx.op("Concat", [cache.pastKey, headsFirst(inputs.keys)], { axis: 2 }, cache.presentKey);
+  const values = ctx.op("Concat", [cache.pastValue, headsFirst(inputs.values)], { axis: 2 }, valuesOutput);
+  // A graph output needs its own name; values.{layer} keeps the stable tap name.
+  ctx.op("Identity", [values], {}, cache.presentValue);
+  return { keysT: ctx.op("Transpose", [present], { perm: [0, 1, 3, 2] }), values };
 }
 
 /** Views [batch, seq, heads × headDim] as [batch, seq, heads, headDim]. */
