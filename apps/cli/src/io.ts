@@ -15,6 +15,8 @@ export interface CliIO {
   color: Ansis;
   /** Terminal width in columns (80 when unknown). */
   columns: number;
+  /** Where progress bars go: stderr when it is a terminal; absent otherwise (no bars in pipes, CI, tests). */
+  progressOutput?: NodeJS.WriteStream;
 }
 
 /**
@@ -27,6 +29,7 @@ export function processIO(): CliIO {
     stderr: (text) => process.stderr.write(text),
     color: process.env["NO_COLOR"] ? new AnsisFactory(0) : ansis,
     columns: process.stdout.columns || 80,
+    ...(process.stderr.isTTY && !process.env["CI"] ? { progressOutput: process.stderr } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  * errors. Knows nothing about ONNX. This entry point only exports.
  */
 export * from "./aggregation/index.ts";
+export * from "./attribute/index.ts";
 export * from "./errors/index.ts";
 export * from "./export/index.ts";
 export * from "./methods/index.ts";

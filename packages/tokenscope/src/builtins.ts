@@ -1,4 +1,5 @@
-import { registerCoreBuiltins } from "@tokenscope/core";
+import { methodRegistry, registerCoreBuiltins, registerMethod } from "@tokenscope/core";
+import { methods as gradientMethods } from "@tokenscope/methods-gradient";
 
 /**
  * Registers every built-in method, step function and aggregator of the
@@ -6,4 +7,7 @@ import { registerCoreBuiltins } from "@tokenscope/core";
  */
 export function registerBuiltins(): void {
   registerCoreBuiltins();
+  for (const method of gradientMethods) {
+    if (!methodRegistry.has(method.id)) registerMethod(method);
+  }
 }

@@ -11,8 +11,10 @@ export interface CommandModule {
  * never loads ONNX Runtime. One file per command.
  */
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  attribute: () => import("./attribute.ts"),
   generate: () => import("./generate.ts"),
   methods: () => import("./methods.ts"),
   models: () => import("./models.ts"),
   onnx: () => import("./onnx.ts"),
+  view: () => import("./view.ts"),
 };

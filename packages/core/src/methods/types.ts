@@ -37,6 +37,8 @@ export interface MethodContext<P> extends AbortOptions {
   attributedFunction: { id: string; parameters: Record<string, unknown> };
   /** Whether to attribute to target-prefix tokens too. */
   attributeTarget: boolean;
+  /** Bytes one batched model call may use; methods split their batches to stay under it. */
+  memoryBudgetBytes?: number;
   onProgress?: ProgressCallback;
 }
 

@@ -45,9 +45,13 @@ export async function continuationTokens(
 
 /** A {@link TextTokenizer} over a llama2.c / GGUF score-BPE tokenizer. */
 export function scoreBpeTextTokenizer(tokenizer: ScoreBpeTokenizer, description: string): TextTokenizer {
+  // SentencePiece vocabularies (llama2.c, GGUF llama) keep "<unk>" at id 0: integrated gradients'
+  // default baseline needs to know it.
+  const unk = tokenizer.vocabSize > 0 && tokenizer.idToPiece(0) === "<unk>" ? 0 : undefined;
   const specialTokens: SpecialTokenIds = {
     ...(tokenizer.bosId !== undefined ? { bos: tokenizer.bosId } : {}),
     ...(tokenizer.eosId !== undefined ? { eos: [tokenizer.eosId] } : {}),
+    ...(unk !== undefined ? { unk } : {}),
   };
   const isSpecial = (id: number) => id === tokenizer.bosId || id === tokenizer.eosId;
   const decode = async (ids: readonly number[]) => tokenizer.decode(ids);

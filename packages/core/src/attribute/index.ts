@@ -1,0 +1,11 @@
+export { aggregationSteps } from "./aggregation-plan.ts";
+export { attribute } from "./attribute.ts";
+export {
+  type AttributeOptions,
+  DEFAULT_ATTRIBUTED_FUNCTION,
+  DEFAULT_MAX_NEW_TOKENS,
+  DEFAULT_METHOD,
+  type GenerationSettings,
+  type StepFunctionChoice,
+  type StepRange,
+} from "./types.ts";

@@ -1,0 +1,126 @@
+import { TokenscopeError } from "../errors/index.ts";
+import { assertCapabilities } from "../model/assert-capabilities.ts";
+import type { LanguageModel, Tokenization } from "../model/language-model.ts";
+import type { AbortOptions, ProgressCallback } from "../progress.ts";
+import { DEFAULT_MAX_NEW_TOKENS, type GenerationSettings } from "./types.ts";
+
+/** How the target of one sequence is obtained. */
+export type TargetSpec =
+  | { kind: "forced"; text: string }
+  | { kind: "generate"; prefix: string | undefined; generation: GenerationSettings };
+
+/** Options of {@link prepareTarget}. */
+export interface PrepareTargetOptions extends AbortOptions {
+  onProgress?: ProgressCallback | undefined;
+  sequenceIndex: number;
+}
+
+function tooLong(model: LanguageModel, promptTokens: number, more: number, what: string): TokenscopeError {
+  const contextLength = model.info.contextLength;
+  return new TokenscopeError(
+    "PROMPT_TOO_LONG",
+    `The prompt has ${promptTokens} tokens and ${more} ${what}: ${promptTokens + more} tokens exceed the context length ${contextLength} of model "${model.info.id}".`,
+    {
+      hint: "Shorten the prompt or the target, or ask for fewer new tokens (generation.maxNewTokens).",
+      details: { promptTokens, targetTokens: more, contextLength, model: model.info.id },
+    },
+  );
+}
+
+async function tokenizeTarget(model: LanguageModel, text: string, what: string, sequenceIndex: number) {
+  const { tokens } = await model.tokenize(text, { addSpecialTokens: false });
+  if (tokens.length === 0) {
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      `The ${what} of sequence ${sequenceIndex} tokenizes to nothing.`,
+      {
+        hint: `Give a ${what} with at least one token, or leave it out to generate the target.`,
+        details: { sequence: sequenceIndex, [what]: text },
+      },
+    );
+  }
+  return tokens;
+}
+
+function checkGeneration(generation: GenerationSettings): number {
+  const maxNewTokens = generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const problems: string[] = [];
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1))
+    problems.push("maxNewTokens: a positive integer");
+  const { temperature, topK, topP, seed, stopTokenIds } = generation;
+  if (temperature !== undefined && !(temperature >= 0)) problems.push("temperature: a number ≥ 0");
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) problems.push("topK: a positive integer");
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) problems.push("topP: a number in (0, 1]");
+  if (seed !== undefined && !Number.isInteger(seed)) problems.push("seed: an integer");
+  if (stopTokenIds !== undefined && !stopTokenIds.every((id) => Number.isInteger(id) && id >= 0)) {
+    problems.push("stopTokenIds: token ids");
+  }
+  if (problems.length > 0) {
+    throw new TokenscopeError("INVALID_PARAMETERS", `Invalid generation settings: ${problems.join("; ")}.`, {
+      hint: "Fix the listed generation settings, or leave them out for greedy decoding.",
+      details: { generation, problems },
+    });
+  }
+  return maxNewTokens;
+}
+
+/**
+ * The target tokens of one sequence: a forced text tokenized without special
+ * tokens, or tokens generated after the prompt — after a `prefix` when given.
+ * A prefix is generated as a continuation of prompt + prefix rather than with
+ * the model's `prefixIds`, which gives the same tokens for a causal model and
+ * works on every model that can generate. Generated ids are decoded as a
+ * continuation of the prompt, so their spans index the returned text.
+ * Throws `PROMPT_TOO_LONG` when prompt and target cannot fit the context.
+ */
+export async function prepareTarget(
+  model: LanguageModel,
+  promptIds: number[],
+  spec: TargetSpec,
+  options: PrepareTargetOptions,
+): Promise<Tokenization> {
+  const contextLength = model.info.contextLength;
+  if (spec.kind === "forced") {
+    const tokens = await tokenizeTarget(model, spec.text, "target", options.sequenceIndex);
+    if (promptIds.length + tokens.length > contextLength) {
+      throw tooLong(model, promptIds.length, tokens.length, "target tokens");
+    }
+    return { text: spec.text, tokens };
+  }
+  const maxNewTokens = checkGeneration(spec.generation);
+  const prefix =
+    spec.prefix === undefined
+      ? []
+      : (await tokenizeTarget(model, spec.prefix, "targetPrefix", options.sequenceIndex)).map(
+          (token) => token.id!,
+        );
+  if (promptIds.length + prefix.length + maxNewTokens > contextLength) {
+    const what =
+      prefix.length > 0 ? `prefix plus new tokens (${prefix.length} + ${maxNewTokens})` : "new tokens";
+    throw tooLong(model, promptIds.length, prefix.length + maxNewTokens, what);
+  }
+  assertCapabilities(model, ["generate"], "attribute() without a forced target");
+  const { temperature, topK, topP, seed, stopTokenIds } = spec.generation;
+  const generated = await model.generate!([...promptIds, ...prefix], {
+    maxNewTokens,
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topK !== undefined ? { topK } : {}),
+    ...(topP !== undefined ? { topP } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(stopTokenIds !== undefined ? { stopTokenIds } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const ids = [...prefix, ...generated.ids];
+  if (ids.length === 0) {
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      `The model generated no token for sequence ${options.sequenceIndex}.`,
+      {
+        hint: "Give a forced target, or check the model's stop tokens.",
+        details: { sequence: options.sequenceIndex },
+      },
+    );
+  }
+  return model.decodeTokens(ids, { after: promptIds });
+}

@@ -1,0 +1,84 @@
+import type { AggregationStep } from "../aggregation/aggregate.ts";
+import type { AbortOptions, ProgressCallback } from "../progress.ts";
+
+/** A registered step function by id, with parameters (validated with its schema, defaults applied). */
+export interface StepFunctionChoice {
+  id: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** How targets are generated when no forced `target` is given. */
+export interface GenerationSettings {
+  /** New tokens to generate after the prompt (and after `targetPrefix`); default {@link DEFAULT_MAX_NEW_TOKENS}. */
+  maxNewTokens?: number;
+  /** 0 or absent: greedy decoding. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  /** Seed of sampling, for reproducible sampled targets. */
+  seed?: number;
+  /** Stop after any of these ids (the model's EOS when absent). */
+  stopTokenIds?: number[];
+}
+
+/** A half-open range [start, end) of target positions to attribute. */
+export interface StepRange {
+  /** First target position attributed (default 0). */
+  start?: number;
+  /** One past the last target position attributed (default: the target's length; clamped to it). */
+  end?: number;
+}
+
+/**
+ * Options of `attribute()`. Every field is optional: by default the target is
+ * generated greedily, attributed with `saliency` on the `probability` of each
+ * generated token, reduced by L2 over the embedding dimension and normalised
+ * per step (Inseq's defaults).
+ */
+export interface AttributeOptions extends AbortOptions {
+  /** Id of a registered attribution method (default "saliency"). */
+  method?: string;
+  /** Method parameters, validated with the method's schema (defaults applied). */
+  parameters?: Record<string, unknown>;
+  /** The step function whose value is attributed (default "probability"). */
+  attributedFunction?: string | StepFunctionChoice;
+  /** Forced targets: one text for every prompt, or one per prompt. Excludes `targetPrefix`. */
+  target?: string | string[];
+  /** Generate a continuation that starts with this text: one for every prompt, or one per prompt. */
+  targetPrefix?: string | string[];
+  /** Generation settings, used when no forced `target` is given (ignored otherwise). */
+  generation?: GenerationSettings;
+  /** Format each prompt as a user message with the model's chat template (needs "chatTemplate"). */
+  chatTemplate?: boolean;
+  /**
+   * Step scores to record per target token (probability, entropy, ...). Reused from the logits the
+   * method computed when it reports them; otherwise computed with one batched forward per sequence.
+   */
+  stepScores?: (string | StepFunctionChoice)[];
+  /** Also attribute each target token to the target tokens before it (default false). */
+  attributeTarget?: boolean;
+  /** Target positions to attribute; the others keep empty (null) rows. */
+  steps?: StepRange;
+  /**
+   * Aggregation steps applied to the raw attributions. Default: ["l2"] when the method returns
+   * per-dimension vectors, nothing when it returns one score per cell. A list that does not begin
+   * with a dimension reducer gets "l2" first when the raw attributions have several dimensions.
+   */
+  aggregate?: AggregationStep[];
+  /** Per-step normalisation over source and target-prefix cells after `aggregate` (default true, as Inseq). */
+  normalize?: boolean;
+  /** Keep the raw per-dimension tensors in the result (default false). */
+  keepRaw?: boolean;
+  /** Bytes one batched model call may use; passed to the method, which splits its batches. */
+  memoryBudgetBytes?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** Default attribution method of `attribute()`. */
+export const DEFAULT_METHOD = "saliency";
+
+/** Default attributed function of `attribute()`. */
+export const DEFAULT_ATTRIBUTED_FUNCTION = "probability";
+
+/** New tokens generated when `generation.maxNewTokens` is absent. */
+export const DEFAULT_MAX_NEW_TOKENS = 32;

@@ -1,0 +1,81 @@
+import {
+  decoderInputIds,
+  type LanguageModel,
+  type MethodSequence,
+  type TensorData,
+  TokenscopeError,
+} from "@tokenscope/core";
+
+/** A baseline of integrated gradients: a special token's embedding, zeros, or a custom embedding vector. */
+export type BaselineChoice = "unk" | "pad" | "zero" | number[];
+
+function baselineTokenId(model: LanguageModel, choice: "unk" | "pad"): number {
+  const { unk, pad } = model.info.specialTokens;
+  const id = choice === "unk" ? (unk ?? pad) : pad;
+  if (id === undefined) {
+    throw new TokenscopeError(
+      "INVALID_PARAMETERS",
+      `Baseline "${choice}" needs ${choice === "unk" ? "an unknown-token or padding" : "a padding"} token id, but model "${model.info.id}" defines ${choice === "unk" ? "neither" : "none"}.`,
+      {
+        hint: `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.hiddenSize} numbers).`,
+        details: { baseline: choice, model: model.info.id, specialTokens: model.info.specialTokens },
+      },
+    );
+  }
+  return id;
+}
+
+/**
+ * The baseline embeddings x′ [seq, hidden] of `sequence` for integrated
+ * gradients. Every position is replaced — special tokens (BOS) included — so
+ * completeness holds against f(x′), except the positions listed in `keep`,
+ * which take the input's own embedding (e.g. [0] keeps BOS). Token baselines
+ * embed a whole row of that token, so any position-dependent embedding of the
+ * model applies to them as to the input.
+ */
+export async function baselineEmbeddings(
+  model: LanguageModel,
+  sequence: MethodSequence,
+  input: TensorData,
+  choice: BaselineChoice,
+  keep: readonly number[],
+): Promise<Float64Array> {
+  const ids = decoderInputIds(sequence);
+  const seq = ids.length;
+  const hidden = input.length / seq;
+  const outside = keep.find((index) => index >= seq);
+  if (outside !== undefined) {
+    throw new TokenscopeError(
+      "INVALID_PARAMETERS",
+      `keep lists token index ${outside}, but the sequence has ${seq} tokens (source then target).`,
+      {
+        hint: "keep indexes the model input: source tokens from 0, then target tokens.",
+        details: { keep, tokens: seq },
+      },
+    );
+  }
+  let baseline: Float64Array;
+  if (choice === "zero") {
+    baseline = new Float64Array(seq * hidden);
+  } else if (Array.isArray(choice)) {
+    if (choice.length !== hidden) {
+      throw new TokenscopeError(
+        "INVALID_PARAMETERS",
+        `A custom baseline embedding needs ${hidden} numbers (the model's hidden size), got ${choice.length}.`,
+        {
+          hint: `Give one embedding vector of length ${hidden}; it replaces every position.`,
+          details: { hidden },
+        },
+      );
+    }
+    baseline = new Float64Array(seq * hidden);
+    for (let position = 0; position < seq; position++) baseline.set(choice, position * hidden);
+  } else {
+    const id = baselineTokenId(model, choice);
+    baseline = Float64Array.from((await model.embed!([ids.map(() => id)])).data);
+  }
+  for (const position of keep) {
+    baseline.set(input.subarray(position * hidden, (position + 1) * hidden), position * hidden);
+  }
+  return baseline;
+}

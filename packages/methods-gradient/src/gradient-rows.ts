@@ -1,0 +1,107 @@
+import {
+  evaluateStepFunction,
+  type GradientObjective,
+  getStepFunction,
+  type MethodContext,
+  type MethodSequence,
+  type ModelInputs,
+  stepPosition,
+  type TensorData,
+  targetId,
+  throwIfAborted,
+} from "@tokenscope/core";
+import { rowsPerCall } from "./batch-budget.ts";
+
+/** What {@link forEachGradientRow} hands over for every row. */
+export interface GradientRow {
+  /** Index of the row among all rows. */
+  row: number;
+  /** The row's gradient [seq, hidden], row-major. */
+  gradient: TensorData;
+  /** The attributed function's value at the row's input. */
+  value: number;
+}
+
+/** Options of {@link forEachGradientRow}. */
+export interface GradientRowsOptions {
+  /** Target step of each row. */
+  steps: readonly number[];
+  /** The model inputs of rows [start, end). */
+  inputs(start: number, end: number): ModelInputs;
+  /** Name of the progress phase (the method id). */
+  phase: string;
+}
+
+/**
+ * The objective of rows whose target steps are `steps`: the registered
+ * attributed step function (built-in or user-defined) at each step's position
+ * for its target id, so that the model differentiates it at every input.
+ */
+export function stepObjective(
+  context: MethodContext<unknown>,
+  sequence: MethodSequence,
+  steps: readonly number[],
+): GradientObjective {
+  const contrast = sequence.contrastTargetIds;
+  return {
+    kind: "stepFunction",
+    stepFunction: context.attributedFunction.id,
+    parameters: context.attributedFunction.parameters,
+    positions: steps.map((step) => stepPosition(sequence, step)),
+    targetIds: steps.map((step) => targetId(sequence, step)),
+    ...(contrast ? { contrastTargetIds: steps.map((step) => contrast[step]!) } : {}),
+  };
+}
+
+/**
+ * Runs the gradients of many rows of one sequence in as few `model.gradients`
+ * calls as the memory budget allows (all in one call when they fit), and
+ * hands each row's gradient and objective value to `consume` without keeping
+ * them, so integrated gradients can accumulate thousands of rows.
+ */
+export async function forEachGradientRow(
+  context: MethodContext<unknown>,
+  sequence: MethodSequence,
+  options: GradientRowsOptions,
+  consume: (row: GradientRow) => void,
+): Promise<void> {
+  const { model } = context;
+  const seq = sequence.source.length + sequence.target.length;
+  const total = options.steps.length;
+  const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
+  for (let start = 0; start < total; start += chunk) {
+    throwIfAborted(context.signal);
+    const end = Math.min(total, start + chunk);
+    const steps = options.steps.slice(start, end);
+    const result = await model.gradients!({
+      inputs: options.inputs(start, end),
+      objective: stepObjective(context, sequence, steps),
+      wrt: { kind: "embeddings" },
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    const width = result.gradients.dims[2]!;
+    const vocab = result.logits.dims[result.logits.dims.length - 1]!;
+    for (let index = 0; index < steps.length; index++) {
+      const offset = index * seq * width;
+      let value = result.objective[index]!;
+      // A model may leave the objective out (NaN); the logits it used give the same value.
+      if (!Number.isFinite(value)) {
+        value = evaluateStepFunction(
+          getStepFunction(context.attributedFunction.id),
+          {
+            logits: result.logits.data.subarray(index * vocab, (index + 1) * vocab),
+            targetId: targetId(sequence, steps[index]!),
+            parameters: context.attributedFunction.parameters,
+          },
+          { withGradient: false },
+        ).value;
+      }
+      consume({
+        row: start + index,
+        gradient: result.gradients.data.subarray(offset, offset + seq * width),
+        value,
+      });
+    }
+    context.onProgress?.({ phase: options.phase, completed: end, total });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * @packageDocumentation
+ * Gradient attribution methods for tokenscope. Each method is a plain
+ * definition; register them explicitly: `for (const m of methods) registerMethod(m)`.
+ */
+import type { AttributionMethod } from "@tokenscope/core";
+import { inputXGradient } from "./input-x-gradient.ts";
+import { integratedGradients } from "./integrated-gradients.ts";
+import { saliency } from "./saliency.ts";
+
+export type { BaselineChoice } from "./baseline.ts";
+export { DEFAULT_MEMORY_BUDGET_BYTES, estimateRowBytes, rowsPerCall } from "./batch-budget.ts";
+export { type InputXGradientParameters, inputXGradient } from "./input-x-gradient.ts";
+export { type IntegratedGradientsParameters, integratedGradients } from "./integrated-gradients.ts";
+export {
+  gaussLegendre,
+  type IntegrationMethod,
+  integrationMethods,
+  type Quadrature,
+  quadrature,
+} from "./quadrature.ts";
+export { type SaliencyParameters, saliency } from "./saliency.ts";
+
+/** Every method of this package, for explicit registration. */
+// biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different parameter types
+export const methods: AttributionMethod<any>[] = [saliency, inputXGradient, integratedGradients];

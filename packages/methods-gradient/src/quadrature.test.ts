@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { gaussLegendre, integrationMethods, quadrature } from "./quadrature.ts";
+
+function integrate(
+  method: (typeof integrationMethods)[number],
+  n: number,
+  g: (alpha: number) => number,
+): number {
+  const { alphas, weights } = quadrature(method, n);
+  let total = 0;
+  for (let k = 0; k < n; k++) total += weights[k]! * g(alphas[k]!);
+  return total;
+}
+
+describe("quadrature", () => {
+  it("matches the closed-form Gauss–Legendre rule for n = 3", () => {
+    const { alphas, weights } = gaussLegendre(3);
+    const root = Math.sqrt(3 / 5);
+    expect(Array.from(alphas)).toEqual([
+      expect.closeTo(-root, 15),
+      expect.closeTo(0, 15),
+      expect.closeTo(root, 15),
+    ]);
+    expect(Array.from(weights)).toEqual([
+      expect.closeTo(5 / 9, 15),
+      expect.closeTo(8 / 9, 15),
+      expect.closeTo(5 / 9, 15),
+    ]);
+  });
+
+  it("integrates polynomials of degree 2n − 1 exactly with Gauss–Legendre on [0, 1]", () => {
+    for (const n of [1, 2, 5, 12, 50]) {
+      const degree = 2 * n - 1;
+      expect(integrate("gausslegendre", n, (alpha) => alpha ** degree)).toBeCloseTo(1 / (degree + 1), 12);
+      const weights = quadrature("gausslegendre", n).weights;
+      expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 13);
+    }
+  });
+
+  it("uses Captum's Riemann nodes, with weights that sum to 1", () => {
+    expect(Array.from(quadrature("riemann_left", 4).alphas)).toEqual([0, 0.25, 0.5, 0.75]);
+    expect(Array.from(quadrature("riemann_right", 4).alphas)).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(Array.from(quadrature("riemann_middle", 4).alphas)).toEqual([0.125, 0.375, 0.625, 0.875]);
+    const trapezoid = quadrature("riemann_trapezoid", 5);
+    expect(Array.from(trapezoid.alphas)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(Array.from(trapezoid.weights)).toEqual([0.125, 0.25, 0.25, 0.25, 0.125]);
+    for (const method of integrationMethods) {
+      expect(quadrature(method, 7).weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 14);
+    }
+  });
+
+  it("has the known order of each rule on a smooth integrand", () => {
+    const exact = Math.E - 1;
+    const error = (method: (typeof integrationMethods)[number], n: number) =>
+      Math.abs(integrate(method, n, Math.exp) - exact);
+    // First-order rules halve their error when n doubles; second-order ones quarter it.
+    expect(error("riemann_left", 32) / error("riemann_left", 64)).toBeCloseTo(2, 1);
+    expect(error("riemann_middle", 32) / error("riemann_middle", 64)).toBeCloseTo(4, 1);
+    // The trapezoid with n points has n − 1 intervals.
+    expect(error("riemann_trapezoid", 33) / error("riemann_trapezoid", 65)).toBeCloseTo(4, 1);
+    expect(error("gausslegendre", 6)).toBeLessThan(1e-12);
+  });
+
+  it("refuses point counts a rule cannot use", () => {
+    expect(() => quadrature("riemann_trapezoid", 1)).toThrowError(/≥ 2/);
+    expect(() => quadrature("gausslegendre", 0)).toThrowError(/INVALID|≥ 1/);
+  });
+});
