@@ -39,7 +39,10 @@ describe("tokenscope attribute", () => {
     expect(sequence!.sourceAttributions).toHaveLength(4);
     for (const row of sequence!.sourceAttributions) expect(row).toHaveLength(5);
     sequence!.targetAttributions!.forEach((row, step) => {
-      row.forEach((cell, column) => (column >= step ? expect(cell).toBeNull() : expect(cell).not.toBeNull()));
+      row.forEach((cell, column) => {
+        if (column >= step) expect(cell).toBeNull();
+        else expect(cell).not.toBeNull();
+      });
     });
     // Per-step normalisation: |source| + |target prefix| sums to 1 in every row.
     sequence!.sourceAttributions.forEach((row, step) => {

@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { type AggregationStep, TokenscopeError } from "tokenscope";
-import { type CliIO, printJson } from "../io.ts";
+import type { CliIO } from "../io.ts";
 import { deviceOption, modelOption, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
 import { createProgressReporter } from "../progress.ts";

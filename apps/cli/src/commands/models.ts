@@ -1,7 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { capabilityDocs } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
-import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
 
 /** `tokenscope models inspect <ref>`. */
