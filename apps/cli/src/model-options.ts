@@ -2,7 +2,10 @@ import { Option } from "@commander-js/extra-typings";
 
 /** `--model <ref>`: the model every model command takes. */
 export function modelOption() {
-  return new Option("--model <ref>", "model: a llama2.c folder or .bin, a .gguf file").makeOptionMandatory();
+  return new Option(
+    "--model <ref>",
+    "model: a Hugging Face folder or hub id, a llama2.c folder or .bin, a .gguf file",
+  ).makeOptionMandatory();
 }
 
 /** `--threads <n>`: intra-op threads of ONNX Runtime. */

@@ -91,11 +91,27 @@ export type {
   DecoderTaps,
   LayerSelection,
 } from "./graphs/types.ts";
+export { decoderConfigFromHf, hfSpecialTokenIds, supportedHfModelTypes } from "./hf/config.ts";
+export { hfConfigJson } from "./hf/config-json.ts";
+export {
+  buildHfTokenizerFiles,
+  type HfTokenizerBuildOptions,
+  type HfTokenizerFiles,
+  type HfTokenizerStyle,
+  minRandomTokenizerVocab,
+  randomTokenizerSpecials,
+} from "./hf/random-tokenizer.ts";
+export { hfTensorsToDecoderWeights } from "./hf/weights.ts";
 export { generateTokens } from "./language-model/generate.ts";
 export { createRecomputeDecoder, type IncrementalDecoder } from "./language-model/incremental-decoder.ts";
 export * from "./language-model/index.ts";
 export { createKvCacheDecoder, type KvCacheDecoderOptions } from "./language-model/kv-cache-decoder.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
+export {
+  type HfPretrainedTokenizer,
+  type HfTextTokenizerOptions,
+  hfTextTokenizer,
+} from "./tokenizers/hf-tokenizer.ts";
 export {
   type Llama2cTokenizerOptions,
   readLlama2cTokenizer,

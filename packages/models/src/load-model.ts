@@ -5,6 +5,8 @@ import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends"
 import { createOnnxruntimeNodeRuntime } from "@tokenscope/tensor-backends/node";
 import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
 import { loadGguf, loadLlama2cCheckpoint, loadLlama2cTokenizer } from "./formats/node-loaders.ts";
+import { resolveHfModel } from "./hf/hub.ts";
+import { loadHfFolder } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
 import { scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
 import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
@@ -18,11 +20,21 @@ export interface LoadModelOptions {
   /** Threads inside one operator; default: ONNX Runtime's choice (all cores). */
   threads?: number;
   sessionOptions?: SessionOptions;
+  /** Hub models: branch, tag or commit (default "main", or the `@revision` of the reference). */
+  revision?: string;
+  /** Hub models: the Hugging Face cache folder (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
+  cacheDir?: string;
+  /** Hub models: use the cache only, never the network (also HF_HUB_OFFLINE=1). */
+  offline?: boolean;
+  /** Hub models: the hub's address (default HF_ENDPOINT or the public hub). */
+  hubUrl?: string;
+  /** Hub models: called for each file downloaded. */
+  onFile?: (path: string, index: number, count: number) => void;
 }
 
 /** Formats {@link loadModel} recognises, for its error message. */
 const recognised =
-  "a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it, a folder holding one, or a .gguf file";
+  "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
 
 async function pathKind(path: string): Promise<"file" | "folder" | undefined> {
   try {
@@ -60,20 +72,44 @@ async function findGguf(folder: string): Promise<string | undefined> {
 }
 
 /**
- * Loads a causal language model from a local path and returns it behind core's model interface:
- * llama2.c checkpoints (a .bin file with its tokenizer beside it, or their folder) and GGUF files
- * (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32).
+ * Loads a causal language model and returns it behind core's model interface: a Hugging Face
+ * model folder or hub id (llama, mistral, qwen2, qwen3, gpt2, gpt_neox; safetensors f32/f16/bf16,
+ * single or sharded; downloaded into the standard cache, or read from it alone when offline),
+ * a llama2.c checkpoint (a .bin file with its tokenizer beside it, or their folder), or a GGUF
+ * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32).
  */
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
   const path = resolve(ref);
   const kind = await pathKind(path);
-  if (!kind) loadFailed(ref, "no such file or folder");
   const runtime = options.runtime ?? createOnnxruntimeNodeRuntime();
   const sessionOptions: SessionOptions = {
     ...(options.threads ? { intraOpThreads: options.threads } : {}),
     ...(options.device === "cuda" ? { providers: ["cuda", "cpu"] } : {}),
     ...options.sessionOptions,
   };
+
+  // A Hugging Face folder, or a hub id (which is no local path): resolve through the hub cache.
+  const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
+  if (isHfFolder || !kind) {
+    if (!kind && !/^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(ref)) loadFailed(ref, "no such file or folder");
+    const resolved = await resolveHfModel(isHfFolder ? path : ref, {
+      ...(options.revision ? { revision: options.revision } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.offline !== undefined ? { offline: options.offline } : {}),
+      ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
+      ...(options.onFile ? { onFile: options.onFile } : {}),
+    });
+    const { weights, tokenizer } = await loadHfFolder(resolved.folder);
+    const revision = resolved.commit ?? resolved.revision;
+    return createOnnxLanguageModel({
+      id: ref,
+      ...(revision ? { revision } : {}),
+      weights,
+      tokenizer,
+      runtime,
+      sessionOptions,
+    });
+  }
 
   let file = kind === "file" ? path : undefined;
   if (kind === "folder") file = (await findLlama2cCheckpoint(path)) ?? (await findGguf(path));

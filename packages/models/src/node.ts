@@ -3,5 +3,19 @@
  * Node-only entry of @tokenscope/models: everything in the main entry plus file loaders.
  */
 export * from "./formats/node-loaders.ts";
+export { type ResolvedHfModel, type ResolveHfModelOptions, resolveHfModel } from "./hf/hub.ts";
+export {
+  type HfModelFolder,
+  loadHfConfig,
+  loadHfFolder,
+  loadHfSpecialTokenIds,
+  loadHfWeights,
+} from "./hf/load-folder.ts";
+export {
+  type RandomHfFolder,
+  type RandomHfFolderOptions,
+  writeRandomHfFolder,
+} from "./hf/write-random-folder.ts";
 export * from "./index.ts";
 export { type LoadModelOptions, loadModel } from "./load-model.ts";
+export { type LoadHfTokenizerOptions, loadHfTokenizer } from "./tokenizers/hf-load-tokenizer.ts";

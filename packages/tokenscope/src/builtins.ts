@@ -1,5 +1,6 @@
 import { methodRegistry, registerCoreBuiltins, registerMethod } from "@tokenscope/core";
 import { methods as gradientMethods } from "@tokenscope/methods-gradient";
+import { methods as perturbationMethods } from "@tokenscope/methods-perturbation";
 
 /**
  * Registers every built-in method, step function and aggregator of the
@@ -7,7 +8,7 @@ import { methods as gradientMethods } from "@tokenscope/methods-gradient";
  */
 export function registerBuiltins(): void {
   registerCoreBuiltins();
-  for (const method of gradientMethods) {
+  for (const method of [...gradientMethods, ...perturbationMethods]) {
     if (!methodRegistry.has(method.id)) registerMethod(method);
   }
 }

@@ -1,19 +1,69 @@
 import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { capabilityDocs } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
 
-/** `tokenscope models inspect <ref>`. */
+function integer(minimum: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < minimum)
+      throw new InvalidArgumentError(`expected an integer ≥ ${minimum}`);
+    return parsed;
+  };
+}
+
+/** `tokenscope models inspect <ref>` and `tokenscope models random`. */
 export function register(program: Command, io: CliIO): void {
-  const models = program.command("models").description("inspect models");
+  const models = program.command("models").description("inspect models, write random test models");
+  models
+    .command("random")
+    .description("write a Hugging Face-layout folder with fixed random weights and a working tokenizer")
+    .addOption(
+      new Option("--arch <family>", "architecture")
+        .choices(["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const)
+        .makeOptionMandatory(),
+    )
+    .requiredOption("--layers <n>", "transformer layers", integer(1))
+    .requiredOption("--hidden <n>", "hidden size", integer(1))
+    .requiredOption("--heads <n>", "attention heads", integer(1))
+    .option("--kv-heads <n>", "key/value heads (grouped-query attention)", integer(1))
+    .requiredOption("--vocab <n>", "vocabulary size (at least 263)", integer(1))
+    .option("--intermediate <n>", "feed-forward width", integer(1))
+    .option("--context <n>", "context length", integer(1))
+    .requiredOption("--seed <n>", "seed of the weights", integer(0))
+    .requiredOption("--out <dir>", "folder to write")
+    .addOption(jsonOption())
+    .action(async (options) => {
+      const { writeRandomHfFolder } = await import("@tokenscope/models/node");
+      const written = await writeRandomHfFolder({
+        architecture: options.arch,
+        layers: options.layers,
+        hidden: options.hidden,
+        heads: options.heads,
+        vocab: options.vocab,
+        seed: options.seed,
+        out: options.out,
+        ...(options.kvHeads !== undefined ? { kvHeads: options.kvHeads } : {}),
+        ...(options.intermediate !== undefined ? { intermediate: options.intermediate } : {}),
+        ...(options.context !== undefined ? { contextLength: options.context } : {}),
+      });
+      if (options.json) printJson(io, { folder: written.folder, config: written.config });
+      else
+        io.stdout(
+          `${io.color.green("wrote")} ${written.folder} (${options.arch}, ${options.layers} layers, hidden ${options.hidden})\n`,
+        );
+    });
+
   models
     .command("inspect")
     .description("show a model's architecture, sizes, tokenizer and capabilities")
-    .argument("<ref>", "a llama2.c folder or .bin, a .gguf file")
+    .argument("<ref>", "a Hugging Face folder or hub id, a llama2.c folder or .bin, a .gguf file")
+    .option("--offline", "hub ids: use the local cache only")
     .addOption(jsonOption())
     .action(async (ref, options) => {
       const { loadModel } = await import("@tokenscope/models/node");
-      const model = await loadModel(ref);
+      const model = await loadModel(ref, options.offline ? { offline: true } : {});
       try {
         const summary = { ...model.info, capabilities: [...model.capabilities] };
         if (options.json) {

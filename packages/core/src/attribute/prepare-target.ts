@@ -28,7 +28,7 @@ function tooLong(model: LanguageModel, promptTokens: number, more: number, what:
 }
 
 async function tokenizeTarget(model: LanguageModel, text: string, what: string, sequenceIndex: number) {
-  const { tokens } = await model.tokenize(text, { addSpecialTokens: false });
+  const { tokens } = await model.tokenize(text, { addSpecialTokens: false, continuation: true });
   if (tokens.length === 0) {
     throw new TokenscopeError(
       "INVALID_INPUT",

@@ -39,6 +39,11 @@ export interface Tokenization {
 export interface TokenizeOptions {
   /** Prepend BOS (and whatever else the tokenizer adds) as the model expects for a prompt. */
   addSpecialTokens?: boolean;
+  /**
+   * The text continues earlier text (a forced target after its prompt): no special tokens, and no
+   * SentencePiece dummy-prefix space, so " there" stays one word-initial token.
+   */
+  continuation?: boolean;
 }
 
 /** A chat message for {@link LanguageModel.applyChatTemplate}. */

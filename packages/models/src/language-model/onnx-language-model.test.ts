@@ -31,6 +31,13 @@ describe("the ONNX language model on stories260K", () => {
     expect(generated.text).toBe(readmeContinuation);
   });
 
+  it("tokenizes a continuation without BOS or a dummy-prefix space, as generation produced it", async () => {
+    const { tokens } = await model.tokenize(" there was", { addSpecialTokens: false, continuation: true });
+    expect(tokens.map((token) => token.id)).toEqual([383, 286]);
+    const plain = await model.tokenize(" there was", { addSpecialTokens: false });
+    expect(plain.tokens.length).toBeGreaterThan(2); // SentencePiece's dummy prefix adds a leading space token
+  });
+
   it("describes generated ids with spans into the continuation text", async () => {
     const generated = await model.generate!(onceUponATimeIds, { maxNewTokens: 6 });
     const { text, tokens } = await model.decodeTokens(generated.ids, { after: onceUponATimeIds });

@@ -208,7 +208,10 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     capabilities,
     tokenize: async (text, tokenizeOptions = {}) => ({
       text,
-      tokens: await tokenizer.encode(text, { addSpecialTokens: tokenizeOptions.addSpecialTokens ?? true }),
+      tokens: await tokenizer.encode(text, {
+        addSpecialTokens: tokenizeOptions.addSpecialTokens ?? true,
+        ...(tokenizeOptions.continuation ? { continuation: true } : {}),
+      }),
     }),
     detokenize: (ids) => tokenizer.decode(ids),
     decodeTokens: (ids, decodeOptions = {}) => tokenizer.decodeTokens(ids, decodeOptions.after ?? []),

@@ -8,7 +8,8 @@ import type { ScoreBpeTokenizer } from "../tokenizers/score-bpe.ts";
 export interface TextTokenizer {
   readonly vocabSize: number;
   readonly specialTokens: SpecialTokenIds;
-  encode(text: string, options: { addSpecialTokens: boolean }): Promise<Token[]>;
+  /** `continuation`: the text continues earlier text (no special tokens, no dummy-prefix space). */
+  encode(text: string, options: { addSpecialTokens: boolean; continuation?: boolean }): Promise<Token[]>;
   decode(ids: readonly number[]): Promise<string>;
   /** Tokens with spans into their decoded text, decoded as a continuation of `after`. */
   decodeTokens(ids: readonly number[], after?: readonly number[]): Promise<Tokenization>;
@@ -59,7 +60,11 @@ export function scoreBpeTextTokenizer(tokenizer: ScoreBpeTokenizer, description:
     vocabSize: tokenizer.vocabSize,
     specialTokens,
     description,
-    encode: async (text, { addSpecialTokens }) => tokenizer.encode(text, { addBos: addSpecialTokens }),
+    encode: async (text, { addSpecialTokens, continuation }) =>
+      tokenizer.encode(text, {
+        addBos: addSpecialTokens && !continuation,
+        ...(continuation ? { addDummyPrefix: false } : {}),
+      }),
     decode,
     decodeTokens: (ids, after = []) => continuationTokens(ids, after, decode, isSpecial),
   };

@@ -32,6 +32,11 @@ export interface ScoreBpeEncodeOptions {
   addBos?: boolean;
   /** Append EOS; default false. */
   addEos?: boolean;
+  /**
+   * Override the vocabulary's dummy-prefix setting: false for text that continues earlier text
+   * (a forced target after a prompt), which must not gain a leading space.
+   */
+  addDummyPrefix?: boolean;
 }
 
 /** Options of {@link ScoreBpeTokenizer.decode}. */
@@ -100,7 +105,7 @@ export function createScoreBpeTokenizer(vocabulary: ScoreBpeVocabulary): ScoreBp
   const encoder = new TextEncoder();
   const decoder = new TextDecoder("utf-8");
 
-  const initialSymbols = (text: string): Symbols => {
+  const initialSymbols = (text: string, withDummyPrefix: boolean): Symbols => {
     const symbols: Symbols = { ids: [], starts: [], ends: [], next: [], prev: [] };
     const push = (id: number, start: number, end: number) => {
       symbols.ids.push(id);
@@ -126,7 +131,7 @@ export function createScoreBpeTokenizer(vocabulary: ScoreBpeVocabulary): ScoreBp
         );
       }
     };
-    if (addDummyPrefix && text.length > 0) pushCharacter(" ", 0, 0);
+    if (withDummyPrefix && text.length > 0) pushCharacter(" ", 0, 0);
     let position = 0;
     for (const character of text) {
       pushCharacter(character, position, position + character.length);
@@ -179,7 +184,7 @@ export function createScoreBpeTokenizer(vocabulary: ScoreBpeVocabulary): ScoreBp
     const tokens: Token[] = [];
     if (options.addBos) tokens.push(specialToken(requireId(bosId, "BOS")));
     if (text.length > 0) {
-      const symbols = initialSymbols(text);
+      const symbols = initialSymbols(text, options.addDummyPrefix ?? addDummyPrefix);
       merge(symbols);
       for (let i = 0; i >= 0 && i < symbols.ids.length; i = symbols.next[i]!) {
         const start = symbols.starts[i]!;

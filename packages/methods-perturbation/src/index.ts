@@ -1,0 +1,36 @@
+/**
+ * @packageDocumentation
+ * Forward-only attribution methods for tokenscope: occlusion, feature
+ * ablation, LIME, exact and sampled Shapley values, KernelSHAP and ReAGent.
+ * Each talks to a model only through core's `LanguageModel` (`forward`, and
+ * `embed` for embedding baselines). This entry point only exports: register
+ * the methods explicitly, e.g. `for (const m of methods) registerMethod(m)`.
+ */
+import type { AttributionMethod } from "@tokenscope/core";
+import { featureAblation } from "./feature-ablation.ts";
+import { kernelShap } from "./kernel-shap.ts";
+import { lime } from "./lime.ts";
+import { occlusion } from "./occlusion.ts";
+import { reagent } from "./reagent.ts";
+import { shapleyValueSampling } from "./shapley-value-sampling.ts";
+import { shapleyValues } from "./shapley-values.ts";
+
+export { type FeatureAblationParameters, featureAblation } from "./feature-ablation.ts";
+export { type KernelShapParameters, kernelShap } from "./kernel-shap.ts";
+export { type LimeParameters, lime } from "./lime.ts";
+export { type OcclusionParameters, occlusion } from "./occlusion.ts";
+export { type ReagentParameters, reagent } from "./reagent.ts";
+export { type ShapleyValueSamplingParameters, shapleyValueSampling } from "./shapley-value-sampling.ts";
+export { type ShapleyValuesParameters, shapleyValues } from "./shapley-values.ts";
+
+/** Every method of this package, for explicit registration (`registerMethod` each). */
+// biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different parameter types
+export const methods: AttributionMethod<any>[] = [
+  occlusion,
+  featureAblation,
+  lime,
+  shapleyValues,
+  shapleyValueSampling,
+  kernelShap,
+  reagent,
+];

@@ -1,0 +1,64 @@
+import { type AttributionMethod, parseParameters } from "@tokenscope/core";
+import { z } from "zod";
+import { shapleySamplingPlan } from "./plans/shapley-sampling.ts";
+import { runCoalitions } from "./shared/coalitions.ts";
+import {
+  baselineDescription,
+  baselineParameter,
+  batchSizeParameter,
+  featuresParameter,
+  groupsParameter,
+  includeSpecialParameter,
+  seedParameter,
+} from "./shared/parameters.ts";
+import { stepStream } from "./shared/random.ts";
+
+const parameters = z.strictObject({
+  samples: z.number().int().positive().default(25).describe("Random feature orders per step."),
+  features: featuresParameter,
+  groups: groupsParameter,
+  baseline: baselineParameter,
+  includeSpecial: includeSpecialParameter,
+  batchSize: batchSizeParameter,
+  seed: seedParameter,
+});
+
+/** Parameters of {@link shapleyValueSampling}. */
+export type ShapleyValueSamplingParameters = z.output<typeof parameters>;
+
+/** `shapley_value_sampling`: Shapley values estimated from random feature orders. */
+export const shapleyValueSampling: AttributionMethod<ShapleyValueSamplingParameters> = {
+  id: "shapley_value_sampling",
+  family: "perturbation",
+  summary: "Shapley values estimated by averaging marginal contributions over random feature orders.",
+  description:
+    "Shapley value sampling (Castro et al. 2009; Captum's ShapleyValueSampling): for each attributed step " +
+    "t, `samples` random orders of " +
+    "the features (tokens, words, sentences or `groups`) are drawn; starting from the input with every " +
+    "feature at the baseline, features are restored one at a time in that order and each is credited with " +
+    "the change of f_t. Scores are the mean credits: unbiased estimates of the Shapley values, and for any " +
+    "number of samples they add up exactly to f_t(all) − f_t(none). Each step costs 1 + samples × (d − 1) " +
+    `inputs for d features. ${baselineDescription} Special tokens are never absent unless ` +
+    "`includeSpecial`. Orders come from a Mersenne Twister seeded with `seed` and the step. All inputs go " +
+    "through the model in forward calls of `batchSize` rows.",
+  references: ["https://doi.org/10.1016/j.cor.2008.04.004"],
+  requires: ["forward"],
+  supports: { targetPrefix: true, contrastive: true, batching: true },
+  parameters,
+  async run(context) {
+    const parsed = parseParameters(parameters, context.parameters, "shapley_value_sampling");
+    return runCoalitions(context, {
+      methodId: "shapley_value_sampling",
+      units: { kind: parsed.features, groups: parsed.groups },
+      baseline: parsed.baseline,
+      includeSpecial: parsed.includeSpecial,
+      batchSize: parsed.batchSize,
+      plan: (task) =>
+        shapleySamplingPlan(
+          task.features.length,
+          parsed.samples,
+          stepStream(parsed.seed, task.ids, task.step),
+        ),
+    });
+  },
+};

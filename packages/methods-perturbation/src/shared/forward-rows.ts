@@ -1,0 +1,119 @@
+import {
+  type LanguageModel,
+  type LogitVector,
+  type ModelInputs,
+  type TensorData,
+  TokenscopeError,
+  throwIfAborted,
+} from "@tokenscope/core";
+import { rowsWithinBudget } from "./memory-budget.ts";
+
+/**
+ * One perturbed model input. `ids` is the input of one attributed step (its
+ * prefix up to the prediction position, perturbed, shorter under removal); the
+ * logits are read at its last position.
+ */
+export interface ForwardRow {
+  ids: readonly number[];
+  /** Positions whose input embedding is replaced by `embedding` (zeros when null). */
+  replaced?: { positions: readonly number[]; embedding: TensorData | null };
+}
+
+/** Options of {@link evaluateRows}. */
+export interface EvaluateRowsOptions {
+  model: LanguageModel;
+  /** Number of rows. */
+  count: number;
+  /** Row `index`, built when its batch is sent (rows are never all held at once). */
+  rowAt(index: number): ForwardRow;
+  /** Turns the logits at the last position of row `index` into the number kept for it. */
+  read(logits: LogitVector, index: number): number;
+  batchSize: number;
+  /** Bytes one forward call may use (the context's `memoryBudgetBytes`): lowers the rows per call. */
+  memoryBudgetBytes?: number | undefined;
+  /** Tokens in the longest row, for the memory estimate (default: the model's context length). */
+  longestRow?: number;
+  /** Send input embeddings (from `embed`) instead of ids; needed when rows replace embeddings. */
+  embeddings: boolean;
+  signal?: AbortSignal | undefined;
+  /** Called after each forward call with the rows done so far. */
+  onBatch?: (completedRows: number, totalRows: number) => void;
+}
+
+function paddedIds(rows: ForwardRow[], length: number): number[][] {
+  // Right padding repeats the row's last id: any valid id will do, since a causal model's
+  // logits at the read position never see later positions and the mask marks them.
+  return rows.map((row) => {
+    const padded = [...row.ids];
+    while (padded.length < length) padded.push(row.ids[row.ids.length - 1]!);
+    return padded;
+  });
+}
+
+async function embeddedInputs(model: LanguageModel, rows: ForwardRow[], ids: number[][]) {
+  const embedded = await model.embed!(ids);
+  const [batch, length, hidden] = embedded.dims as [number, number, number];
+  const data = embedded.data.slice();
+  rows.forEach((row, b) => {
+    if (!row.replaced) return;
+    for (const position of row.replaced.positions) {
+      const offset = (b * length + position) * hidden;
+      if (row.replaced.embedding) data.set(row.replaced.embedding, offset);
+      else data.fill(0, offset, offset + hidden);
+    }
+  });
+  return { data, dims: [batch, length, hidden] };
+}
+
+/**
+ * Runs `count` perturbed rows through the model in forward calls of at most
+ * `batchSize` rows (fewer when a memory budget asks for it; never one call per
+ * perturbation), asking only for the
+ * logits at each row's last position, and returns `read` of each row's logits.
+ * Ragged rows are right-padded and masked. Checks `signal` before each call.
+ */
+export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float64Array> {
+  const { model, count } = options;
+  const batchSize = rowsWithinBudget(
+    model.info,
+    {
+      length: options.longestRow ?? model.info.contextLength,
+      logitPositions: 1,
+      embeddings: options.embeddings,
+    },
+    options.batchSize,
+    options.memoryBudgetBytes,
+  );
+  const values = new Float64Array(count);
+  for (let start = 0; start < count; start += batchSize) {
+    throwIfAborted(options.signal);
+    const end = Math.min(count, start + batchSize);
+    const rows = Array.from({ length: end - start }, (_, offset) => options.rowAt(start + offset));
+    const length = Math.max(...rows.map((row) => row.ids.length));
+    if (rows.some((row) => row.ids.length === 0)) {
+      throw new TokenscopeError("INVALID_INPUT", "A perturbed input has no tokens left to predict from.", {
+        hint: 'Keep a BOS token in the prompt (includeSpecial: false leaves it alone) or use a baseline other than "removal".',
+      });
+    }
+    const ids = paddedIds(rows, length);
+    const ragged = rows.some((row) => row.ids.length !== length);
+    const attentionMask = ragged
+      ? rows.map((row) => Array.from({ length }, (_, position) => (position < row.ids.length ? 1 : 0)))
+      : undefined;
+    const inputs: ModelInputs = options.embeddings
+      ? { embeddings: await embeddedInputs(model, rows, ids), ...(attentionMask ? { attentionMask } : {}) }
+      : { ids, ...(attentionMask ? { attentionMask } : {}) };
+    const { logits } = await model.forward!({
+      inputs,
+      positions: rows.map((row) => [row.ids.length - 1]),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const vocab = logits.dims[logits.dims.length - 1]!;
+    rows.forEach((_, b) => {
+      values[start + b] = options.read(logits.data.subarray(b * vocab, (b + 1) * vocab), start + b);
+    });
+    options.onBatch?.(end, count);
+  }
+  throwIfAborted(options.signal);
+  return values;
+}

@@ -1,0 +1,110 @@
+import { TokenscopeError } from "@tokenscope/core";
+import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
+
+/** The class transformers instantiates for each family (`architectures` in config.json). */
+const causalLmClass: Readonly<Record<string, string>> = {
+  llama: "LlamaForCausalLM",
+  mistral: "MistralForCausalLM",
+  qwen2: "Qwen2ForCausalLM",
+  qwen3: "Qwen3ForCausalLM",
+  gpt2: "GPT2LMHeadModel",
+  gpt_neox: "GPTNeoXForCausalLM",
+};
+
+const activationNames: Readonly<Record<DecoderActivation, string>> = {
+  silu: "silu",
+  gelu: "gelu",
+  gelu_tanh: "gelu_new",
+  relu: "relu",
+};
+
+function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unknown> | null {
+  if (!scaling) return null;
+  if (scaling.type === "linear") return { rope_type: "linear", factor: scaling.factor };
+  return {
+    rope_type: "llama3",
+    factor: scaling.factor,
+    low_freq_factor: scaling.lowFreqFactor,
+    high_freq_factor: scaling.highFreqFactor,
+    original_max_position_embeddings: scaling.originalMaxPositionEmbeddings,
+  };
+}
+
+/**
+ * The Hugging Face `config.json` object of a {@link DecoderConfig}, with the field names
+ * transformers uses for the family, so that `decoderConfigFromHf` (and transformers itself) reads
+ * the same model back. The inverse of `decoderConfigFromHf` for every field the family has.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the six families.
+ */
+export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
+  const architecture = config.architecture;
+  const className = Object.hasOwn(causalLmClass, architecture) ? causalLmClass[architecture] : undefined;
+  if (className === undefined) {
+    throw new TokenscopeError(
+      "UNSUPPORTED_ARCHITECTURE",
+      `No Hugging Face config layout for architecture "${architecture}"; supported: ${Object.keys(causalLmClass).join(", ")}.`,
+      { hint: "Pick one of the supported architectures." },
+    );
+  }
+  const shared = {
+    architectures: [className],
+    model_type: architecture,
+    vocab_size: config.vocabSize,
+    bos_token_id: config.bosTokenId ?? null,
+    eos_token_id: config.eosTokenId ?? null,
+    tie_word_embeddings: config.tieWordEmbeddings,
+    torch_dtype: "float32",
+    use_cache: true,
+  };
+  if (architecture === "gpt2") {
+    return {
+      ...shared,
+      n_embd: config.hiddenSize,
+      n_layer: config.numLayers,
+      n_head: config.numHeads,
+      n_positions: config.contextLength,
+      n_ctx: config.contextLength,
+      n_inner: config.intermediateSize,
+      activation_function: activationNames[config.activation ?? "gelu_tanh"],
+      layer_norm_epsilon: config.layerNormEps ?? 1e-5,
+    };
+  }
+  const rotary = {
+    rope_theta: config.ropeTheta,
+    rope_scaling: ropeScalingJson(config.ropeScaling),
+    max_position_embeddings: config.contextLength,
+  };
+  if (architecture === "gpt_neox") {
+    return {
+      ...shared,
+      ...rotary,
+      hidden_size: config.hiddenSize,
+      num_hidden_layers: config.numLayers,
+      num_attention_heads: config.numHeads,
+      intermediate_size: config.intermediateSize,
+      hidden_act: activationNames[config.activation ?? "gelu"],
+      layer_norm_eps: config.layerNormEps ?? 1e-5,
+      use_parallel_residual: config.parallelResidual ?? true,
+      rotary_pct: config.rotaryFraction ?? 0.25,
+      rotary_emb_base: config.ropeTheta,
+      attention_bias: true,
+    };
+  }
+  return {
+    ...shared,
+    ...rotary,
+    hidden_size: config.hiddenSize,
+    num_hidden_layers: config.numLayers,
+    num_attention_heads: config.numHeads,
+    num_key_value_heads: config.numKeyValueHeads,
+    head_dim: config.headDim,
+    intermediate_size: config.intermediateSize,
+    hidden_act: activationNames[config.activation ?? "silu"],
+    rms_norm_eps: config.rmsNormEps,
+    attention_bias: config.attentionBias ?? false,
+    mlp_bias: config.mlpBias ?? false,
+    ...(config.rotaryFraction !== undefined ? { partial_rotary_factor: config.rotaryFraction } : {}),
+    ...(architecture === "mistral" ? { sliding_window: config.slidingWindow ?? null } : {}),
+    ...(architecture === "qwen2" || architecture === "qwen3" ? { use_sliding_window: false } : {}),
+  };
+}

@@ -1,0 +1,331 @@
+import { type SpecialTokenIds, TokenscopeError } from "@tokenscope/core";
+import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
+import { validateDecoderConfig } from "../weights/validate.ts";
+
+/** Hugging Face `model_type` values that {@link decoderConfigFromHf} maps. */
+export const supportedHfModelTypes: readonly string[] = [
+  "llama",
+  "mistral",
+  "qwen2",
+  "qwen3",
+  "gpt2",
+  "gpt_neox",
+];
+
+type Json = Record<string, unknown>;
+
+/** Reads typed fields of one config.json, failing with the field named. */
+interface FieldReader {
+  number(key: string): number | undefined;
+  integer(key: string): number | undefined;
+  requiredInteger(...keys: string[]): number;
+  boolean(key: string): boolean | undefined;
+  string(key: string): string | undefined;
+  object(key: string): Json | undefined;
+  fail(what: string): never;
+}
+
+function fieldReader(json: Json, source: string): FieldReader {
+  const fail = (what: string): never => {
+    throw new TokenscopeError("MODEL_LOAD_FAILED", `${source}: ${what}.`, {
+      hint: "The config.json is damaged or was not written by Hugging Face transformers; compare it with the model's original.",
+      details: { source },
+    });
+  };
+  // null is how transformers writes "unset" (rope_scaling: null, sliding_window: null).
+  const present = (key: string) => json[key] !== undefined && json[key] !== null;
+  const reader: FieldReader = {
+    fail,
+    number(key) {
+      if (!present(key)) return undefined;
+      const value = json[key];
+      if (typeof value !== "number" || !Number.isFinite(value))
+        fail(`${key} must be a number, got ${JSON.stringify(value)}`);
+      return value as number;
+    },
+    integer(key) {
+      const value = reader.number(key);
+      if (value !== undefined && !Number.isSafeInteger(value))
+        fail(`${key} must be an integer, got ${value}`);
+      return value;
+    },
+    requiredInteger(...keys) {
+      for (const key of keys) {
+        const value = reader.integer(key);
+        if (value !== undefined) return value;
+      }
+      return fail(`${keys.join(" or ")} is missing`);
+    },
+    boolean(key) {
+      if (!present(key)) return undefined;
+      if (typeof json[key] !== "boolean")
+        fail(`${key} must be true or false, got ${JSON.stringify(json[key])}`);
+      return json[key] as boolean;
+    },
+    string(key) {
+      if (!present(key)) return undefined;
+      if (typeof json[key] !== "string") fail(`${key} must be a string, got ${JSON.stringify(json[key])}`);
+      return json[key] as string;
+    },
+    object(key) {
+      if (!present(key)) return undefined;
+      const value = json[key];
+      if (typeof value !== "object" || Array.isArray(value)) fail(`${key} must be an object`);
+      return value as Json;
+    },
+  };
+  return reader;
+}
+
+function unsupported(source: string, what: string, hint: string): never {
+  throw new TokenscopeError("UNSUPPORTED_ARCHITECTURE", `${source}: ${what}.`, { hint, details: { source } });
+}
+
+/** Hugging Face `hidden_act` / `activation_function` names → the nonlinearities the graphs build. */
+const activations: Readonly<Record<string, DecoderActivation>> = {
+  silu: "silu",
+  swish: "silu",
+  gelu: "gelu",
+  // gelu_new, gelu_pytorch_tanh and gelu_fast are one function (the tanh approximation) written three ways.
+  gelu_new: "gelu_tanh",
+  gelu_pytorch_tanh: "gelu_tanh",
+  gelu_fast: "gelu_tanh",
+  relu: "relu",
+};
+
+function activationOf(name: string, source: string): DecoderActivation {
+  const activation = Object.hasOwn(activations, name) ? activations[name] : undefined;
+  if (activation === undefined) {
+    unsupported(
+      source,
+      `activation "${name}" is not supported`,
+      `Supported: ${Object.keys(activations).join(", ")}.`,
+    );
+  }
+  return activation;
+}
+
+/**
+ * Rotary settings. transformers 5 moved `rope_theta` and `rope_scaling` into one `rope_parameters`
+ * object; older configs (and GPT-NeoX's `rotary_emb_base`) are read too.
+ */
+function rotarySettings(read: FieldReader, source: string): { ropeTheta: number; ropeScaling?: RopeScaling } {
+  const parameters = read.object("rope_parameters");
+  const theta =
+    read.number("rope_theta") ??
+    (parameters ? fieldReader(parameters, `${source} rope_parameters`).number("rope_theta") : undefined) ??
+    read.number("rotary_emb_base") ??
+    10000;
+  const scaling = read.object("rope_scaling") ?? parameters;
+  if (!scaling) return { ropeTheta: theta };
+  const scale = fieldReader(scaling, `${source} rope_scaling`);
+  const type = scale.string("rope_type") ?? scale.string("type") ?? "default";
+  switch (type) {
+    case "default":
+      return { ropeTheta: theta };
+    case "linear":
+      return { ropeTheta: theta, ropeScaling: { type: "linear", factor: scale.number("factor") ?? 1 } };
+    case "llama3":
+      return {
+        ropeTheta: theta,
+        ropeScaling: {
+          type: "llama3",
+          factor: scale.number("factor") ?? scale.fail("factor is missing"),
+          lowFreqFactor: scale.number("low_freq_factor") ?? scale.fail("low_freq_factor is missing"),
+          highFreqFactor: scale.number("high_freq_factor") ?? scale.fail("high_freq_factor is missing"),
+          originalMaxPositionEmbeddings:
+            scale.integer("original_max_position_embeddings") ??
+            scale.fail("original_max_position_embeddings is missing"),
+        },
+      };
+    default:
+      return unsupported(
+        source,
+        `rope_scaling type "${type}" is not supported`,
+        "Supported rope_scaling types: default, linear, llama3 (YaRN, dynamic and LongRoPE are not built).",
+      );
+  }
+}
+
+/** The first id of a `bos_token_id` / `eos_token_id` field (an id, a list of ids or null). */
+function firstId(value: unknown): number | undefined {
+  const ids = tokenIdList(value);
+  return ids[0];
+}
+
+function tokenIdList(value: unknown): number[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((id): id is number => Number.isSafeInteger(id) && (id as number) >= 0);
+}
+
+function tokenIds(json: Json): Pick<DecoderConfig, "bosTokenId" | "eosTokenId"> {
+  const bos = firstId(json["bos_token_id"]);
+  const eos = firstId(json["eos_token_id"]);
+  return {
+    ...(bos !== undefined ? { bosTokenId: bos } : {}),
+    ...(eos !== undefined ? { eosTokenId: eos } : {}),
+  };
+}
+
+/** Llama, Mistral, Qwen2 and Qwen3: the `LlamaConfig` field names. */
+function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, source: string): DecoderConfig {
+  const hiddenSize = read.requiredInteger("hidden_size");
+  const numHeads = read.requiredInteger("num_attention_heads");
+  const qwen = modelType === "qwen2" || modelType === "qwen3";
+  if (qwen && read.boolean("use_sliding_window") === true) {
+    unsupported(
+      source,
+      `use_sliding_window is true: ${modelType} then windows only some layers (max_window_layers)`,
+      "Per-layer sliding windows are not built; use a checkpoint with use_sliding_window false.",
+    );
+  }
+  const slidingWindow = modelType === "mistral" ? read.integer("sliding_window") : undefined;
+  const partialRotary = read.number("partial_rotary_factor");
+  return {
+    architecture: modelType,
+    vocabSize: read.requiredInteger("vocab_size"),
+    hiddenSize,
+    intermediateSize: read.requiredInteger("intermediate_size"),
+    numLayers: read.requiredInteger("num_hidden_layers"),
+    numHeads,
+    numKeyValueHeads: read.integer("num_key_value_heads") ?? numHeads,
+    headDim: read.integer("head_dim") ?? hiddenSize / numHeads,
+    contextLength: read.integer("max_position_embeddings") ?? 2048,
+    rmsNormEps: read.number("rms_norm_eps") ?? 1e-6,
+    ...rotarySettings(read, source),
+    ropeStyle: "half",
+    // LlamaConfig and MistralConfig default to an untied output; Qwen configs always say.
+    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? false,
+    ...tokenIds(json),
+    attentionBias: read.boolean("attention_bias") ?? false,
+    mlpBias: read.boolean("mlp_bias") ?? false,
+    activation: activationOf(read.string("hidden_act") ?? "silu", source),
+    ...(partialRotary !== undefined && partialRotary !== 1 ? { rotaryFraction: partialRotary } : {}),
+    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
+  };
+}
+
+function gpt2Config(json: Json, read: FieldReader, source: string): DecoderConfig {
+  if (read.boolean("scale_attn_by_inverse_layer_idx") === true) {
+    unsupported(source, "scale_attn_by_inverse_layer_idx is true", "Only standard GPT-2 attention is built.");
+  }
+  if (read.boolean("scale_attn_weights") === false) {
+    unsupported(source, "scale_attn_weights is false", "Only standard GPT-2 attention is built.");
+  }
+  const hiddenSize = read.requiredInteger("n_embd", "hidden_size");
+  const numHeads = read.requiredInteger("n_head", "num_attention_heads");
+  const layerNormEps = read.number("layer_norm_epsilon") ?? 1e-5;
+  return {
+    architecture: "gpt2",
+    vocabSize: read.requiredInteger("vocab_size"),
+    hiddenSize,
+    intermediateSize: read.integer("n_inner") ?? 4 * hiddenSize,
+    numLayers: read.requiredInteger("n_layer", "num_hidden_layers"),
+    numHeads,
+    numKeyValueHeads: numHeads,
+    headDim: hiddenSize / numHeads,
+    contextLength: read.requiredInteger("n_positions", "n_ctx"),
+    // Unused by GPT-2 (LayerNorm, learned positions) but must hold valid values.
+    rmsNormEps: layerNormEps,
+    ropeTheta: 10000,
+    ropeStyle: "half",
+    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? true,
+    ...tokenIds(json),
+    layerNormEps,
+    activation: activationOf(read.string("activation_function") ?? "gelu_new", source),
+  };
+}
+
+function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderConfig {
+  if (read.boolean("attention_bias") === false) {
+    unsupported(
+      source,
+      "attention_bias is false",
+      "GPT-NeoX checkpoints without attention biases are not built.",
+    );
+  }
+  const hiddenSize = read.requiredInteger("hidden_size");
+  const numHeads = read.requiredInteger("num_attention_heads");
+  const layerNormEps = read.number("layer_norm_eps") ?? 1e-5;
+  return {
+    architecture: "gpt_neox",
+    vocabSize: read.requiredInteger("vocab_size"),
+    hiddenSize,
+    intermediateSize: read.requiredInteger("intermediate_size"),
+    numLayers: read.requiredInteger("num_hidden_layers"),
+    numHeads,
+    numKeyValueHeads: numHeads,
+    headDim: hiddenSize / numHeads,
+    contextLength: read.integer("max_position_embeddings") ?? 2048,
+    rmsNormEps: layerNormEps,
+    ...rotarySettings(read, source),
+    ropeStyle: "half",
+    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? false,
+    ...tokenIds(json),
+    layerNormEps,
+    activation: activationOf(read.string("hidden_act") ?? "gelu", source),
+    parallelResidual: read.boolean("use_parallel_residual") ?? true,
+    rotaryFraction: read.number("rotary_pct") ?? read.number("partial_rotary_factor") ?? 0.25,
+  };
+}
+
+/**
+ * Maps a Hugging Face `config.json` (parsed) to a {@link DecoderConfig}, for model_type llama,
+ * mistral, qwen2, qwen3, gpt2 and gpt_neox, with each family's transformers defaults for absent
+ * fields. Rotary embeddings are always the "half" style (`rotate_half`), which is how transformers
+ * runs every one of these checkpoints. A list of eos ids keeps its first (see
+ * {@link hfSpecialTokenIds} for all of them). `source` names the file in error messages.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
+ *   ones), an unknown activation or rope_scaling type; MODEL_LOAD_FAILED for a missing or
+ *   ill-typed field or sizes that do not make a model.
+ */
+export function decoderConfigFromHf(json: unknown, source = "config.json"): DecoderConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new TokenscopeError("MODEL_LOAD_FAILED", `${source}: the config is not a JSON object.`, {
+      hint: "Point at a Hugging Face model folder's config.json.",
+      details: { source },
+    });
+  }
+  const object = json as Json;
+  const read = fieldReader(object, source);
+  const modelType = read.string("model_type");
+  if (modelType === undefined || !supportedHfModelTypes.includes(modelType)) {
+    throw new TokenscopeError(
+      "UNSUPPORTED_ARCHITECTURE",
+      `${source}: model_type ${modelType === undefined ? "is missing" : `"${modelType}" is not supported`}; supported: ${supportedHfModelTypes.join(", ")}.`,
+      {
+        hint: "Load a model of a supported family, or its stock transformers.js ONNX export.",
+        details: { source, modelType, supported: [...supportedHfModelTypes] },
+      },
+    );
+  }
+  const config =
+    modelType === "gpt2"
+      ? gpt2Config(object, read, source)
+      : modelType === "gpt_neox"
+        ? gptNeoxConfig(object, read, source)
+        : llamaFamilyConfig(object, modelType, read, source);
+  validateDecoderConfig(config, source);
+  return config;
+}
+
+/**
+ * Special token ids from `config.json` and, when given, `generation_config.json` (whose
+ * `eos_token_id` list wins: Llama 3 and Qwen chat models stop on several ids listed there).
+ */
+export function hfSpecialTokenIds(config: unknown, generationConfig?: unknown): SpecialTokenIds {
+  const fields = (json: unknown): Json =>
+    typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Json) : {};
+  const base = fields(config);
+  const generation = fields(generationConfig);
+  const pick = (key: string) =>
+    (generation[key] !== undefined && generation[key] !== null ? generation : base)[key];
+  const bos = firstId(pick("bos_token_id"));
+  const eos = [...new Set(tokenIdList(pick("eos_token_id")))];
+  const pad = firstId(pick("pad_token_id"));
+  return {
+    ...(bos !== undefined ? { bos } : {}),
+    ...(eos.length > 0 ? { eos } : {}),
+    ...(pad !== undefined ? { pad } : {}),
+  };
+}

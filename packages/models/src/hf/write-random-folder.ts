@@ -1,0 +1,177 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TokenscopeError } from "@tokenscope/core";
+import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
+import { SAFETENSORS_INDEX_FILE, writeShardedSafetensors } from "../formats/safetensors/sharded.ts";
+import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
+import { randomWeights, tinyFamilyConfigs } from "../testing/random-weights.ts";
+import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
+import { supportedHfModelTypes } from "./config.ts";
+import { hfConfigJson } from "./config-json.ts";
+import { buildHfTokenizerFiles, type HfTokenizerStyle, randomTokenizerSpecials } from "./random-tokenizer.ts";
+
+/** Options of {@link writeRandomHfFolder} (the `tokenscope models random` flags). */
+export interface RandomHfFolderOptions {
+  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gpt2 or gpt_neox. */
+  architecture: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  /** Key/value heads (grouped-query attention); default `heads`. GPT-2 and GPT-NeoX need `heads`. */
+  kvHeads?: number;
+  /** Vocabulary size of model and tokenizer (at least 263). */
+  vocab: number;
+  seed: number;
+  /** Folder to write (created if needed; files in it are overwritten). */
+  out: string;
+  /** Feed-forward width; default 4 × hidden (GPT-2, GPT-NeoX) or 3 × hidden. */
+  intermediate?: number;
+  /** Head size; default hidden / heads. */
+  headDim?: number;
+  /** Positions the model takes; default 128. */
+  contextLength?: number;
+  /** Stored dtype of the weights; default F32. */
+  dtype?: Extract<SafetensorsDtype, "F32" | "F16" | "BF16">;
+  /** Split the weights into shards of at most this many bytes, with an index; default one file. */
+  maxShardBytes?: number;
+  /** Tokenizer layout; default SentencePiece for llama and mistral, byte-level for the others. */
+  tokenizer?: HfTokenizerStyle;
+}
+
+/** What {@link writeRandomHfFolder} wrote. */
+export interface RandomHfFolder {
+  folder: string;
+  config: DecoderConfig;
+  /** The weights as written, before rounding to `dtype`. */
+  weights: DecoderWeights;
+  /** File names written into the folder. */
+  files: string[];
+}
+
+const tokenizerClasses: Readonly<Record<string, string>> = {
+  llama: "LlamaTokenizerFast",
+  mistral: "LlamaTokenizerFast",
+  qwen2: "Qwen2TokenizerFast",
+  qwen3: "Qwen2TokenizerFast",
+  gpt2: "GPT2TokenizerFast",
+  gpt_neox: "GPTNeoXTokenizerFast",
+};
+
+function invalid(what: string, hint: string): never {
+  throw new TokenscopeError("INVALID_INPUT", `models random: ${what}.`, { hint });
+}
+
+function positive(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+    invalid(
+      `--${name} must be a positive integer, got ${value}`,
+      `Pass a positive whole number for --${name}.`,
+    );
+  }
+}
+
+/** The config of the random model: the family's tiny test config with the requested sizes. */
+function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
+  const { architecture, hidden, heads } = options;
+  const base = tinyFamilyConfigs[architecture];
+  if (!base || !supportedHfModelTypes.includes(architecture)) {
+    throw new TokenscopeError(
+      "UNSUPPORTED_ARCHITECTURE",
+      `models random: no architecture "${architecture}"; supported: ${supportedHfModelTypes.join(", ")}.`,
+      { hint: "Pick one of the supported architectures with --arch." },
+    );
+  }
+  for (const name of ["layers", "hidden", "heads", "vocab", "kvHeads", "intermediate", "headDim"] as const) {
+    positive(name, options[name]);
+  }
+  positive("context-length", options.contextLength);
+  const kvHeads = options.kvHeads ?? heads;
+  const fusedAttention = architecture === "gpt2" || architecture === "gpt_neox";
+  if (heads % kvHeads !== 0)
+    invalid(`${heads} heads cannot share ${kvHeads} key/value heads`, "Pick kv-heads dividing heads.");
+  if (fusedAttention && kvHeads !== heads) {
+    invalid(`${architecture} has no grouped-query attention`, "Leave --kv-heads out or set it to --heads.");
+  }
+  const headDim = options.headDim ?? hidden / heads;
+  if (!Number.isSafeInteger(headDim) || headDim % 2 !== 0) {
+    invalid(
+      `hidden ${hidden} / heads ${heads} gives head size ${headDim}, not an even integer`,
+      "Pick sizes with an even head size.",
+    );
+  }
+  if (fusedAttention && headDim * heads !== hidden)
+    invalid(`${architecture} needs heads × head size = hidden`, "Leave --head-dim out.");
+  return {
+    ...base,
+    vocabSize: options.vocab,
+    hiddenSize: hidden,
+    intermediateSize: options.intermediate ?? (fusedAttention ? 4 : 3) * hidden,
+    numLayers: options.layers,
+    numHeads: heads,
+    numKeyValueHeads: kvHeads,
+    headDim,
+    contextLength: options.contextLength ?? 128,
+    bosTokenId: 1,
+    eosTokenId: 2,
+  };
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * Writes a Hugging Face model folder with random weights, the same for the same seed: config.json
+ * and generation_config.json as transformers writes them for the family, the weights as
+ * model.safetensors (or shards with model.safetensors.index.json), and a working tokenizer
+ * (tokenizer.json, tokenizer_config.json with a chat template; see `buildHfTokenizerFiles`) that
+ * transformers.js loads. Backs `tokenscope models random`.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an unknown family; INVALID_INPUT for sizes
+ *   that do not make a model (the flag named).
+ */
+export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promise<RandomHfFolder> {
+  const config = randomConfig(options);
+  const weights = randomWeights(options.architecture, config, options.seed);
+  const style =
+    options.tokenizer ??
+    (["llama", "mistral"].includes(options.architecture) ? "sentencepiece" : "byte-level");
+  const tokenizer = buildHfTokenizerFiles({
+    style,
+    vocabSize: config.vocabSize,
+    tokenizerClass: tokenizerClasses[options.architecture]!,
+    nfc: options.architecture === "qwen2" || options.architecture === "qwen3",
+    modelMaxLength: config.contextLength,
+  });
+  const dtype = options.dtype ?? "F32";
+  const tensors = [...weights.tensors].map(([name, tensor]): [string, SafetensorsWriteTensor] => [
+    name,
+    { dtype, dims: tensor.dims, data: tensor.data },
+  ]);
+  const files = new Map<string, string | Uint8Array>([
+    ["config.json", json(hfConfigJson(config))],
+    [
+      "generation_config.json",
+      json({ bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenId, pad_token_id: 3 }),
+    ],
+    ["tokenizer.json", json(tokenizer.tokenizerJson)],
+    ["tokenizer_config.json", json(tokenizer.tokenizerConfig)],
+    [
+      "special_tokens_map.json",
+      json({
+        bos_token: randomTokenizerSpecials.bos,
+        eos_token: randomTokenizerSpecials.eos,
+        unk_token: randomTokenizerSpecials.unk,
+        pad_token: randomTokenizerSpecials.pad,
+      }),
+    ],
+  ]);
+  const metadata = { format: "pt" };
+  if (options.maxShardBytes !== undefined) {
+    const sharded = writeShardedSafetensors(tensors, { maxShardBytes: options.maxShardBytes, metadata });
+    for (const [name, bytes] of sharded.shards) files.set(name, bytes);
+    files.set(SAFETENSORS_INDEX_FILE, json(sharded.index));
+  } else {
+    files.set("model.safetensors", writeSafetensors(tensors, metadata));
+  }
+  await mkdir(options.out, { recursive: true });
+  for (const [name, content] of files) await writeFile(join(options.out, name), content);
+  return { folder: options.out, config, weights, files: [...files.keys()] };
+}
