@@ -106,6 +106,24 @@ export { generateTokens } from "./language-model/generate.ts";
 export { createRecomputeDecoder, type IncrementalDecoder } from "./language-model/incremental-decoder.ts";
 export * from "./language-model/index.ts";
 export { createKvCacheDecoder, type KvCacheDecoderOptions } from "./language-model/kv-cache-decoder.ts";
+export { checkDifferentiable, type Differentiability } from "./onnx-export/differentiability.ts";
+export {
+  buildEmbedsGraph,
+  type EmbeddingLookup,
+  type EmbedsGraph,
+  embedsGraphNames,
+  findEmbeddingLookup,
+} from "./onnx-export/embeds-graph.ts";
+export {
+  type ExportCacheLayer,
+  type ExportInterface,
+  readExportInterface,
+} from "./onnx-export/export-interface.ts";
+export {
+  createOnnxExportModel,
+  type ExportConfig,
+  type OnnxExportModelOptions,
+} from "./onnx-export/onnx-export-model.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
 export {
   type HfPretrainedTokenizer,

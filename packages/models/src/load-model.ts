@@ -9,6 +9,7 @@ import { resolveHfModel } from "./hf/hub.ts";
 import { loadHfFolder } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
 import { scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
+import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
@@ -30,11 +31,13 @@ export interface LoadModelOptions {
   hubUrl?: string;
   /** Hub models: called for each file downloaded. */
   onFile?: (path: string, index: number, count: number) => void;
+  /** transformers.js exports: which onnx/model*.onnx to run (default fp32, or the only one there). */
+  dtype?: OnnxExportDtype;
 }
 
 /** Formats {@link loadModel} recognises, for its error message. */
 const recognised =
-  "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
+  "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a transformers.js export folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
 
 async function pathKind(path: string): Promise<"file" | "folder" | undefined> {
   try {
@@ -75,6 +78,8 @@ async function findGguf(folder: string): Promise<string | undefined> {
  * Loads a causal language model and returns it behind core's model interface: a Hugging Face
  * model folder or hub id (llama, mistral, qwen2, qwen3, gpt2, gpt_neox; safetensors f32/f16/bf16,
  * single or sharded; downloaded into the standard cache, or read from it alone when offline),
+ * a transformers.js export folder (config.json, tokenizer.json, onnx/model*.onnx and no safetensors:
+ * the exported graph runs as it is, with gradients only where it is differentiable; `dtype` picks the file),
  * a llama2.c checkpoint (a .bin file with its tokenizer beside it, or their folder), or a GGUF
  * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32).
  */
@@ -87,6 +92,16 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     ...(options.device === "cuda" ? { providers: ["cuda", "cpu"] } : {}),
     ...options.sessionOptions,
   };
+
+  // A transformers.js export (onnx/model*.onnx, no safetensors): run the exported graph as it is.
+  if (kind === "folder" && (await isOnnxExportFolder(path))) {
+    return loadOnnxExport(path, {
+      id: ref,
+      runtime,
+      sessionOptions,
+      ...(options.dtype ? { dtype: options.dtype } : {}),
+    });
+  }
 
   // A Hugging Face folder, or a hub id (which is no local path): resolve through the hub cache.
   const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";

@@ -18,4 +18,11 @@ export {
 } from "./hf/write-random-folder.ts";
 export * from "./index.ts";
 export { type LoadModelOptions, loadModel } from "./load-model.ts";
+export {
+  isOnnxExportFolder,
+  type LoadOnnxExportOptions,
+  loadOnnxExport,
+  type OnnxExportDtype,
+  onnxExportFiles,
+} from "./onnx-export/load-onnx-export.ts";
 export { type LoadHfTokenizerOptions, loadHfTokenizer } from "./tokenizers/hf-load-tokenizer.ts";

@@ -18,7 +18,7 @@ const remedies: Partial<Record<Capability, string>> = {
  * when `model` lacks any of `required`.
  */
 export function assertCapabilities(
-  model: Pick<LanguageModel, "info" | "capabilities">,
+  model: Pick<LanguageModel, "info" | "capabilities" | "capabilityNotes">,
   required: readonly Capability[],
   requester: string,
 ): void {
@@ -27,7 +27,7 @@ export function assertCapabilities(
   const first = missing[0]!;
   throw new TokenscopeError(
     "MISSING_CAPABILITY",
-    `${requester} needs the capability "${first}" (${capabilityDocs[first]}), which model "${model.info.id}" does not provide.`,
+    `${requester} needs the capability "${first}" (${capabilityDocs[first]}), which model "${model.info.id}" does not provide${model.capabilityNotes?.[first] ? `: ${model.capabilityNotes[first]}` : ""}.`,
     {
       hint: remedies[first] ?? "Use a model that declares this capability.",
       details: { requester, model: model.info.id, missing },

@@ -176,6 +176,12 @@ export interface GenerationResult {
 export interface LanguageModel {
   readonly info: ModelInfo;
   readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * Why a capability is missing and what would provide it, for the error a method gets (e.g. "this
+   * ONNX export fuses attention into com.microsoft.GroupQueryAttention, which has no gradient rule;
+   * load the model from its safetensors instead").
+   */
+  readonly capabilityNotes?: Partial<Record<Capability, string>>;
   tokenize(text: string, options?: TokenizeOptions): Promise<Tokenization>;
   detokenize(ids: number[]): Promise<string>;
   /**

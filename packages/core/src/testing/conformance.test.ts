@@ -94,3 +94,17 @@ describe("checkMethodConformance", () => {
     });
   });
 });
+
+describe("capability notes", () => {
+  it("explain a missing capability in the error a method gets", async () => {
+    const model = createToyModel({ seed: 11 });
+    const limited = {
+      ...model,
+      capabilities: new Set(["tokenize"] as const),
+      capabilityNotes: { embed: "this export fuses attention into com.microsoft.GroupQueryAttention" },
+    };
+    await expect(checkMethodConformance(gradientNormMethod(), { model: limited })).rejects.toThrow(
+      /does not provide: this export fuses attention/,
+    );
+  });
+});
