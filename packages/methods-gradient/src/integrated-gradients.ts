@@ -4,6 +4,7 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  type TensorData,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
@@ -60,13 +61,23 @@ function sum(values: Float64Array): number {
   return total;
 }
 
-async function integrateSequence(
+/**
+ * Integrated gradients of one sequence; `inputOverride` [seq, hidden] replaces
+ * the token embeddings as the path's end (smooth_grad's noisy inputs).
+ */
+export async function integrateSequence(
   context: MethodContext<IntegratedGradientsParameters>,
   sequence: MethodSequence,
+  inputOverride?: Float64Array,
 ): Promise<MethodSequenceOutput> {
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
-  const input = (await model.embed!([ids])).data;
+  const embedded = (await model.embed!([ids])).data;
+  const input: TensorData = inputOverride
+    ? embedded instanceof Float32Array
+      ? Float32Array.from(inputOverride)
+      : inputOverride
+    : embedded;
   const baseline = await baselineEmbeddings(model, sequence, input, options.baseline, options.keep);
   const difference = Float64Array.from(input, (value, index) => value - baseline[index]!);
   const ends: PathEnds = { input, baseline, difference };
