@@ -14,7 +14,10 @@ const parametersById: Record<string, Record<string, unknown>> = {
 };
 
 describe("conformance", () => {
-  for (const method of methods) {
+  // The toy model has no taps or interventions; methods that need them are checked on stories260K.
+  for (const method of methods.filter((m) =>
+    m.requires.every((capability) => model.capabilities.has(capability)),
+  )) {
     it(`${method.id} passes every conformance check on the toy model`, async () => {
       const checks = await checkMethodConformance(method, {
         model,

@@ -15,6 +15,7 @@ describe("methods", () => {
       "reagent",
       "shapley_value_sampling",
       "shapley_values",
+      "value_zeroing",
     ]);
     const files = readdirSync(new URL(".", import.meta.url)).filter(
       (name) => name.endsWith(".ts") && !name.includes(".test") && name !== "index.ts",
@@ -22,11 +23,15 @@ describe("methods", () => {
     expect(files.map((name) => name.replace(".ts", "").replaceAll("-", "_")).sort()).toEqual([...ids].sort());
   });
 
-  it("declares forward only, documents itself, and registers explicitly", () => {
+  it("declares forward (value zeroing: with taps and interventions), documents itself, and registers explicitly", () => {
     const registry = createRegistry<(typeof methods)[number]>("method", "test");
     for (const method of methods) {
       expect(method.family).toBe("perturbation");
-      expect(method.requires).toEqual(["forward"]);
+      expect(method.requires).toEqual(
+        method.id === "value_zeroing"
+          ? ["forward", "interventions.valueZeroing", "taps.residual"]
+          : ["forward"],
+      );
       expect(method.description.length).toBeGreaterThan(200);
       registry.register(method);
     }

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * Forward-only attribution methods for tokenscope: occlusion, feature
- * ablation, LIME, exact and sampled Shapley values, KernelSHAP and ReAGent.
- * Each talks to a model only through core's `LanguageModel` (`forward`, and
- * `embed` for embedding baselines). This entry point only exports: register
+ * ablation, LIME, exact and sampled Shapley values, KernelSHAP, ReAGent and
+ * value zeroing. Each talks to a model only through core's `LanguageModel`
+ * (`forward`; `embed` for embedding baselines; taps and value-zeroing
+ * interventions for value zeroing). This entry point only exports: register
  * the methods explicitly, e.g. `for (const m of methods) registerMethod(m)`.
  */
 import type { AttributionMethod } from "@tokenscope/core";
@@ -14,6 +15,7 @@ import { occlusion } from "./occlusion.ts";
 import { reagent } from "./reagent.ts";
 import { shapleyValueSampling } from "./shapley-value-sampling.ts";
 import { shapleyValues } from "./shapley-values.ts";
+import { valueZeroing } from "./value-zeroing.ts";
 
 export { type FeatureAblationParameters, featureAblation } from "./feature-ablation.ts";
 export { type KernelShapParameters, kernelShap } from "./kernel-shap.ts";
@@ -22,6 +24,7 @@ export { type OcclusionParameters, occlusion } from "./occlusion.ts";
 export { type ReagentParameters, reagent } from "./reagent.ts";
 export { type ShapleyValueSamplingParameters, shapleyValueSampling } from "./shapley-value-sampling.ts";
 export { type ShapleyValuesParameters, shapleyValues } from "./shapley-values.ts";
+export { type ValueZeroingParameters, valueZeroing } from "./value-zeroing.ts";
 
 /** Every method of this package, for explicit registration (`registerMethod` each). */
 // biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different parameter types
@@ -33,4 +36,5 @@ export const methods: AttributionMethod<any>[] = [
   shapleyValueSampling,
   kernelShap,
   reagent,
+  valueZeroing,
 ];

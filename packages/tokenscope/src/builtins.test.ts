@@ -1,4 +1,4 @@
-import { listAggregators, listStepFunctions, stepFunctionRegistry } from "@tokenscope/core";
+import { listAggregators, listStepFunctions, methodRegistry, stepFunctionRegistry } from "@tokenscope/core";
 import { describe, expect, it } from "vitest";
 import { registerBuiltins } from "./builtins.ts";
 
@@ -15,6 +15,21 @@ describe("registerBuiltins", () => {
     const before = listStepFunctions().length;
     registerBuiltins();
     expect(listStepFunctions()).toHaveLength(before);
+  });
+
+  it("registers the attention methods and value zeroing beside the other method packages", () => {
+    registerBuiltins();
+    for (const id of [
+      "attention",
+      "attention_rollout",
+      "attention_last",
+      "attention_summary",
+      "value_zeroing",
+      "saliency",
+      "occlusion",
+    ]) {
+      expect(methodRegistry.has(id), id).toBe(true);
+    }
   });
 
   it("keeps a user's own definition under a built-in id", () => {

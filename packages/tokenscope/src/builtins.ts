@@ -1,4 +1,5 @@
 import { methodRegistry, registerCoreBuiltins, registerMethod } from "@tokenscope/core";
+import { methods as attentionMethods } from "@tokenscope/methods-attention";
 import { methods as gradientMethods } from "@tokenscope/methods-gradient";
 import { methods as perturbationMethods } from "@tokenscope/methods-perturbation";
 
@@ -8,7 +9,7 @@ import { methods as perturbationMethods } from "@tokenscope/methods-perturbation
  */
 export function registerBuiltins(): void {
   registerCoreBuiltins();
-  for (const method of [...gradientMethods, ...perturbationMethods]) {
+  for (const method of [...gradientMethods, ...perturbationMethods, ...attentionMethods]) {
     if (!methodRegistry.has(method.id)) registerMethod(method);
   }
 }

@@ -1,0 +1,67 @@
+import { type AttributionMethod, parseParameters, TokenscopeError } from "@tokenscope/core";
+import { z } from "zod";
+import { aggregate, aggregationSchema } from "./shared/aggregate.ts";
+import { attentionAt, attentionCapabilities, attentionMaps } from "./shared/attention-maps.ts";
+import { sequenceOutput } from "./shared/outputs.ts";
+import { resolveSelection, selectionSchema } from "./shared/selection.ts";
+
+const parameters = z.strictObject({
+  layers: selectionSchema.describe(
+    'Layers read: "all", an index, a list, "0,2,5" or a half-open range "a:b" (negative indices count from the end).',
+  ),
+  heads: selectionSchema.describe("Heads read in every chosen layer, written like `layers`."),
+  aggregateHeads: aggregationSchema.default("mean").describe("How the chosen heads' weights become one."),
+  aggregateLayers: aggregationSchema.default("mean").describe("How the chosen layers' weights become one."),
+});
+
+/** Parameters of {@link attention}. */
+export type AttentionParameters = z.output<typeof parameters>;
+
+/** `attention`: the attention of each step's prediction position to each earlier token, aggregated. */
+export const attention: AttributionMethod<AttentionParameters> = {
+  id: "attention",
+  family: "attention",
+  summary: "Raw attention weights of the predicting position, over chosen layers and heads.",
+  description:
+    "Attention (as Inseq's `attention`): the attribution of target token t to position s is the attention " +
+    "probability of the query at t's prediction position (the position whose logits predict t) to the key " +
+    "at s, read in the chosen `layers` and `heads` and reduced first over heads (`aggregateHeads`) and then " +
+    'over layers (`aggregateLayers`): "mean", "max", "min" or "absmax". With the mean over heads and ' +
+    "layers, a step's source and target-prefix attributions sum to 1. One forward pass of the full " +
+    "sequence serves every step, since a causal model's attention at a position never sees later tokens. " +
+    "Attention is a description of the model's information routing, not a faithfulness guarantee " +
+    "(Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
+  references: ["https://arxiv.org/abs/1902.10186", "https://arxiv.org/abs/1908.04626"],
+  requires: attentionCapabilities,
+  supports: { targetPrefix: true, contrastive: false, batching: true },
+  parameters,
+  async run(context) {
+    const parsed = parseParameters(parameters, context.parameters, "attention");
+    const { info } = context.model;
+    const layers = resolveSelection(parsed.layers, info.numLayers, "layer", "attention");
+    const heads = resolveSelection(parsed.heads, info.numHeads, "head", "attention");
+    if (layers.length === 0 || heads.length === 0) {
+      throw new TokenscopeError(
+        "INVALID_PARAMETERS",
+        "attention: the layer and head selections must not be empty.",
+        {
+          hint: 'Select at least one layer and one head (the default is "all").',
+        },
+      );
+    }
+    const maps = await attentionMaps(context, layers, "attention");
+    const perHead = new Float64Array(heads.length);
+    const perLayer = new Float64Array(layers.length);
+    return context.sequences.map((sequence, index) =>
+      sequenceOutput(context, sequence, "attention", (query, key) => {
+        for (let l = 0; l < layers.length; l++) {
+          heads.forEach((head, h) => {
+            perHead[h] = attentionAt(maps[index]!, l, head, query, key);
+          });
+          perLayer[l] = aggregate(perHead, parsed.aggregateHeads);
+        }
+        return aggregate(perLayer, parsed.aggregateLayers);
+      }),
+    );
+  },
+};

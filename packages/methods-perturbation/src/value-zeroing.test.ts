@@ -1,0 +1,168 @@
+import { fileURLToPath } from "node:url";
+import { type LanguageModel, type MethodSequence, TokenscopeError } from "@tokenscope/core";
+import { checkMethodConformance, createToyModel } from "@tokenscope/core/testing";
+import { loadModel } from "@tokenscope/models/node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { contextFor, countForwardCalls, toySequence } from "./models.test-helpers.ts";
+import { valueZeroing } from "./value-zeroing.ts";
+
+const stories260kDir = fileURLToPath(new URL("../../../../shared/models/stories260K", import.meta.url));
+
+let model: LanguageModel;
+let sequence: MethodSequence;
+let short: MethodSequence;
+
+beforeAll(async () => {
+  model = await loadModel(stories260kDir);
+  sequence = await toySequence(model, "Once upon a time, there was a girl", " named Lily.");
+  short = await toySequence(model, "One day", " she ran");
+}, 60_000);
+
+async function run(parameters: Record<string, unknown>, sequences = [sequence], attributeTarget = true) {
+  return valueZeroing.run(contextFor(model, sequences, { parameters, attributeTarget }));
+}
+
+/** Residual after `layer` at `position`, with the values of `zeroed` in `zeroLayer` zeroed (independent of the method). */
+async function hiddenAt(
+  ids: number[],
+  layer: number,
+  position: number,
+  zero?: { layer: number; position: number; heads?: number[] },
+) {
+  const { taps } = await model.forward!({
+    inputs: { ids: [ids] },
+    taps: { residual: true, layers: [layer] },
+    ...(zero
+      ? {
+          interventions: [
+            {
+              kind: "zeroValues" as const,
+              layer: zero.layer,
+              positions: [zero.position],
+              ...(zero.heads ? { heads: zero.heads } : {}),
+            },
+          ],
+        }
+      : {}),
+  });
+  const hidden = model.info.hiddenSize;
+  return Array.from(taps!.residual![0]!.data.subarray(position * hidden, (position + 1) * hidden));
+}
+
+const cosineDistance = (a: number[], b: number[]) => {
+  const dot = a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+  const norm = (v: number[]) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+  return 1 - dot / (norm(a) * norm(b));
+};
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  return error instanceof TokenscopeError ? error.code : String(error);
+}
+
+describe("value_zeroing on stories260K", () => {
+  it("passes every conformance check", async () => {
+    const checks = await checkMethodConformance(valueZeroing, { model, parameters: { layers: "0,4" } });
+    expect(checks.map((check) => check.name)).toEqual([
+      "shapes",
+      "finite",
+      "batched-equals-single",
+      "deterministic",
+      "causal",
+    ]);
+    for (const check of checks) expect(check, check.message).toMatchObject({ passed: true });
+  });
+
+  it("equals 1 − cos of independently computed hidden states, averaged over layers", async () => {
+    const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
+    const [output] = await run({ layers: [1, 3] });
+    const columns = sequence.source.length;
+    const steps = sequence.target.length;
+    const last = model.info.numLayers - 1;
+    for (const [step, key] of [
+      [0, 2],
+      [2, 5],
+      [3, columns + 1],
+    ] as const) {
+      const query = columns + step - 1;
+      const ids_ = ids.slice(0, query + 1);
+      const clean = await hiddenAt(ids_, last, query);
+      let expected = 0;
+      for (const layer of [1, 3])
+        expected += cosineDistance(clean, await hiddenAt(ids_, last, query, { layer, position: key })) / 2;
+      const actual =
+        key < columns
+          ? output!.source.data[step * columns + key]
+          : output!.target!.data[step * steps + key - columns];
+      expect(expected).toBeGreaterThan(1e-6);
+      expect(actual).toBeCloseTo(expected, 5);
+    }
+  });
+
+  it("measures after the zeroed layer, with Euclidean distance and chosen heads, when asked", async () => {
+    const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
+    const columns = sequence.source.length;
+    const [output] = await run({ layers: 2, heads: "4:6", measureLayer: "zeroed", similarity: "euclidean" });
+    const query = columns + 1;
+    const clean = await hiddenAt(ids.slice(0, query + 1), 2, query);
+    const changed = await hiddenAt(ids.slice(0, query + 1), 2, query, {
+      layer: 2,
+      position: 3,
+      heads: [4, 5],
+    });
+    const expected = Math.sqrt(clean.reduce((sum, x, i) => sum + (x - changed[i]!) ** 2, 0));
+    expect(expected).toBeGreaterThan(1e-6);
+    expect(output!.source.data[2 * columns + 3]).toBeCloseTo(expected, 4);
+  });
+
+  it("gives zeros when nothing is zeroed: an empty layer list (no forward call) or an empty head list", async () => {
+    const counted = countForwardCalls(model);
+    const [none] = await valueZeroing.run(
+      contextFor(counted.model, [sequence], { parameters: { layers: [] } }),
+    );
+    expect(counted.rowsPerCall).toEqual([]);
+    const [noHeads] = await run({ layers: "all", heads: [] });
+    for (const output of [none!, noHeads!]) {
+      const finite = [...output.source.data].filter((value) => !Number.isNaN(value));
+      expect(finite).toHaveLength(output.source.data.length);
+      expect(finite.every((value) => value === 0)).toBe(true);
+    }
+  });
+
+  it("shares one forward call per (layer, position) between sequences, plus one clean call", async () => {
+    const counted = countForwardCalls(model);
+    await valueZeroing.run(
+      contextFor(counted.model, [sequence, short], { parameters: { layers: "0:2" }, attributeTarget: false }),
+    );
+    const keys = Math.max(sequence.source.length, short.source.length);
+    expect(counted.rowsPerCall).toHaveLength(1 + 2 * keys);
+    expect(counted.rowsPerCall[0]).toBe(2);
+    expect(counted.rowsPerCall.filter((rows) => rows === 2)).toHaveLength(1 + 2 * short.source.length);
+  });
+
+  it("refuses bad selections and measure layers with INVALID_PARAMETERS", async () => {
+    for (const parameters of [
+      { layers: 5 },
+      { heads: "2:1" },
+      { layers: "one" },
+      { measureLayer: 7 },
+      { similarity: "dot" },
+    ]) {
+      expect(await codeOf(run(parameters)), JSON.stringify(parameters)).toBe("INVALID_PARAMETERS");
+    }
+  });
+
+  it("names the missing capability and the model when the model has no value-zeroing interventions", async () => {
+    const toy = createToyModel();
+    const error = await valueZeroing
+      .run(contextFor(toy, [await toySequence(toy, "the cat", " sat")]))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenscopeError);
+    expect((error as TokenscopeError).code).toBe("MISSING_CAPABILITY");
+    expect((error as TokenscopeError).message).toContain('"interventions.valueZeroing"');
+    expect((error as TokenscopeError).message).toContain(toy.info.id);
+  });
+});

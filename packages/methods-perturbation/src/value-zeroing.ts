@@ -1,0 +1,152 @@
+import {
+  type AttributionMethod,
+  assertCapabilities,
+  parseParameters,
+  TokenscopeError,
+  throwIfAborted,
+} from "@tokenscope/core";
+import { z } from "zod";
+import { resolveSelection, selectionSchema } from "./shared/layer-selection.ts";
+import { rowsWithinBudget } from "./shared/memory-budget.ts";
+import { batchSizeParameter } from "./shared/parameters.ts";
+import { batchResiduals } from "./shared/residual-forward.ts";
+import { accumulateScores, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
+
+const parameters = z.strictObject({
+  layers: selectionSchema.describe(
+    'Layers whose value vectors are zeroed, one layer at a time: "all" (default), an index, a list, "0,2" or a ' +
+      'range "a:b" (negative indices count from the end). An empty list zeroes nothing: every score is 0.',
+  ),
+  heads: selectionSchema.describe(
+    "Query heads whose value vectors are zeroed in each chosen layer, written like `layers`; an empty list zeroes nothing.",
+  ),
+  measureLayer: z
+    .union([z.enum(["last", "zeroed"]), z.number().int()])
+    .default("last")
+    .describe(
+      'Where the change is measured: the residual stream after the "last" layer (default), after the "zeroed" ' +
+        "layer itself (as Mokhtari et al. and Inseq), or after a given layer index (negative from the end).",
+    ),
+  similarity: z
+    .enum(["cosine", "euclidean"])
+    .default("cosine")
+    .describe('"cosine": score = 1 − cosine similarity of the hidden states; "euclidean": their distance.'),
+  batchSize: batchSizeParameter,
+});
+
+/** Parameters of {@link valueZeroing}. */
+export type ValueZeroingParameters = z.output<typeof parameters>;
+
+const requires = ["forward", "interventions.valueZeroing", "taps.residual"] as const;
+
+function measureLayerOf(measure: ValueZeroingParameters["measureLayer"], numLayers: number) {
+  if (measure === "zeroed") return (layer: number) => layer;
+  if (measure === "last") return () => numLayers - 1;
+  const layer = measure < 0 ? numLayers + measure : measure;
+  if (layer < 0 || layer >= numLayers) {
+    throw new TokenscopeError(
+      "INVALID_PARAMETERS",
+      `value_zeroing: measureLayer ${measure} is outside the model's ${numLayers} layers.`,
+      { hint: 'Give "last", "zeroed" or a layer index (negative indices count from the end).' },
+    );
+  }
+  return () => layer;
+}
+
+function chunksOf<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** `value_zeroing`: how much the predicting position's hidden state moves when a token's values are zeroed. */
+export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
+  id: "value_zeroing",
+  family: "perturbation",
+  summary: "Change of the predicting position's hidden state when a token's value vectors are zeroed.",
+  description:
+    "Value zeroing (Mokhtari et al. 2023, as Inseq's `value_zeroing`): for each chosen layer and each source " +
+    "(and, with target-prefix attribution, earlier target) position s, the value vectors of s in that layer " +
+    "(in the chosen `heads`, all by default) are set to zero, so no position reads s through that layer's " +
+    "attention while s's own residual stream is untouched. The score of s for step t is the change of the " +
+    "hidden state at t's prediction position — the residual stream after the last layer by default, after " +
+    'the zeroed layer ("zeroed", as the paper) or after a given layer — as 1 − cosine similarity or ' +
+    "Euclidean distance, averaged over the chosen layers. One forward pass of the full sequence per " +
+    "(layer, position) serves every step, since a causal model's state at t never sees later tokens; the " +
+    "sequences of one call share those passes, `batchSize` rows per call. Scores are ≥ 0: they say how much " +
+    "the prediction's representation relies on s, not in which direction.",
+  references: ["https://arxiv.org/abs/2301.12971"],
+  requires,
+  supports: { targetPrefix: true, contrastive: false, batching: true },
+  parameters,
+  async run(context) {
+    const parsed = parseParameters(parameters, context.parameters, "value_zeroing");
+    const { model } = context;
+    assertCapabilities(model, requires, 'Method "value_zeroing"');
+    const { numLayers, numHeads } = model.info;
+    const layers = resolveSelection(parsed.layers, numLayers, "layer", "value_zeroing");
+    const heads = resolveSelection(parsed.heads, numHeads, "head", "value_zeroing");
+    const measureOf = measureLayerOf(parsed.measureLayer, numLayers);
+    const plans = context.sequences.map((sequence) => zeroingPlan(sequence, context.attributeTarget));
+    const scores = plans.map((plan) => new Float64Array(plan.steps.length * plan.keys));
+    const active = plans.flatMap((plan, index) => (plan.steps.length > 0 ? [index] : []));
+    const longest = Math.max(1, ...plans.map((plan) => plan.ids.length));
+    const rows = rowsWithinBudget(
+      model.info,
+      { length: longest, logitPositions: 1, embeddings: false },
+      parsed.batchSize,
+      context.memoryBudgetBytes,
+    );
+    const chunks = layers.length > 0 ? chunksOf(active, rows) : [];
+    const measureLayers = [...new Set(layers.map(measureOf))];
+    const total =
+      chunks.reduce((sum, chunk) => sum + Math.max(...chunk.map((i) => plans[i]!.keys)), 0) * layers.length;
+    let completed = 0;
+    for (const chunk of chunks) {
+      throwIfAborted(context.signal);
+      const clean = await batchResiduals(
+        model,
+        chunk.map((i) => plans[i]!.ids),
+        measureLayers,
+        [],
+        context.signal,
+      );
+      const keyCount = Math.max(...chunk.map((i) => plans[i]!.keys));
+      for (const layer of layers) {
+        const measure = measureOf(layer);
+        for (let key = 0; key < keyCount; key++) {
+          // A zeroValues intervention applies to every row of a call: one call holds the sequences that zero `key`.
+          const members = chunk.filter((i) => key < plans[i]!.keys);
+          const changed = await batchResiduals(
+            model,
+            members.map((i) => plans[i]!.ids),
+            [measure],
+            [
+              {
+                kind: "zeroValues",
+                layer,
+                positions: [key],
+                ...(heads.length === numHeads ? {} : { heads }),
+              },
+            ],
+            context.signal,
+          );
+          members.forEach((i, row) => {
+            accumulateScores(
+              scores[i]!,
+              plans[i]!,
+              key,
+              { tensor: clean.byLayer.get(measure)!, row: chunk.indexOf(i) },
+              { tensor: changed.byLayer.get(measure)!, row },
+              parsed.similarity,
+              1 / layers.length,
+            );
+          });
+          completed += 1;
+          context.onProgress?.({ phase: "value_zeroing", completed, total });
+        }
+      }
+    }
+    return plans.map((plan, index) => zeroingOutput(plan, scores[index]!, context.attributeTarget));
+  },
+};
