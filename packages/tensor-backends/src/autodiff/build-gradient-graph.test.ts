@@ -10,7 +10,7 @@ import { checkGradient } from "./testing/gradient-check.ts";
 import { checkModelGradient } from "./testing/model-check.ts";
 import { ortSessionFactory } from "./testing/ort-session.ts";
 import { seededRandom, uniformValues } from "./testing/random.ts";
-import { TINY, tinyGpt2 } from "./testing/tiny-transformers.ts";
+import { TINY, tinyGpt2, tinyLlama } from "./testing/tiny-transformers.ts";
 
 const sessions = ortSessionFactory(ort as never);
 
@@ -129,6 +129,47 @@ describe("buildGradientGraph", () => {
           Math.max(...slice.map((value, index) => Math.abs(value - reference[index]!))) / scale,
         ).toBeLessThan(1e-12);
       }
+    }
+  });
+
+  it("multiplies only the gathered row by the output weights, with K seeds equal to single runs", async () => {
+    const tiny = tinyLlama();
+    const vectorised = buildGradientGraph(tiny.model, { of: [tiny.objective], wrt: [tiny.input], seeds: 2 });
+    const backward = vectorised.graph.nodes.slice(tiny.model.graph.nodes.length);
+    // The logit gradient is one position padded with zeros: no one-hot Einsum, and the product with
+    // the output weights reads the one-row block and is padded afterwards.
+    expect(backward.some((node) => node.opType === "Einsum")).toBe(false);
+    const head = tiny.model.graph.nodes.find((node) => node.outputs.includes(tiny.logits))!;
+    const product = backward.find((node) => node.name.startsWith(`grad/${head.name}/MatMul`))!;
+    const producer = backward.find((node) => node.outputs.includes(product.inputs[0]!))!;
+    expect(producer.opType).not.toBe("Pad");
+    expect(backward.find((node) => node.inputs[0] === product.outputs[0])?.opType).toBe("Pad");
+
+    const feeds = { [tiny.input]: float64([2, 4, TINY.hidden], 6) };
+    const seeds = [1, -2, 0.5, 3];
+    const together = await (await sessions(vectorised))({
+      ...feeds,
+      [gradName(tiny.objective)]: { dataType: "float64", dims: [2, 2], data: Float64Array.from(seeds) },
+    });
+    const single = await sessions(
+      buildGradientGraph(tiny.model, { of: [tiny.objective], wrt: [tiny.input] }),
+    );
+    const size = 2 * 4 * TINY.hidden;
+    for (let k = 0; k < 2; k++) {
+      const seed = {
+        dataType: "float64" as const,
+        dims: [2],
+        data: Float64Array.from(seeds.slice(2 * k, 2 * k + 2)),
+      };
+      const alone = (await single({ ...feeds, [gradName(tiny.objective)]: seed }))[gradName(tiny.input)]!;
+      const reference = Array.from(alone.data as Float64Array);
+      const batched = together[gradName(tiny.input)]!.data as Float64Array;
+      const slice = Array.from(batched.subarray(k * size, (k + 1) * size));
+      const scale = Math.max(...reference.map(Math.abs));
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(
+        Math.max(...slice.map((value, index) => Math.abs(value - reference[index]!))) / scale,
+      ).toBeLessThan(1e-12);
     }
   });
 

@@ -4,17 +4,26 @@
  * in one run.
  */
 import { TensorBackendError } from "../errors.ts";
+import { sortNodes } from "../graph/passes/topological-sort.ts";
+import { type InferredValue, inferModelValues } from "../graph/shape-inference.ts";
 import { makeTensor } from "../graph/tensor.ts";
 import type { GraphNode, OnnxModel, ValueInfo } from "../graph/types.ts";
 import { createVjpContext } from "./context.ts";
 import { createEmitter, type Emitter } from "./emitter.ts";
-import { consumerMap, topologicalOrder } from "./graph-order.ts";
 import { hasConstantOutputs } from "./non-differentiable.ts";
-import { describePathThrough, type EdgePredicate, findGradientPath, type GradientPath } from "./path.ts";
+import {
+  consumerMap,
+  describePathThrough,
+  type EdgePredicate,
+  findGradientPath,
+  type GradientPath,
+} from "./path.ts";
 import { defaultRuleRegistry, normalizeDomain, type RuleRegistry } from "./registry.ts";
 import { rewriteHint } from "./rewrites/index.ts";
-import { type GraphInfo, inferGraphInfo } from "./tensor-info.ts";
-import type { GradientGraphOptions, GradientRule } from "./types.ts";
+import type { GradientGraphOptions, GradientRule, ZeroPadded } from "./types.ts";
+
+/** What shape inference found about the model's values. */
+type GraphInfo = ReadonlyMap<string, InferredValue>;
 
 const FLOAT_TYPES = new Set(["float32", "float64", "float16", "bfloat16"]);
 const MIN_OPSET = 13;
@@ -72,7 +81,7 @@ function validateOptions(options: GradientGraphOptions, known: Set<string>): voi
 }
 
 function checkFloat(info: GraphInfo, name: string, role: string): void {
-  const dataType = info.types.get(name)?.dataType;
+  const dataType = info.get(name)?.type.dataType;
   if (dataType !== undefined && !FLOAT_TYPES.has(dataType)) {
     throw new TensorBackendError(
       "DTYPE_MISMATCH",
@@ -139,7 +148,7 @@ function analyse(
   for (const node of path.nodes) {
     for (const name of [...node.inputs, ...node.outputs]) {
       if (!path.active.has(name)) continue;
-      const dataType = info.types.get(name)?.dataType;
+      const dataType = info.get(name)?.type.dataType;
       if (dataType === undefined || FLOAT_TYPES.has(dataType)) continue;
       const where = describePathThrough(path, node, options.of, differentiable, consumers);
       throw new TensorBackendError(
@@ -185,7 +194,7 @@ function allNames(model: OnnxModel): Set<string> {
 }
 
 function seedInfo(info: GraphInfo, name: string, seeds: number | undefined): ValueInfo {
-  const known = info.types.get(name)!;
+  const known = info.get(name)!.type;
   const shape =
     known.shape === undefined ? undefined : seeds === undefined ? known.shape : [seeds, ...known.shape];
   return { name: gradName(name), dataType: known.dataType, ...(shape !== undefined ? { shape } : {}) };
@@ -209,12 +218,12 @@ export function buildGradientGraph(
   const opset = defaultOpset(model);
   const taken = allNames(model);
   validateOptions(options, taken);
-  const order = topologicalOrder(model.graph);
-  const info = inferGraphInfo(model.graph, order);
+  const order = sortNodes(model.graph.nodes);
+  const info = inferModelValues(model);
   for (const name of options.wrt) checkFloat(info, name, "wrt tensor");
   for (const name of options.of) checkFloat(info, name, "of tensor");
   for (const name of [...options.of, ...options.wrt]) {
-    if (info.types.get(name) === undefined) {
+    if (info.get(name) === undefined) {
       throw new TensorBackendError("INVALID_MODEL", `the element type of '${name}' is unknown`, {
         hint: "Declare it in the graph's value_info, or run shape inference on the model first.",
       });
@@ -235,6 +244,7 @@ export function buildGradientGraph(
   for (const name of [...options.of, ...options.wrt]) emitter.reserve(gradName(name));
   const contributions = new Map<string, string[]>();
   const sums = new Map<string, string>();
+  const padded = new Map<string, ZeroPadded>();
   const contribute = (name: string, grad: string) =>
     contributions.set(name, [...(contributions.get(name) ?? []), grad]);
   for (const name of options.of) if (path.active.has(name)) contribute(name, gradName(name));
@@ -259,6 +269,7 @@ export function buildGradientGraph(
       seeds: options.seeds,
       gradOutputs,
       wanted,
+      padded,
     });
     const grads = rule.vjp(ctx);
     node.inputs.forEach((name, slot) => {

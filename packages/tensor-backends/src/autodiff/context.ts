@@ -3,21 +3,24 @@
  * forward values, gradients of outputs, and emission scoped to the node.
  */
 import { TensorBackendError } from "../errors.ts";
+import { type InferredValue, numericContents } from "../graph/shape-inference.ts";
 import type { Attribute, GraphNode } from "../graph/types.ts";
 import type { Emitter } from "./emitter.ts";
-import type { GraphInfo } from "./tensor-info.ts";
-import type { AttributeReader, GradientRule, VjpContext } from "./types.ts";
+import type { AttributeReader, GradientRule, VjpContext, ZeroPadded } from "./types.ts";
 
 /** What the engine knows when it asks a rule for the gradients of one node. */
 export interface NodeGradientState {
   node: GraphNode;
   rule: GradientRule;
   emitter: Emitter;
-  info: GraphInfo;
+  /** What shape inference found about the forward graph's values. */
+  info: ReadonlyMap<string, InferredValue>;
   opset: number;
   seeds: number | undefined;
   gradOutputs: (string | undefined)[];
   wanted: boolean[];
+  /** Zero-padded gradients recorded so far (shared by every node of one gradient graph). */
+  padded: Map<string, ZeroPadded>;
 }
 
 function readAttribute(node: GraphNode, name: string, type: Attribute["type"]): unknown {
@@ -87,8 +90,8 @@ export function createVjpContext(state: NodeGradientState): VjpContext {
     hasInput: (index) => (node.inputs[index] ?? "") !== "",
     gradOutput: (index) => state.gradOutputs[index],
     wantsGrad: (index) => state.wanted[index] === true,
-    info: (name) => info.types.get(name),
-    constInts: (name) => info.ints.get(name),
+    info: (name) => info.get(name)?.type,
+    constInts: (name) => numericContents(info.get(name)),
     emit: (opType, inputs, attributes, outputs) =>
       emitter.emit(node.name || node.opType, opType, inputs, attributes, outputs),
     op: (opType, inputs, attributes) =>
@@ -97,7 +100,7 @@ export function createVjpContext(state: NodeGradientState): VjpContext {
     scalarLike: (value, like) => emitter.constant([value], ctx.dataTypeOf(like), []),
     int64s: (values) => emitter.constant(values, "int64", [values.length]),
     dataTypeOf(name) {
-      const known = info.types.get(name)?.dataType;
+      const known = info.get(name)?.type.dataType;
       if (known === undefined) {
         throw new TensorBackendError(
           "INVALID_MODEL",
@@ -109,7 +112,13 @@ export function createVjpContext(state: NodeGradientState): VjpContext {
       }
       return known;
     },
-    rankOf: (name) => info.types.get(name)?.shape?.length,
+    rankOf: (name) => info.get(name)?.type.shape?.length,
+    padWithZeros(source, pads, axes) {
+      const output = ctx.op("Pad", [source, pads], { mode: "constant" });
+      state.padded.set(output, { source, pads, axes: [...axes] });
+      return output;
+    },
+    zeroPadded: (name) => state.padded.get(name),
   };
   return ctx;
 }

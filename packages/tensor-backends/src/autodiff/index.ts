@@ -16,4 +16,5 @@ export type {
   RuleNeeds,
   TensorInfo,
   VjpContext,
+  ZeroPadded,
 } from "./types.ts";

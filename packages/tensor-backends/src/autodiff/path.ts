@@ -20,6 +20,20 @@ export interface GradientPath {
   parents: Map<string, { node: GraphNode; input: string }>;
 }
 
+/** Map from value name to the nodes reading it (listed inputs only, in slot order, with the slot). */
+export function consumerMap(nodes: readonly GraphNode[]): Map<string, { node: GraphNode; slot: number }[]> {
+  const consumers = new Map<string, { node: GraphNode; slot: number }[]>();
+  for (const node of nodes) {
+    node.inputs.forEach((name, slot) => {
+      if (name === "") return;
+      const list = consumers.get(name) ?? [];
+      list.push({ node, slot });
+      consumers.set(name, list);
+    });
+  }
+  return consumers;
+}
+
 /** Find the differentiable sub-graph; `order` must be topological. */
 export function findGradientPath(
   order: readonly GraphNode[],

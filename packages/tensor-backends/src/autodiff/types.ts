@@ -60,6 +60,19 @@ export interface AttributeReader {
 }
 
 /**
+ * A gradient known to be zero everywhere except a block: `Pad(source, pads)` with zeros, where only
+ * `axes` (axes of the gradient tensor, seed axis included, non-negative) are padded. Gathers and
+ * slices produce these (the gradient of a logit at one position); rules downstream may work on the
+ * small `source` instead, e.g. MatMul multiplies only the rows that are not zero.
+ */
+export interface ZeroPadded {
+  source: string;
+  /** The Pad node's `pads` input (entries of axes not in `axes` are 0). */
+  pads: string;
+  axes: readonly number[];
+}
+
+/**
  * What a rule sees: the forward node, gradients of its outputs, and an emitter for new nodes.
  * Gradient tensors carry `k` extra leading axes (1 with `seeds`, else 0); forward values do not, so
  * forward values broadcast against the seed axis, and any axis a rule applies to a gradient must be shifted.
@@ -110,4 +123,8 @@ export interface VjpContext {
   dataTypeOf(name: string): DataType;
   /** The rank of forward value `name`, or undefined when unknown. */
   rankOf(name: string): number | undefined;
+  /** Emit `Pad(source, pads)` with zeros, padding only `axes` (of the gradient), and remember it as {@link ZeroPadded}. */
+  padWithZeros(source: string, pads: string, axes: readonly number[]): string;
+  /** How gradient `name` was zero-padded by {@link VjpContext.padWithZeros}, when it was. */
+  zeroPadded(name: string): ZeroPadded | undefined;
 }

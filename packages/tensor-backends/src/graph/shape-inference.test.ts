@@ -210,6 +210,83 @@ describe("dim arithmetic", () => {
   });
 });
 
+describe("shape inference for what exported language models carry", () => {
+  it("slices a table to a symbolic length, and keeps a symbol against an unknown dim unknown", () => {
+    const g = createGraphBuilder();
+    const x = g.input("x", "float32", ["batch", "seq", 8]);
+    const [length] = g.node("Slice", [
+      g.node("Shape", [x])[0]!,
+      g.constant([1n], [1]),
+      g.constant([2n], [1]),
+    ]);
+    const table = g.initializer(new Float32Array(16 * 8), [16, 8]);
+    const [rows] = g.node("Slice", [table, g.constant([0n], [1]), length!, g.constant([0n], [1])]);
+    const [unknown] = g.node("Slice", [table, length!, g.constant([16n], [1]), g.constant([0n], [1])]);
+    const types = inferGraphTypes(g.graph());
+    expect(types.get(rows!)?.shape).toEqual(["seq", 8]);
+    expect(types.get(unknown!)?.shape).toEqual([null, 8]);
+    // "batch" may be 1 at run time, and then the unknown side sets the size; a number other than 1 is certain.
+    expect(
+      broadcastShapes([
+        ["batch", 4],
+        [null, 4],
+      ]),
+    ).toEqual([null, 4]);
+    expect(
+      broadcastShapes([
+        [5, 4],
+        [null, 1],
+      ]),
+    ).toEqual([5, 4]);
+  });
+
+  it("infers Einsum, OneHot and DequantizeLinear", () => {
+    const g = createGraphBuilder();
+    const a = g.input("a", "float32", ["b", 2, 3]);
+    const b = g.input("b", "float32", ["b", 3, 4]);
+    const c = g.input("c", "float32", ["b", "s", 2, 3]);
+    const [batched] = g.node("Einsum", [a, b], { equation: "bij,bjk->bik" });
+    const [ellipsis] = g.node("Einsum", [c, g.initializer(new Float32Array(15), [3, 5])], {
+      equation: "...ij,jk->...ik",
+    });
+    const indices = g.input("indices", "int64", ["n"]);
+    const [hot] = g.node("OneHot", [indices, g.constant([10n], []), g.initializer(new Float32Array(2), [2])]);
+    const q = g.input("q", "int8", [4, 6]);
+    const [real] = g.node("DequantizeLinear", [q, g.initializer(new Float32Array([0.5]), [])]);
+    const types = inferGraphTypes(g.graph());
+    expect(types.get(batched!)).toEqual({ dataType: "float32", shape: ["b", 2, 4] });
+    expect(types.get(ellipsis!)).toEqual({ dataType: "float32", shape: ["b", "s", 2, 5] });
+    expect(types.get(hot!)).toEqual({ dataType: "float32", shape: ["n", 10] });
+    expect(types.get(real!)).toEqual({ dataType: "float32", shape: [4, 6] });
+  });
+
+  it("infers the contrib MatMulNBits, GatherBlockQuantized and GroupQueryAttention", () => {
+    const g = createGraphBuilder();
+    const hidden = g.input("hidden", "float16", ["b", "s", 64]);
+    const weights = g.initializer(new Uint8Array(32 * 2 * 16), [32, 2, 16]);
+    const scales = g.initializer(new Uint16Array(64), [64], { dataType: "float16" });
+    const ms = "com.microsoft";
+    const [projected] = g.node("MatMulNBits", [hidden, weights, scales], { K: 64, N: 32 }, { domain: ms });
+    const ids = g.input("ids", "int64", ["b", "s"]);
+    const table = g.initializer(new Uint8Array(100 * 32), [100, 32]);
+    const [embedded] = g.node("GatherBlockQuantized", [table, ids, scales], {}, { domain: ms });
+    const packed = g.input("packed", "float16", ["b", "s", (4 + 2 * 2) * 8]);
+    const seqlens = g.input("seqlens_k", "int32", ["b"]);
+    const total = g.input("total", "int32", []);
+    const [attended, presentKey] = g.node(
+      "GroupQueryAttention",
+      [packed, "", "", "", "", seqlens, total],
+      { num_heads: 4, kv_num_heads: 2 },
+      { domain: ms, outputs: 3 },
+    );
+    const types = inferGraphTypes(g.graph());
+    expect(types.get(projected!)).toEqual({ dataType: "float16", shape: ["b", "s", 32] });
+    expect(types.get(embedded!)).toEqual({ dataType: "float16", shape: ["b", "s", null] });
+    expect(types.get(attended!)).toEqual({ dataType: "float16", shape: ["b", "s", 32] });
+    expect(types.get(presentKey!)).toEqual({ dataType: "float16", shape: ["b", 2, null, 8] });
+  });
+});
+
 const NODE_TESTS = join(process.env["ONNX_TESTDATA_DIR"] ?? "/usr/share/libonnx-testdata/data", "node");
 const hasTestdata = existsSync(NODE_TESTS);
 

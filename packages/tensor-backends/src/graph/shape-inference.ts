@@ -11,7 +11,7 @@ import { type InferredValue, makeRuleContext } from "./shape-inference/context.t
 import { shapeRuleFor } from "./shape-inference/rules.ts";
 import type { Graph, GraphNode, OnnxModel, ValueType } from "./types.ts";
 
-export type { InferredValue } from "./shape-inference/context.ts";
+export { type InferredValue, numericContents } from "./shape-inference/context.ts";
 
 /** Options of {@link inferGraphValues}. */
 export interface InferenceOptions {
@@ -117,10 +117,18 @@ export function inferGraphTypes(graph: Graph, options: InferenceOptions = {}): M
   return types;
 }
 
-/** {@link inferGraphTypes} for a model's main graph, with the model's opset versions. */
-export function inferModelTypes(model: OnnxModel): Map<string, ValueType> {
-  const opsets = Object.fromEntries(
+function modelOpsets(model: OnnxModel): Record<string, number> {
+  return Object.fromEntries(
     model.opsetImports.map((opset) => [opset.domain === "ai.onnx" ? "" : opset.domain, opset.version]),
   );
-  return inferGraphTypes(model.graph, { opsets });
+}
+
+/** {@link inferGraphValues} for a model's main graph, with the model's opset versions. */
+export function inferModelValues(model: OnnxModel): Map<string, InferredValue> {
+  return inferGraphValues(model.graph, { opsets: modelOpsets(model) });
+}
+
+/** {@link inferGraphTypes} for a model's main graph, with the model's opset versions. */
+export function inferModelTypes(model: OnnxModel): Map<string, ValueType> {
+  return inferGraphTypes(model.graph, { opsets: modelOpsets(model) });
 }

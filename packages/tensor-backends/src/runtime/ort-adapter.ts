@@ -6,6 +6,11 @@ import { TensorBackendError, type TensorBackendErrorCode } from "../errors.ts";
 import { encodeModel } from "../graph/codec.ts";
 import { hasExternalData } from "../graph/external-data.ts";
 import type { DataType, OnnxModel, TensorElements } from "../graph/types.ts";
+import {
+  defaultOptimizationLevel,
+  hasOptimizationLevel,
+  isMissingFusedKernel,
+} from "./optimization-level.ts";
 import type { RuntimeSession, RuntimeTensor, SessionOptions } from "./types.ts";
 
 /** The part of an onnxruntime-common tensor we use. */
@@ -110,9 +115,13 @@ export function fromOrtTensor(name: string, tensor: OrtTensorLike): RuntimeTenso
 
 const LEVELS = { disabled: "disabled", basic: "basic", extended: "extended", all: "all" } as const;
 
-/** ONNX Runtime session options for ours, with `providers` resolved to `executionProviders`. */
+/**
+ * ONNX Runtime session options for ours, with `providers` resolved to `executionProviders` (none:
+ * ONNX Runtime's own default).
+ */
 export function toOrtOptions(options: SessionOptions, providers: readonly string[]): Record<string, unknown> {
-  const ortOptions: Record<string, unknown> = { ...options.ortOptions, executionProviders: [...providers] };
+  const ortOptions: Record<string, unknown> = { ...options.ortOptions };
+  if (providers.length > 0) ortOptions["executionProviders"] = [...providers];
   if (options.intraOpThreads !== undefined) ortOptions["intraOpNumThreads"] = options.intraOpThreads;
   if (options.interOpThreads !== undefined) ortOptions["interOpNumThreads"] = options.interOpThreads;
   if (options.graphOptimizationLevel !== undefined) {
@@ -138,8 +147,10 @@ export function modelBytes(model: Uint8Array | OnnxModel): Uint8Array {
 
 /**
  * Create a session trying `providers` in order: when a non-final provider fails to start, it is dropped,
- * the reason recorded, and the rest tried. The last failure is thrown as an INVALID_MODEL error naming
- * the node ONNX Runtime blamed.
+ * the reason recorded, and the rest tried. Without a caller's optimization level, float64 models get
+ * "basic" (see optimization-level.ts), and model bytes that fail on a fused kernel are retried with
+ * "basic", the reason recorded too. The last failure is thrown as an INVALID_MODEL error naming the
+ * node ONNX Runtime blamed.
  */
 export async function createOrtSession(
   ort: OrtModuleLike,
@@ -150,11 +161,20 @@ export async function createOrtSession(
   const bytes = modelBytes(model);
   let providers = [...(options.providers ?? defaultProviders)];
   const fallbacks: string[] = [];
+  const level = defaultOptimizationLevel(model, options);
+  let effective: SessionOptions =
+    level === undefined ? options : { ...options, graphOptimizationLevel: level };
   for (;;) {
     try {
-      const session = await ort.InferenceSession.create(bytes, toOrtOptions(options, providers));
+      const session = await ort.InferenceSession.create(bytes, toOrtOptions(effective, providers));
       return { session, providers, fallbacks };
     } catch (error) {
+      if (!hasOptimizationLevel(effective) && isMissingFusedKernel(error)) {
+        const message = error instanceof Error ? error.message : String(error);
+        fallbacks.push(`graph optimization "all" → "basic": ${message.split("\n")[0]}`);
+        effective = { ...effective, graphOptimizationLevel: "basic" };
+        continue;
+      }
       if (providers.length <= 1) {
         throw ortError(
           "INVALID_MODEL",

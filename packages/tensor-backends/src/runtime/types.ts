@@ -22,7 +22,11 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Threads across operators (ONNX Runtime `interOpNumThreads`). */
   interOpThreads?: number;
-  /** Graph rewrites ONNX Runtime may do; "disabled" keeps every node (useful for checking gradients). */
+  /**
+   * Graph rewrites ONNX Runtime may do; "disabled" keeps every node (useful for checking gradients).
+   * Default: ONNX Runtime's ("all"), except "basic" for float64 models, whose fused contrib operators
+   * have no float64 kernels.
+   */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
    * Providers in order of preference, e.g. `["cuda", "cpu"]` or `["webgpu", "wasm"]`. A provider that
@@ -41,7 +45,7 @@ export interface RuntimeSession {
   readonly outputNames: readonly string[];
   /** Providers the session was created with (after any fallback). */
   readonly providers: readonly string[];
-  /** Why a requested provider was dropped, one line each; empty when none was. */
+  /** Why a requested provider was dropped or the optimization level lowered, one line each; empty when neither was. */
   readonly fallbacks: readonly string[];
   /** Run the model; `fetches` limits the outputs computed (default: all). */
   run(feeds: Record<string, RuntimeTensor>, fetches?: string[]): Promise<Record<string, RuntimeTensor>>;

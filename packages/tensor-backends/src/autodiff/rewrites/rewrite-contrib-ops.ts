@@ -5,18 +5,18 @@
  */
 import { TensorBackendError } from "../../errors.ts";
 import type { AttributeInput } from "../../graph/attributes.ts";
+import { sortNodes } from "../../graph/passes/topological-sort.ts";
+import { type InferredValue, inferModelValues, numericContents } from "../../graph/shape-inference.ts";
 import type { GraphNode, OnnxModel, TensorConstant } from "../../graph/types.ts";
 import { attributeReader } from "../context.ts";
 import { createEmitter, type Emitter } from "../emitter.ts";
-import { topologicalOrder } from "../graph-order.ts";
 import { normalizeDomain } from "../registry.ts";
-import { type GraphInfo, inferGraphInfo } from "../tensor-info.ts";
 import type { ContribRewrite, RewriteContext } from "./types.ts";
 
 function rewriteContext(
   node: GraphNode,
   emitter: Emitter,
-  info: GraphInfo,
+  info: ReadonlyMap<string, InferredValue>,
   opset: number,
   initializers: Map<string, TensorConstant>,
 ): RewriteContext {
@@ -46,7 +46,7 @@ function rewriteContext(
     node,
     attr: attributeReader(node),
     opset,
-    info: (name) => info.types.get(name),
+    info: (name) => info.get(name)?.type,
     emit,
     op: (opType, inputs, attributes, output) =>
       emit(opType, inputs, attributes, output === undefined ? 1 : [output])[0]!,
@@ -56,8 +56,8 @@ function rewriteContext(
     dataTypeOf(name) {
       // Values a rewrite emits carry the contrib node's (float) element type.
       const dataType =
-        info.types.get(name)?.dataType ??
-        (emitted.has(name) ? info.types.get(node.inputs[0] ?? "")?.dataType : undefined);
+        info.get(name)?.type.dataType ??
+        (emitted.has(name) ? info.get(node.inputs[0] ?? "")?.type.dataType : undefined);
       if (dataType === undefined) {
         throw new TensorBackendError(
           "INVALID_MODEL",
@@ -69,8 +69,8 @@ function rewriteContext(
       }
       return dataType;
     },
-    rankOf: (name) => info.types.get(name)?.shape?.length,
-    constInts: (name) => info.ints.get(name),
+    rankOf: (name) => info.get(name)?.type.shape?.length,
+    constInts: (name) => numericContents(info.get(name)),
     initializer: (name) => initializers.get(name),
     addInitializer(base, tensor) {
       const name = emitter.fresh(`${node.name || node.opType}/${base}`);
@@ -93,8 +93,8 @@ export function applyRewrites(model: OnnxModel, rewrites: readonly ContribRewrit
     );
   if (!graph.nodes.some((node) => find(node) !== undefined)) return model;
   const opset = model.opsetImports.find((entry) => normalizeDomain(entry.domain) === "")?.version ?? 13;
-  const order = topologicalOrder(graph);
-  const info = inferGraphInfo(graph, order);
+  const order = sortNodes(graph.nodes);
+  const info = inferModelValues(model);
   const taken = new Set<string>([
     ...graph.inputs.map((value) => value.name),
     ...graph.initializers.map((t) => t.name),

@@ -29,6 +29,18 @@ function vectorVector(ctx: VjpContext, dy: string, a: string, b: string): (strin
   ];
 }
 
+/**
+ * ∂Y·Bᵀ. When ∂Y is zero but for a block padded along axes other than the last (the logit gradient of
+ * one position) and B is a matrix, only the block's rows are multiplied and the product padded back:
+ * a vocabulary-sized product over one row per sequence instead of every position.
+ */
+function leftGradient(ctx: VjpContext, dy: string, bT: string, rankA: number, rankB: number): string {
+  const padded = ctx.zeroPadded(dy);
+  const last = Math.max(rankA, rankB) - 1 + ctx.k;
+  if (padded === undefined || rankB !== 2 || padded.axes.includes(last)) return ctx.op("MatMul", [dy, bT]);
+  return ctx.padWithZeros(ctx.op("MatMul", [padded.source, bT]), padded.pads, padded.axes);
+}
+
 /** Gradient rule for MatMul. */
 export const matMulRule: GradientRule = {
   opType: "MatMul",
@@ -85,7 +97,7 @@ export const matMulRule: GradientRule = {
     const da = ctx.wantsGrad(0)
       ? unbroadcastFrom(
           ctx,
-          ctx.op("MatMul", [dy, transposed(ctx, b, rankB)]),
+          leftGradient(ctx, dy, transposed(ctx, b, rankB), rankA, rankB),
           withLast(shapeY, 1, [shapeA?.[rankA - 1]]),
           a,
         )

@@ -6,7 +6,7 @@
 /** A function of one flat input returning one flat output (each evaluation may run a model). */
 export type FlatFunction = (input: Float64Array) => Promise<Float64Array>;
 
-/** Options of {@link numericalVjp}. */
+/** Options of {@link numericalJacobian}. */
 export interface FiniteDifferenceOptions {
   /** Step h of (f(x + h·e_i) − f(x − h·e_i)) / 2h; default 1e-5, right for float64. */
   step?: number;
@@ -41,31 +41,6 @@ export function vjpFromJacobian(rows: readonly Float64Array[], seed: ArrayLike<n
     for (let j = 0; j < row.length; j++) total += seed[j]! * row[j]!;
     return total;
   });
-}
-
-/**
- * Central-difference vector-Jacobian product: for every element i of `input`,
- * seed · (f(x + h·e_i) − f(x − h·e_i)) / 2h.
- */
-export async function numericalVjp(
-  f: FlatFunction,
-  input: Float64Array,
-  seed: ArrayLike<number>,
-  options: FiniteDifferenceOptions = {},
-): Promise<Float64Array> {
-  const step = options.step ?? 1e-5;
-  const gradient = new Float64Array(input.length);
-  for (let index = 0; index < input.length; index++) {
-    const plus = Float64Array.from(input);
-    const minus = Float64Array.from(input);
-    plus[index]! += step;
-    minus[index]! -= step;
-    const [high, low] = await Promise.all([f(plus), f(minus)]);
-    let difference = 0;
-    for (let j = 0; j < high.length; j++) difference += seed[j]! * (high[j]! - low[j]!);
-    gradient[index] = difference / (2 * step);
-  }
-  return gradient;
 }
 
 /**

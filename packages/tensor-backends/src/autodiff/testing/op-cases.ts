@@ -186,6 +186,11 @@ export const OP_CASES: Record<string, OpCase[]> = {
       ],
     },
     {
+      name: "constant unit steps, clamped ends (padded back)",
+      opType: "Slice",
+      inputs: [{ shape: [2, 6, 4] }, i64([2], [1, -3]), i64([2], [4, 100]), i64([2], [1, -1])],
+    },
+    {
       name: "run-time starts",
       opType: "Slice",
       inputs: [{ shape: [2, 6] }, i64([1], [2], true), i64([1], [5], true), i64([1], [-1], true)],

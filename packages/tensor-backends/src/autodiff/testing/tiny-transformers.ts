@@ -1,13 +1,14 @@
 /**
- * Tiny random decoder-only transformers in float64, built from standard ONNX operators the way
- * exporters write them: a GPT-2 style model (LayerNormalization, MatMul + bias, causal softmax attention
- * masked with Where, tanh-Gelu MLP) and a Llama style one (RMSNorm from Pow/ReduceMean/Sqrt/Div, rotary
- * embedding from Slice/Concat/Mul, additive causal mask, SwiGLU with Sigmoid). Input: embeddings
- * [batch, sequence, hidden]; output: logits, plus `objective`, one logit (last position, one token) per batch item.
+ * Random decoder-only transformers (float64 by default, tiny unless configured otherwise), built from
+ * standard ONNX operators the way exporters write them: a GPT-2 style model (LayerNormalization, MatMul +
+ * bias, causal softmax attention masked with Where, tanh-Gelu MLP) and a Llama style one (RMSNorm from
+ * Pow/ReduceMean/Sqrt/Div, rotary embedding from Slice/Concat/Mul, additive causal mask, SwiGLU with
+ * Sigmoid). Input: embeddings [batch, sequence, hidden]; output: logits, plus `objective`, one logit (last
+ * position, one token) per batch item. The benchmark builds a full-size Llama in float32 from the same code.
  */
 import { createGraphBuilder, type GraphBuilder } from "../../graph/builder.ts";
 import type { OnnxModel } from "../../graph/types.ts";
-import { seededRandom, uniformValues } from "./random.ts";
+import { seededRandom } from "./random.ts";
 
 /** Sizes of a tiny model. */
 export interface TinyConfig {
@@ -20,6 +21,10 @@ export interface TinyConfig {
   /** Token whose last-position logit is the objective. */
   targetToken: number;
   seed: number;
+  /** Element type of weights, input and outputs (default float64, what the finite-difference checks need). */
+  dataType?: "float32" | "float64";
+  /** Width of the Llama MLP (default 2 · hidden). */
+  intermediate?: number;
 }
 
 /** A tiny model and the names tests need. */
@@ -51,18 +56,28 @@ interface Parts {
   scalar(value: number): string;
 }
 
-function parts(name: string, seed: number): Parts {
+function parts(name: string, config: TinyConfig, seed: number): Parts {
   const g = createGraphBuilder(name);
   const random = seededRandom(seed);
+  const Floats = config.dataType === "float32" ? Float32Array : Float64Array;
+  // Filled in place: full-size weights (10^8 values) would not fit a plain array comfortably.
+  const uniform = (count: number, low: number, high: number) => {
+    const values = new Floats(count);
+    for (let index = 0; index < count; index++) values[index] = low + (high - low) * random();
+    return values;
+  };
   return {
     g,
     weight: (rows, cols, scale = 1 / Math.sqrt(rows)) =>
-      g.initializer(new Float64Array(uniformValues(random, rows * cols, -scale, scale)), [rows, cols]),
-    vector: (length, center = 0) =>
-      g.initializer(new Float64Array(uniformValues(random, length, center - 0.2, center + 0.2)), [length]),
+      g.initializer(uniform(rows * cols, -scale, scale), [rows, cols]),
+    vector: (length, center = 0) => g.initializer(uniform(length, center - 0.2, center + 0.2), [length]),
     ints: (values) => g.initializer(BigInt64Array.from(values.map(BigInt)), [values.length]),
-    scalar: (value) => g.initializer(new Float64Array([value]), []),
+    scalar: (value) => g.initializer(Floats.of(value), []),
   };
+}
+
+function floatType(config: TinyConfig): "float32" | "float64" {
+  return config.dataType ?? "float64";
 }
 
 function one(
@@ -132,16 +147,16 @@ function finish(p: Parts, final: string, config: TinyConfig): { logits: string; 
     { axis: 1 },
     { outputs: ["objective"] },
   )[0]!;
-  g.output(logits, "float64", ["batch", "sequence", config.vocab]);
-  g.output(objective, "float64", ["batch"]);
+  g.output(logits, floatType(config), ["batch", "sequence", config.vocab]);
+  g.output(objective, floatType(config), ["batch"]);
   return { logits, objective };
 }
 
 /** A GPT-2 style model. */
 export function tinyGpt2(config: TinyConfig = TINY): TinyModel {
-  const p = parts("tiny-gpt2", config.seed);
+  const p = parts("tiny-gpt2", config, config.seed);
   const { g } = p;
-  const input = g.input("inputs_embeds", "float64", ["batch", "sequence", config.hidden]);
+  const input = g.input("inputs_embeds", floatType(config), ["batch", "sequence", config.hidden]);
   const layerNorm = (x: string) =>
     one(g, "LayerNormalization", [x, p.vector(config.hidden, 1), p.vector(config.hidden)], {
       axis: -1,
@@ -209,7 +224,10 @@ function rotaryTables(p: Parts, input: string, config: TinyConfig): { cos: strin
   const length = one(g, "Slice", [one(g, "Shape", [input]), p.ints([1]), p.ints([2])]);
   const table = (values: number[]) =>
     one(g, "Slice", [
-      g.initializer(new Float64Array(values), [config.maxPositions, headDim]),
+      g.initializer(config.dataType === "float32" ? Float32Array.from(values) : Float64Array.from(values), [
+        config.maxPositions,
+        headDim,
+      ]),
       p.ints([0]),
       length,
       p.ints([0]),
@@ -228,9 +246,9 @@ function rotate(p: Parts, x: string, tables: { cos: string; sin: string }, confi
 
 /** A Llama style model. */
 export function tinyLlama(config: TinyConfig = TINY): TinyModel {
-  const p = parts("tiny-llama", config.seed + 1);
+  const p = parts("tiny-llama", config, config.seed + 1);
   const { g } = p;
-  const input = g.input("inputs_embeds", "float64", ["batch", "sequence", config.hidden]);
+  const input = g.input("inputs_embeds", floatType(config), ["batch", "sequence", config.hidden]);
   const tables = rotaryTables(p, input, config);
   const additive = one(g, "Where", [futureMask(p, input), p.scalar(-1e9), p.scalar(0)]);
   const residuals: string[] = [];
@@ -244,10 +262,11 @@ export function tinyLlama(config: TinyConfig = TINY): TinyModel {
     const heads = attentionCore(p, q, k, v, (scores) => one(g, "Add", [scores, additive]), config);
     x = one(g, "Add", [x, project(mergeHeads(p, heads, config))]);
     const m = rmsNorm(p, x, config.hidden);
-    const gate = one(g, "MatMul", [m, p.weight(config.hidden, 2 * config.hidden)]);
-    const up = one(g, "MatMul", [m, p.weight(config.hidden, 2 * config.hidden)]);
+    const width = config.intermediate ?? 2 * config.hidden;
+    const gate = one(g, "MatMul", [m, p.weight(config.hidden, width)]);
+    const up = one(g, "MatMul", [m, p.weight(config.hidden, width)]);
     const silu = one(g, "Mul", [gate, one(g, "Sigmoid", [gate])]);
-    const down = one(g, "MatMul", [one(g, "Mul", [silu, up]), p.weight(2 * config.hidden, config.hidden)]);
+    const down = one(g, "MatMul", [one(g, "Mul", [silu, up]), p.weight(width, config.hidden)]);
     x = g.node("Add", [x, down], {}, { outputs: [`residual_${layer}`] })[0]!;
     residuals.push(x);
   }

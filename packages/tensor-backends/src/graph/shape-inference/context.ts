@@ -54,6 +54,12 @@ export function tensorValue(dataType: DataType, shape: Dim[] | undefined, conten
   return contents === undefined ? { type } : { type, contents };
 }
 
+/** A value's contents as plain numbers, undefined unless every element is a known number. */
+export function numericContents(value: InferredValue | undefined): number[] | undefined {
+  const contents = value?.contents;
+  return contents?.every((element) => typeof element === "number") ? (contents as number[]) : undefined;
+}
+
 /** Make the {@link RuleContext} of `node` over the values inferred so far. */
 export function makeRuleContext(
   node: GraphNode,
@@ -72,10 +78,7 @@ export function makeRuleContext(
     shape: (index) => input(index)?.type.shape,
     dataType: (index) => input(index)?.type.dataType,
     contents,
-    numbers(index) {
-      const values = contents(index);
-      return values?.every((value) => typeof value === "number") ? (values as number[]) : undefined;
-    },
+    numbers: (index) => numericContents(input(index)),
     hasInput: (index) => (node.inputs[index] ?? "") !== "",
     int(name, fallback) {
       const attribute = node.attributes[name];

@@ -4,16 +4,17 @@
  */
 import type { Dim } from "../types.ts";
 
-/** Broadcast two dimensions (numpy rules). A known 1 yields the other; unknown yields the other unless it is 1. */
+/**
+ * Broadcast two dimensions (numpy rules). A known 1 yields the other; a number other than 1 wins over
+ * anything (the other side is 1 or equal to it). A symbol against an unknown stays unknown: the symbol
+ * may be 1 at run time (batch 1), and then the unknown side sets the size.
+ */
 export function broadcastDim(a: Dim, b: Dim): Dim {
   if (a === 1) return b;
   if (b === 1) return a;
   if (a === b) return a;
-  if (a === null) return b;
-  if (b === null) return a;
-  // A number against a symbol: the symbol must equal it (or be 1, which the number then wins over).
-  if (typeof a === "number" && typeof b === "string") return a;
-  if (typeof b === "number" && typeof a === "string") return b;
+  if (typeof a === "number") return a;
+  if (typeof b === "number") return b;
   return null;
 }
 
@@ -112,8 +113,16 @@ export function reshapeDims(
   return output;
 }
 
-/** Length of `start:end:step` over a dim, for Slice; symbolic dims are kept only where certain. */
-export function sliceDim(dim: Dim, start: number, end: number, step: number): Dim {
+/**
+ * Length of `start:end:step` over a dim, for Slice; symbolic dims are kept only where certain, and
+ * where exporters rely on them (the usual last-token slice, tables sliced to the sequence length).
+ */
+export function sliceDim(dim: Dim, start: Dim, end: Dim, step: number): Dim {
+  if (typeof start !== "number" || typeof end !== "number") {
+    // table[0:seq]: assumes the table covers the sequence (the model fails at run time otherwise).
+    if (start === 0 && step === 1 && typeof end === "string") return end;
+    return null;
+  }
   if (typeof dim === "number") {
     const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
     const resolve = (value: number) => (value < 0 ? value + dim : value);

@@ -134,3 +134,9 @@ export const skipLayerNormalization: ShapeRule = (context) => {
   const same = tensorValue(input.type.dataType, input.type.shape);
   return [same, undefined, undefined, same];
 };
+
+/** DequantizeLinear(x, scale, zero_point): x's shape in the scale's type. */
+export const dequantizeLinear: ShapeRule = (context) => {
+  const dataType = context.dataType(1);
+  return dataType === undefined ? [undefined] : [tensorValue(dataType, context.shape(0))];
+};

@@ -1,5 +1,5 @@
 /**
- * Shape rules for matrix products (MatMul, Gemm) and reductions (Reduce*, ArgMax/ArgMin).
+ * Shape rules for matrix products (MatMul, Gemm, Einsum) and reductions (Reduce*, ArgMax/ArgMin).
  */
 import type { Dim } from "../types.ts";
 import { type ShapeRule, tensorValue } from "./context.ts";
@@ -71,4 +71,40 @@ export const argReduce: ShapeRule = (context) => {
   if (shape === undefined) return [tensorValue("int64", undefined)];
   const axis = context.int("axis", 0);
   return [tensorValue("int64", reducedShape(shape, [axis], context.int("keepdims", 1) === 1, false))];
+};
+
+/** The dims an Einsum term's `...` stands for, and each letter's dim. */
+function bindTerm(term: string, shape: readonly Dim[], sizes: Map<string, Dim>): Dim[] | undefined {
+  const [before = "", after = ""] = term.split("...");
+  const ellipsis = term.includes("...") ? shape.length - before.length - after.length : 0;
+  if (ellipsis < 0) return undefined;
+  const bind = (letters: string, offset: number) =>
+    [...letters].forEach((letter, index) => {
+      sizes.set(letter, broadcastDim(sizes.get(letter) ?? 1, shape[offset + index] ?? null));
+    });
+  bind(before, 0);
+  bind(after, before.length + ellipsis);
+  return shape.slice(before.length, before.length + ellipsis);
+}
+
+/** Einsum with an explicit output (`->`): each output letter takes its operands' (broadcast) dim. */
+export const einsum: ShapeRule = (context) => {
+  const dataType = context.dataType(0);
+  if (dataType === undefined) return [undefined];
+  const [lhs, rhs] = context.string("equation", "").replace(/\s/g, "").split("->");
+  if (lhs === undefined || rhs === undefined) return [tensorValue(dataType, undefined)];
+  const sizes = new Map<string, Dim>();
+  const ellipses: (readonly Dim[])[] = [];
+  let complete = true;
+  lhs.split(",").forEach((term, index) => {
+    const shape = context.shape(index);
+    const ellipsis = shape === undefined ? undefined : bindTerm(term, shape, sizes);
+    if (ellipsis === undefined) complete = false;
+    else ellipses.push(ellipsis);
+  });
+  const [before = "", after = ""] = rhs.split("...");
+  if (rhs.includes("...") && !complete) return [tensorValue(dataType, undefined)];
+  const letterDims = (letters: string) => [...letters].map((letter) => sizes.get(letter) ?? null);
+  const middle = rhs.includes("...") ? (broadcastShapes(ellipses) ?? []) : [];
+  return [tensorValue(dataType, [...letterDims(before), ...middle, ...letterDims(after)])];
 };

@@ -5,12 +5,14 @@
 
 import { constant } from "./constants.ts";
 import type { ShapeRule } from "./context.ts";
+import { gatherBlockQuantized, groupQueryAttention, matMulNBits } from "./contrib.ts";
 import {
   arithmetic,
   broadcasting,
   cast,
   castLike,
   comparison,
+  dequantizeLinear,
   dropout,
   layerNormalization,
   sameAsInput,
@@ -19,7 +21,7 @@ import {
   unaryToBool,
   where,
 } from "./elementwise.ts";
-import { argReduce, gemm, matMul, reduce } from "./reductions.ts";
+import { argReduce, einsum, gemm, matMul, reduce } from "./reductions.ts";
 import {
   concat,
   constantOfShape,
@@ -29,6 +31,7 @@ import {
   likeIndices,
   likeWithDtype,
   nonZero,
+  oneHot,
   pad,
   range,
   reshape,
@@ -156,8 +159,12 @@ function table(): Map<string, ShapeRule> {
   add(["Dropout"], dropout);
   add(["IsNaN", "IsInf"], unaryToBool);
   add(["LayerNormalization"], layerNormalization);
+  // ONNX Runtime registers SimplifiedLayerNormalization in the standard domain.
+  add(["SimplifiedLayerNormalization"], unary);
+  add(["DequantizeLinear"], dequantizeLinear);
   add(["MatMul"], matMul);
   add(["Gemm"], gemm);
+  add(["Einsum"], einsum);
   add(["ArgMax", "ArgMin"], argReduce);
   add(["Reshape"], reshape);
   add(["Transpose"], transpose);
@@ -179,6 +186,7 @@ function table(): Map<string, ShapeRule> {
   add(["Pad"], pad);
   add(["TopK"], topK);
   add(["NonZero"], nonZero);
+  add(["OneHot"], oneHot);
   add(["EyeLike", "RandomNormalLike", "RandomUniformLike"], likeWithDtype);
   add(MICROSOFT_UNARY, unary, "com.microsoft");
   add(
@@ -186,6 +194,9 @@ function table(): Map<string, ShapeRule> {
     skipLayerNormalization,
     "com.microsoft",
   );
+  add(["MatMulNBits"], matMulNBits, "com.microsoft");
+  add(["GatherBlockQuantized"], gatherBlockQuantized, "com.microsoft");
+  add(["GroupQueryAttention"], groupQueryAttention, "com.microsoft");
   return rules;
 }
 

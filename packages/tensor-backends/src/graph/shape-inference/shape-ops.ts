@@ -136,25 +136,21 @@ export const slice: ShapeRule = (context) => {
   const input = context.input(0);
   if (input === undefined) return [undefined];
   const { dataType, shape } = input.type;
-  const opsetOld = context.opset < 10;
-  const starts = opsetOld ? context.ints("starts") : context.numbers(1);
-  const ends = opsetOld ? context.ints("ends") : context.numbers(2);
   if (shape === undefined) return [tensorValue(dataType, undefined)];
-  if (starts === undefined || ends === undefined)
-    return [
-      tensorValue(
-        dataType,
-        shape.map(() => null),
-      ),
-    ];
-  const axes =
-    (opsetOld ? context.ints("axes") : context.hasInput(3) ? context.numbers(3) : undefined) ??
-    starts.map((_, index) => index);
+  const opsetOld = context.opset < 10;
+  // Starts and ends may be symbolic (a table sliced to the sequence length): contents, not numbers.
+  const starts = opsetOld ? context.ints("starts") : context.contents(1);
+  const ends = opsetOld ? context.ints("ends") : context.contents(2);
+  const count = starts?.length ?? ends?.length ?? context.shape(1)?.[0];
+  const defaultAxes =
+    typeof count === "number" ? Array.from({ length: count }, (_, index) => index) : undefined;
+  const axes = opsetOld
+    ? (context.ints("axes") ?? defaultAxes)
+    : context.hasInput(3)
+      ? context.numbers(3)
+      : defaultAxes;
   const steps = opsetOld ? undefined : context.hasInput(4) ? context.numbers(4) : undefined;
-  if (
-    !opsetOld &&
-    ((context.hasInput(3) && axes === undefined) || (context.hasInput(4) && steps === undefined))
-  ) {
+  if (axes === undefined || (!opsetOld && context.hasInput(4) && steps === undefined)) {
     return [
       tensorValue(
         dataType,
@@ -166,14 +162,26 @@ export const slice: ShapeRule = (context) => {
   axes.forEach((rawAxis, index) => {
     const axis = normalizeAxis(rawAxis, shape.length);
     if (axis === undefined) return;
-    output[axis] = sliceDim(shape[axis]!, starts[index]!, ends[index]!, steps?.[index] ?? 1);
+    output[axis] = sliceDim(
+      shape[axis]!,
+      starts?.[index] ?? null,
+      ends?.[index] ?? null,
+      steps?.[index] ?? 1,
+    );
   });
   let contents: Dim[] | undefined;
   const values = input.contents;
-  if (values !== undefined && shape.length === 1 && (steps?.[0] ?? 1) === 1) {
+  const [first, last] = [starts?.[0], ends?.[0]];
+  if (
+    values !== undefined &&
+    shape.length === 1 &&
+    (steps?.[0] ?? 1) === 1 &&
+    typeof first === "number" &&
+    typeof last === "number"
+  ) {
     const length = values.length;
     const resolve = (value: number) => Math.min(Math.max(value < 0 ? value + length : value, 0), length);
-    contents = values.slice(resolve(starts[0]!), resolve(ends[0]!));
+    contents = values.slice(resolve(first), resolve(last));
   }
   return [tensorValue(dataType, output, contents)];
 };
@@ -330,4 +338,17 @@ export const nonZero: ShapeRule = (context) => [
 export const likeWithDtype: ShapeRule = (context) => {
   const dataType = dataTypeFromOnnxOrUndefined(context.int("dtype", 0)) ?? context.dataType(0);
   return dataType === undefined ? [undefined] : [tensorValue(dataType, context.shape(0))];
+};
+
+/** OneHot(indices, depth, values): the indices' shape with a `depth` axis inserted at `axis`, in the values' type. */
+export const oneHot: ShapeRule = (context) => {
+  const dataType = context.dataType(2);
+  if (dataType === undefined) return [undefined];
+  const indices = context.shape(0);
+  if (indices === undefined) return [tensorValue(dataType, undefined)];
+  const axis = normalizeAxis(context.int("axis", -1), indices.length + 1);
+  if (axis === undefined) return [tensorValue(dataType, undefined)];
+  // Depth is often a float constant, whose contents are not tracked: then the axis is unknown.
+  const depth: Dim = context.numbers(1)?.[0] ?? null;
+  return [tensorValue(dataType, [...indices.slice(0, axis), depth, ...indices.slice(axis)])];
 };
