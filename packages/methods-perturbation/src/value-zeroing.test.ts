@@ -132,15 +132,24 @@ describe("value_zeroing on stories260K", () => {
     }
   });
 
-  it("shares one forward call per (layer, position) between sequences, plus one clean call", async () => {
+  it("batches every (sequence, layer, position) perturbation of one attribution into calls of batchSize rows", async () => {
+    const perturbations = 2 * (sequence.source.length + short.source.length);
     const counted = countForwardCalls(model);
     await valueZeroing.run(
       contextFor(counted.model, [sequence, short], { parameters: { layers: "0:2" }, attributeTarget: false }),
     );
-    const keys = Math.max(sequence.source.length, short.source.length);
-    expect(counted.rowsPerCall).toHaveLength(1 + 2 * keys);
-    expect(counted.rowsPerCall[0]).toBe(2);
-    expect(counted.rowsPerCall.filter((rows) => rows === 2)).toHaveLength(1 + 2 * short.source.length);
+    // One clean call for both sequences, then all perturbations together.
+    expect(counted.rowsPerCall).toEqual([2, perturbations]);
+    const small = countForwardCalls(model);
+    await valueZeroing.run(
+      contextFor(small.model, [sequence, short], {
+        parameters: { layers: "0:2", batchSize: 7 },
+        attributeTarget: false,
+      }),
+    );
+    const expected = [2];
+    for (let left = perturbations; left > 0; left -= 7) expected.push(Math.min(7, left));
+    expect(small.rowsPerCall).toEqual(expected);
   });
 
   it("refuses bad selections and measure layers with INVALID_PARAMETERS", async () => {

@@ -1,6 +1,7 @@
 import {
   type AttributionMethod,
   assertCapabilities,
+  type DenseTensor,
   parseParameters,
   TokenscopeError,
   throwIfAborted,
@@ -97,55 +98,65 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
       parsed.batchSize,
       context.memoryBudgetBytes,
     );
-    const chunks = layers.length > 0 ? chunksOf(active, rows) : [];
+    if (layers.length === 0)
+      return plans.map((plan, index) => zeroingOutput(plan, scores[index]!, context.attributeTarget));
     const measureLayers = [...new Set(layers.map(measureOf))];
-    const total =
-      chunks.reduce((sum, chunk) => sum + Math.max(...chunk.map((i) => plans[i]!.keys)), 0) * layers.length;
-    let completed = 0;
-    for (const chunk of chunks) {
+    // Clean states: one row per sequence.
+    const clean = new Map<number, { tensor: DenseTensor; row: number }[]>();
+    for (const chunk of chunksOf(active, rows)) {
       throwIfAborted(context.signal);
-      const clean = await batchResiduals(
+      const states = await batchResiduals(
         model,
         chunk.map((i) => plans[i]!.ids),
         measureLayers,
         [],
         context.signal,
       );
-      const keyCount = Math.max(...chunk.map((i) => plans[i]!.keys));
-      for (const layer of layers) {
-        const measure = measureOf(layer);
-        for (let key = 0; key < keyCount; key++) {
-          // A zeroValues intervention applies to every row of a call: one call holds the sequences that zero `key`.
-          const members = chunk.filter((i) => key < plans[i]!.keys);
-          const changed = await batchResiduals(
-            model,
-            members.map((i) => plans[i]!.ids),
-            [measure],
-            [
-              {
-                kind: "zeroValues",
-                layer,
-                positions: [key],
-                ...(heads.length === numHeads ? {} : { heads }),
-              },
-            ],
-            context.signal,
-          );
-          members.forEach((i, row) => {
-            accumulateScores(
-              scores[i]!,
-              plans[i]!,
-              key,
-              { tensor: clean.byLayer.get(measure)!, row: chunk.indexOf(i) },
-              { tensor: changed.byLayer.get(measure)!, row },
-              parsed.similarity,
-              1 / layers.length,
-            );
-          });
-          completed += 1;
-          context.onProgress?.({ phase: "value_zeroing", completed, total });
-        }
-      }
+      chunk.forEach((i, row) => {
+        clean.set(
+          i,
+          measureLayers.map((layer) => ({ tensor: states.byLayer.get(layer)!, row })),
+        );
+      });
+    }
+    // Every (sequence, layer, key) perturbation of the attribution, in calls of `rows` rows; each row
+    // zeroes its own layer and key (a per-row zeroValues intervention).
+    const jobs = active.flatMap((i) =>
+      layers.flatMap((layer) =>
+        Array.from({ length: plans[i]!.keys }, (_, key) => ({ sequence: i, layer, key })),
+      ),
+    );
+    let completed = 0;
+    for (const chunk of chunksOf(jobs, rows)) {
+      throwIfAborted(context.signal);
+      const changed = await batchResiduals(
+        model,
+        chunk.map((job) => plans[job.sequence]!.ids),
+        measureLayers,
+        chunk.map((job, row) => ({
+          kind: "zeroValues" as const,
+          layer: job.layer,
+          positions: [job.key],
+          batch: row,
+          ...(heads.length === numHeads ? {} : { heads }),
+        })),
+        context.signal,
+      );
+      chunk.forEach((job, row) => {
+        const measure = measureOf(job.layer);
+        const cleanState = clean.get(job.sequence)![measureLayers.indexOf(measure)]!;
+        accumulateScores(
+          scores[job.sequence]!,
+          plans[job.sequence]!,
+          job.key,
+          cleanState,
+          { tensor: changed.byLayer.get(measure)!, row },
+          parsed.similarity,
+          1 / layers.length,
+        );
+      });
+      completed += chunk.length;
+      context.onProgress?.({ phase: "value_zeroing", completed, total: jobs.length });
     }
     return plans.map((plan, index) => zeroingOutput(plan, scores[index]!, context.attributeTarget));
   },

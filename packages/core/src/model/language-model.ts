@@ -84,8 +84,11 @@ export interface Taps {
 
 /** Changes applied during a forward pass. */
 export type Intervention =
-  /** Zero the value vectors of `positions` in `layer` (all heads when `heads` is absent). */
-  | { kind: "zeroValues"; layer: number; heads?: number[]; positions: number[] }
+  /**
+   * Zero the value vectors of `positions` in `layer` (all heads when `heads` is absent), in batch row
+   * `batch` (every row when absent), so one call can hold many different perturbations.
+   */
+  | { kind: "zeroValues"; layer: number; heads?: number[]; positions: number[]; batch?: number }
   /** Replace the input embedding at `position` of batch row `batch` with `embedding`. */
   | { kind: "replaceEmbedding"; batch: number; position: number; embedding: Float32Array };
 

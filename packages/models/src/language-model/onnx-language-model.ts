@@ -170,7 +170,9 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
         const mask = new Float32Array(batch * config.numHeads * seq).fill(1);
         for (const change of zeroings) {
           if (change.kind !== "zeroValues" || change.layer !== layer) continue;
-          for (let b = 0; b < batch; b++) {
+          for (const b of change.batch === undefined
+            ? Array.from({ length: batch }, (_, row) => row)
+            : [change.batch]) {
             for (const head of change.heads ?? Array.from({ length: config.numHeads }, (_, h) => h)) {
               for (const position of change.positions)
                 mask[(b * config.numHeads + head) * seq + position] = 0;
