@@ -1,37 +1,10 @@
-import { hasGradientRule, inspectModel, type OnnxModel } from "@tokenscope/tensor-backends";
+import {
+  hasConstantOutputs,
+  hasGradientRule,
+  inspectModel,
+  type OnnxModel,
+} from "@tokenscope/tensor-backends";
 import { embedsGraphNames } from "./embeds-graph.ts";
-
-/**
- * Operators that pass no gradient (they read shapes, compare or index): a path through them is not
- * a gradient path, so they need no rule. Mirrors the autodiff's own list, which it does not export.
- */
-const passesNoGradient = new Set([
-  "Shape",
-  "Size",
-  "Equal",
-  "Less",
-  "LessOrEqual",
-  "Greater",
-  "GreaterOrEqual",
-  "Not",
-  "And",
-  "Or",
-  "Xor",
-  "IsNaN",
-  "IsInf",
-  "ArgMax",
-  "ArgMin",
-  "NonZero",
-  "ConstantOfShape",
-  "Range",
-  "EyeLike",
-  "OneHot",
-  "Floor",
-  "Ceil",
-  "Round",
-  "Sign",
-  "Constant",
-]);
 
 /** Whether gradients can be taken, and if not, the operators in the way. */
 export type Differentiability = { ok: true } | { ok: false; operators: string[]; reason: string };
@@ -48,8 +21,7 @@ function qualified(opType: string, domain: string): string {
 export function checkDifferentiable(rewritten: OnnxModel): Differentiability {
   const summary = inspectModel(rewritten, {
     path: { from: [embedsGraphNames.inputsEmbeds], to: ["logits"] },
-    hasRule: (opType, domain) =>
-      hasGradientRule(opType, domain) || (domain === "" && passesNoGradient.has(opType)),
+    hasRule: (opType, domain) => hasGradientRule(opType, domain) || hasConstantOutputs(opType, domain),
   });
   const missing = summary.opsOnPathWithoutRule;
   if (missing.length === 0) return { ok: true };

@@ -4,6 +4,7 @@
  * first turns ONNX Runtime contrib operators into standard ones.
  */
 export { buildGradientGraph, gradName } from "./build-gradient-graph.ts";
+export { hasConstantOutputs } from "./non-differentiable.ts";
 export type { RuleRegistry, RuleRegistryOptions } from "./registry.ts";
 export { createRuleRegistry, defaultRuleRegistry, hasGradientRule } from "./registry.ts";
 export { contribRewrites, rewriteContribOps } from "./rewrites/index.ts";
