@@ -1,4 +1,10 @@
-import { type AttributionMethod, parseParameters, TokenscopeError } from "@tokenscope/core";
+import {
+  type AttributionMethod,
+  parseParameters,
+  resolveSelection,
+  selectionSchema,
+  TokenscopeError,
+} from "@tokenscope/core";
 import { z } from "zod";
 import {
   type AttentionMaps,
@@ -7,7 +13,6 @@ import {
   attentionMaps,
 } from "./shared/attention-maps.ts";
 import { attributedSteps, sequenceOutput } from "./shared/outputs.ts";
-import { resolveSelection, selectionSchema } from "./shared/selection.ts";
 
 const parameters = z.strictObject({
   layers: selectionSchema.describe(

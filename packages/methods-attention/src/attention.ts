@@ -1,9 +1,14 @@
-import { type AttributionMethod, parseParameters, TokenscopeError } from "@tokenscope/core";
+import {
+  type AttributionMethod,
+  parseParameters,
+  resolveSelection,
+  selectionSchema,
+  TokenscopeError,
+} from "@tokenscope/core";
 import { z } from "zod";
 import { aggregate, aggregationSchema } from "./shared/aggregate.ts";
 import { attentionAt, attentionCapabilities, attentionMaps } from "./shared/attention-maps.ts";
 import { sequenceOutput } from "./shared/outputs.ts";
-import { resolveSelection, selectionSchema } from "./shared/selection.ts";
 
 const parameters = z.strictObject({
   layers: selectionSchema.describe(

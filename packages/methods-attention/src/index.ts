@@ -21,7 +21,6 @@ export {
   attentionSummary,
   type LayerHeadTable,
 } from "./attention-summary.ts";
-export { resolveSelection, type Selection } from "./shared/selection.ts";
 
 /** Every method of this package, for explicit registration (`registerMethod` each). */
 // biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different parameter types

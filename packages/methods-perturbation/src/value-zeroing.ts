@@ -3,11 +3,12 @@ import {
   assertCapabilities,
   type DenseTensor,
   parseParameters,
+  resolveSelection,
+  selectionSchema,
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
 import { z } from "zod";
-import { resolveSelection, selectionSchema } from "./shared/layer-selection.ts";
 import { rowsWithinBudget } from "./shared/memory-budget.ts";
 import { batchSizeParameter } from "./shared/parameters.ts";
 import { batchResiduals } from "./shared/residual-forward.ts";

@@ -1,3 +1,4 @@
+export { resolveSelection, type Selection, selectionSchema } from "./layer-selection.ts";
 export { decoderInputIds, stepPosition, targetId } from "./sequence-inputs.ts";
 export type {
   AttributionMethod,

@@ -1,6 +1,6 @@
-import { TokenscopeError } from "@tokenscope/core";
 import { describe, expect, it } from "vitest";
-import { resolveSelection } from "./selection.ts";
+import { TokenscopeError } from "../errors/index.ts";
+import { resolveSelection } from "./layer-selection.ts";
 
 const resolve = (selection: Parameters<typeof resolveSelection>[0], count = 8) =>
   resolveSelection(selection, count, "layer", "test");

@@ -1,5 +1,5 @@
-import { TokenscopeError } from "@tokenscope/core";
 import { z } from "zod";
+import { TokenscopeError } from "../errors/index.ts";
 
 /**
  * A layer or head selection as users write it: "all", one index, a list of
