@@ -2,15 +2,7 @@ import { type AttributionMethod, parseParameters } from "@tokenscope/core";
 import { z } from "zod";
 import { kernelShapPlan } from "./plans/kernel-shap.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
-import {
-  baselineDescription,
-  baselineParameter,
-  batchSizeParameter,
-  featuresParameter,
-  groupsParameter,
-  includeSpecialParameter,
-  seedParameter,
-} from "./shared/parameters.ts";
+import { baselineDescription, featureMethodFields, seedParameter } from "./shared/parameters.ts";
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
@@ -20,11 +12,7 @@ const parameters = z.strictObject({
     .positive()
     .default(200)
     .describe("Coalitions per step (besides the empty and full ones); all are enumerated when 2^d − 2 fit."),
-  features: featuresParameter,
-  groups: groupsParameter,
-  baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  ...featureMethodFields,
   seed: seedParameter,
 });
 

@@ -2,15 +2,7 @@ import { type AttributionMethod, parseParameters } from "@tokenscope/core";
 import { z } from "zod";
 import { limePlan } from "./plans/lime.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
-import {
-  baselineDescription,
-  baselineParameter,
-  batchSizeParameter,
-  featuresParameter,
-  groupsParameter,
-  includeSpecialParameter,
-  seedParameter,
-} from "./shared/parameters.ts";
+import { baselineDescription, featureMethodFields, seedParameter } from "./shared/parameters.ts";
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
@@ -32,11 +24,7 @@ const parameters = z.strictObject({
     .nonnegative()
     .default(1)
     .describe("Ridge penalty of the surrogate (intercept not penalised)."),
-  features: featuresParameter,
-  groups: groupsParameter,
-  baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  ...featureMethodFields,
   seed: seedParameter,
 });
 

@@ -2,24 +2,12 @@ import { type AttributionMethod, parseParameters } from "@tokenscope/core";
 import { z } from "zod";
 import { shapleySamplingPlan } from "./plans/shapley-sampling.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
-import {
-  baselineDescription,
-  baselineParameter,
-  batchSizeParameter,
-  featuresParameter,
-  groupsParameter,
-  includeSpecialParameter,
-  seedParameter,
-} from "./shared/parameters.ts";
+import { baselineDescription, featureMethodFields, seedParameter } from "./shared/parameters.ts";
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
   samples: z.number().int().positive().default(25).describe("Random feature orders per step."),
-  features: featuresParameter,
-  groups: groupsParameter,
-  baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  ...featureMethodFields,
   seed: seedParameter,
 });
 

@@ -2,21 +2,10 @@ import { type AttributionMethod, parseParameters } from "@tokenscope/core";
 import { z } from "zod";
 import { exactShapleyPlan, maxExactShapleyFeatures } from "./plans/shapley-exact.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
-import {
-  baselineDescription,
-  baselineParameter,
-  batchSizeParameter,
-  featuresParameter,
-  groupsParameter,
-  includeSpecialParameter,
-} from "./shared/parameters.ts";
+import { baselineDescription, featureMethodFields } from "./shared/parameters.ts";
 
 const parameters = z.strictObject({
-  features: featuresParameter,
-  groups: groupsParameter,
-  baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  ...featureMethodFields,
 });
 
 /** Parameters of {@link shapleyValues}. */

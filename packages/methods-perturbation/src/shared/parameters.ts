@@ -64,3 +64,15 @@ export const featuresParameter = z
   .describe(
     'Units perturbed together: "token", "word" (from character spans), "sentence", or "group" (`groups`).',
   );
+
+/**
+ * The parameters every coalition method (feature ablation, LIME, Shapley values, KernelSHAP) shares:
+ * how features are formed, what "absent" means, and the batch size.
+ */
+export const featureMethodFields = {
+  features: featuresParameter,
+  groups: groupsParameter,
+  baseline: baselineParameter,
+  includeSpecial: includeSpecialParameter,
+  batchSize: batchSizeParameter,
+};
