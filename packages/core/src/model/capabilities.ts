@@ -14,6 +14,8 @@ export const capabilityDocs = {
   "taps.mlp": "MLP activations per layer",
   "interventions.valueZeroing": "zero chosen value vectors during the forward pass",
   "interventions.embeddings": "replace chosen input embeddings during the forward pass",
+  "interventions.residual":
+    "replace the residual stream after a layer (forward and gradients start from the given activations)",
   generate: "greedy and sampled generation with stop tokens and forced or constrained targets",
   chatTemplate: "format a conversation with the model's chat template",
 } as const;

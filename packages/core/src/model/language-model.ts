@@ -90,7 +90,14 @@ export type Intervention =
    */
   | { kind: "zeroValues"; layer: number; heads?: number[]; positions: number[]; batch?: number }
   /** Replace the input embedding at `position` of batch row `batch` with `embedding`. */
-  | { kind: "replaceEmbedding"; batch: number; position: number; embedding: Float32Array };
+  | { kind: "replaceEmbedding"; batch: number; position: number; embedding: Float32Array }
+  /**
+   * Replace the residual stream after `layer` with `values` [batch, seq, hidden] (every row): the
+   * layers up to `layer` are skipped and the rest of the model runs from these activations. With
+   * a gradient request whose `wrt` is the same layer's residual, the gradients are taken with
+   * respect to `values` (layer integrated gradients interpolates them).
+   */
+  | { kind: "replaceResidual"; layer: number; values: DenseTensor };
 
 /** A forward request; `positions` limits which positions' logits are returned. */
 export interface ForwardRequest extends AbortOptions {
@@ -139,6 +146,8 @@ export interface GradientRequest extends AbortOptions {
   inputs: ModelInputs;
   objective: GradientObjective;
   wrt?: GradientTarget;
+  /** Only `replaceResidual` is honoured here (capability `interventions.residual`). */
+  interventions?: Intervention[];
 }
 
 /** Gradients [batch, seq, hidden], the objective per row, and the logits at the objective positions. */

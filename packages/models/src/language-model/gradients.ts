@@ -14,6 +14,8 @@ import { decoderTensorNames } from "../graphs/tensor-names.ts";
 import type { DecoderConfig } from "../weights/types.ts";
 import { denseTensor, inputFeeds, positionFeed } from "./feeds.ts";
 import { type GraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
+import { runGraphObjective } from "./objective-gradients.ts";
+import { graphObjectiveOf } from "./objective-graph.ts";
 
 /** What the gradient runner needs from its model. */
 export interface GradientRunnerDeps {
@@ -44,12 +46,27 @@ function nextPowerOfTwo(value: number): number {
   return power;
 }
 
+function checkedStepFunction(id: string) {
+  const stepFunction = getStepFunction(id);
+  if (!stepFunction.differentiable) {
+    throw new TokenscopeError(
+      "NOT_DIFFERENTIABLE",
+      `The step function "${stepFunction.id}" has no gradient.`,
+      {
+        hint: "Attribute a differentiable step function such as probability or logprob.",
+      },
+    );
+  }
+  return stepFunction;
+}
+
 /**
  * Gradients of a per-row objective with respect to the input embeddings or a residual stream.
- * Two phases: the logits at each row's position (forward), the step function's derivative there
- * (in JS), then one forward+backward run seeded with it. When every row has the same input (all
- * steps of one sequence), both phases run on ONE row and the backward pass computes the K
- * vector-Jacobian products against that single forward pass.
+ * Built-in step functions are computed inside the graph and differentiated in one run, each distinct
+ * input once (objective-gradients.ts). User-defined ones take two phases: the logits at each row's
+ * position (forward), the step function's derivative there (in JS), then one forward+backward run
+ * seeded with it; when every row has the same input (all steps of one sequence), both phases run on
+ * ONE row and the backward pass computes the K vector-Jacobian products against that single forward.
  */
 export function createGradientRunner(deps: GradientRunnerDeps) {
   const { config, sessions } = deps;
@@ -64,16 +81,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
       seeds.set(objective.seeds.data);
       return { seeds, values };
     }
-    const stepFunction = getStepFunction(objective.stepFunction);
-    if (!stepFunction.differentiable) {
-      throw new TokenscopeError(
-        "NOT_DIFFERENTIABLE",
-        `The step function "${stepFunction.id}" has no gradient.`,
-        {
-          hint: "Attribute a differentiable step function such as probability or logprob.",
-        },
-      );
-    }
+    const stepFunction = checkedStepFunction(objective.stepFunction);
     for (let row = 0; row < rows; row++) {
       const output = stepFunction.evaluate(
         {
@@ -118,6 +126,48 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
       wrt.kind === "embeddings"
         ? ({ wrt: "embeddings" } as const)
         : ({ wrt: "residual", layer: wrt.layer } as const);
+    const objective = request.objective;
+    if (objective.kind === "stepFunction") {
+      const stepFunction = checkedStepFunction(objective.stepFunction);
+      const graphObjective = graphObjectiveOf(objective.stepFunction, objective.parameters);
+      if (graphObjective) {
+        for (const id of [...objective.targetIds, ...(objective.contrastTargetIds ?? [])]) {
+          if (!Number.isInteger(id) || id < 0 || id >= vocab) {
+            throw new TokenscopeError(
+              "INVALID_INPUT",
+              `Target id ${id} is outside the vocabulary [0, ${vocab}).`,
+              { hint: "Give target ids the model's tokenizer produced." },
+            );
+          }
+        }
+        const result = await runGraphObjective(sessions, vocab, {
+          embeddings,
+          mask,
+          positions,
+          targetIds: objective.targetIds,
+          contrastTargetIds: objective.contrastTargetIds,
+          objective: graphObjective,
+          target,
+        });
+        // Values in float64 from the same logits, exactly as step scores are computed.
+        const values = Float64Array.from(
+          positions,
+          (_, row) =>
+            stepFunction.evaluate(
+              {
+                logits: Float64Array.from(result.logits.data.subarray(row * vocab, (row + 1) * vocab)),
+                targetId: objective.targetIds[row]!,
+                ...(objective.contrastTargetIds
+                  ? { contrastTargetId: objective.contrastTargetIds[row]! }
+                  : {}),
+                parameters: objective.parameters ?? {},
+              },
+              false,
+            ).value,
+        );
+        return { ...result, objective: values };
+      }
+    }
     const seedCount = nextPowerOfTwo(batch);
     const shared =
       batch > 1 && seedCount * seedCount * vocab * 4 <= SHARED_SEED_BYTES && sameRows(embeddings, mask);

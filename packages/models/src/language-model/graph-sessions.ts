@@ -8,6 +8,7 @@ import { buildDecoderGraph } from "../graphs/build-decoder-graph.ts";
 import { decoderTensorNames, residualName } from "../graphs/tensor-names.ts";
 import type { DecoderGraphOptions } from "../graphs/types.ts";
 import type { DecoderWeights } from "../weights/types.ts";
+import { appendObjective, type GraphObjective, objectiveTensorNames } from "./objective-graph.ts";
 
 /** One compiled variant of the model's graph. */
 export interface GraphVariant {
@@ -18,10 +19,15 @@ export interface GraphVariant {
   /** Incremental decoding with `past_*` inputs and `present_*` outputs (graphs/README.md). */
   kvCache?: boolean;
   /**
-   * Differentiate the logits with respect to the input embeddings or a layer's residual stream;
-   * with `seeds: K`, K vector-Jacobian products against one forward pass (seeds [K, ...logits]).
+   * Differentiate the logits (or the `objective`, when the variant has one) with respect to the input
+   * embeddings or a layer's residual stream; with `seeds`, K vector-Jacobian products against one
+   * forward pass (seeds [K, ...logits or objective]; "dynamic": K read from the seed feed).
    */
-  gradient?: ({ wrt: "embeddings" } | { wrt: "residual"; layer: number }) & { seeds?: number };
+  gradient?: ({ wrt: "embeddings" } | { wrt: "residual"; layer: number }) & {
+    seeds?: number | "dynamic";
+  };
+  /** A built-in step function computed in the graph from the gathered logits (objective-graph.ts). */
+  objective?: GraphObjective;
 }
 
 /** Name of the gradient output of a variant, and of the tensor differentiated. */
@@ -55,14 +61,15 @@ export function createGraphSessions(
         mlp: variant.taps.mlp,
       },
     };
-    const graph = buildDecoderGraph(weights, options);
+    const built = buildDecoderGraph(weights, options).model;
+    const graph = variant.objective ? appendObjective(built, variant.objective) : built;
     const model = variant.gradient
-      ? buildGradientGraph(graph.model, {
-          of: [decoderTensorNames.logits],
+      ? buildGradientGraph(graph, {
+          of: [variant.objective ? objectiveTensorNames.objective : decoderTensorNames.logits],
           wrt: [gradientTensorName(variant.gradient)],
           ...(variant.gradient.seeds ? { seeds: variant.gradient.seeds } : {}),
         })
-      : graph.model;
+      : graph;
     return runtime.createSession(model, sessionOptions);
   }
 

@@ -26,6 +26,7 @@ import { generateTokens } from "../language-model/generate.ts";
 import { createGradientRunner } from "../language-model/gradients.ts";
 import type { GraphSessions, GraphVariant } from "../language-model/graph-sessions.ts";
 import { createRecomputeDecoder } from "../language-model/incremental-decoder.ts";
+import { appendObjective, objectiveTensorNames } from "../language-model/objective-graph.ts";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
 import { numbersToF16Bits } from "../weights/half-floats.ts";
 import type { DecoderConfig } from "../weights/types.ts";
@@ -249,10 +250,12 @@ export function createOnnxExportModel(options: OnnxExportModelOptions): Language
         );
       }
       const seeds = variant.gradient.seeds;
-      const active = await session(`gradient:${seeds ?? 0}`, () => {
+      const objective = variant.objective;
+      const key = `gradient:${seeds ?? 0}:${objective ? JSON.stringify(objective) : "logits"}`;
+      const active = await session(key, () => {
         try {
-          return buildGradientGraph(rewritten!, {
-            of: ["logits"],
+          return buildGradientGraph(objective ? appendObjective(rewritten!, objective) : rewritten!, {
+            of: [objective ? objectiveTensorNames.objective : "logits"],
             wrt: [embedsGraphNames.inputsEmbeds],
             ...(seeds ? { seeds } : {}),
           });

@@ -89,48 +89,54 @@ describe("buildGradientGraph", () => {
     expect(backward.some((node) => node.inputs.includes("x") && node.opType === "Transpose")).toBe(false);
   });
 
-  it("computes K = 3 vector-Jacobian products in one run equal to 3 single-seed runs", async () => {
-    const tiny = tinyGpt2();
-    const feeds = { [tiny.input]: float64([2, 4, TINY.hidden], 2) };
-    const seedCount = 3;
-    const perSeed = 2 * 4 * TINY.vocab;
-    const seeds = uniformValues(seededRandom(8), seedCount * perSeed);
-    const wrt = [tiny.input, tiny.residuals[0]!];
-    const vectorised = await sessions(
-      buildGradientGraph(tiny.model, { of: [tiny.logits], wrt, seeds: seedCount }),
-    );
-    const together = await vectorised({
-      ...feeds,
-      [gradName(tiny.logits)]: {
-        dataType: "float64",
-        dims: [seedCount, 2, 4, TINY.vocab],
-        data: Float64Array.from(seeds),
-      },
-    });
-    const single = await sessions(buildGradientGraph(tiny.model, { of: [tiny.logits], wrt }));
-    for (let k = 0; k < seedCount; k++) {
-      const alone = await single({
+  it.each([
+    { seeds: 3, seedCount: 3 },
+    { seeds: "dynamic", seedCount: 3 },
+    { seeds: "dynamic", seedCount: 5 },
+  ] as const)(
+    "computes K vector-Jacobian products in one run equal to K single-seed runs (seeds: $seeds, K = $seedCount)",
+    async ({ seeds: seedOption, seedCount }) => {
+      const tiny = tinyGpt2();
+      const feeds = { [tiny.input]: float64([2, 4, TINY.hidden], 2) };
+      const perSeed = 2 * 4 * TINY.vocab;
+      const seeds = uniformValues(seededRandom(8), seedCount * perSeed);
+      const wrt = [tiny.input, tiny.residuals[0]!];
+      const vectorised = await sessions(
+        buildGradientGraph(tiny.model, { of: [tiny.logits], wrt, seeds: seedOption }),
+      );
+      const together = await vectorised({
         ...feeds,
         [gradName(tiny.logits)]: {
           dataType: "float64",
-          dims: [2, 4, TINY.vocab],
-          data: Float64Array.from(seeds.slice(k * perSeed, (k + 1) * perSeed)),
+          dims: [seedCount, 2, 4, TINY.vocab],
+          data: Float64Array.from(seeds),
         },
       });
-      for (const name of wrt) {
-        const batched = together[gradName(name)]!;
-        expect(batched.dims).toEqual([seedCount, 2, 4, TINY.hidden]);
-        const size = 2 * 4 * TINY.hidden;
-        const slice = Array.from((batched.data as Float64Array).subarray(k * size, (k + 1) * size));
-        const reference = Array.from(alone[gradName(name)]!.data as Float64Array);
-        const scale = Math.max(...reference.map(Math.abs));
-        expect(scale).toBeGreaterThan(0);
-        expect(
-          Math.max(...slice.map((value, index) => Math.abs(value - reference[index]!))) / scale,
-        ).toBeLessThan(1e-12);
+      const single = await sessions(buildGradientGraph(tiny.model, { of: [tiny.logits], wrt }));
+      for (let k = 0; k < seedCount; k++) {
+        const alone = await single({
+          ...feeds,
+          [gradName(tiny.logits)]: {
+            dataType: "float64",
+            dims: [2, 4, TINY.vocab],
+            data: Float64Array.from(seeds.slice(k * perSeed, (k + 1) * perSeed)),
+          },
+        });
+        for (const name of wrt) {
+          const batched = together[gradName(name)]!;
+          expect(batched.dims).toEqual([seedCount, 2, 4, TINY.hidden]);
+          const size = 2 * 4 * TINY.hidden;
+          const slice = Array.from((batched.data as Float64Array).subarray(k * size, (k + 1) * size));
+          const reference = Array.from(alone[gradName(name)]!.data as Float64Array);
+          const scale = Math.max(...reference.map(Math.abs));
+          expect(scale).toBeGreaterThan(0);
+          expect(
+            Math.max(...slice.map((value, index) => Math.abs(value - reference[index]!))) / scale,
+          ).toBeLessThan(1e-12);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("multiplies only the gathered row by the output weights, with K seeds equal to single runs", async () => {
     const tiny = tinyLlama();

@@ -56,10 +56,14 @@ function validateOptions(options: GradientGraphOptions, known: Set<string>): voi
       },
     );
   }
-  if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1)) {
-    throw new TensorBackendError("INVALID_ARGUMENT", `seeds must be a positive integer, got ${seeds}`, {
-      hint: "Omit seeds for one VJP, or pass the number K of VJPs to compute at once.",
-    });
+  if (seeds !== undefined && seeds !== "dynamic" && (!Number.isInteger(seeds) || seeds < 1)) {
+    throw new TensorBackendError(
+      "INVALID_ARGUMENT",
+      `seeds must be a positive integer or "dynamic", got ${seeds}`,
+      {
+        hint: 'Omit seeds for one VJP, pass the number K of VJPs to compute at once, or "dynamic" to read K from the seed input.',
+      },
+    );
   }
   for (const name of [...of, ...wrt]) {
     if (!known.has(name)) {
@@ -193,10 +197,11 @@ function allNames(model: OnnxModel): Set<string> {
   return names;
 }
 
-function seedInfo(info: GraphInfo, name: string, seeds: number | undefined): ValueInfo {
+function seedInfo(info: GraphInfo, name: string, seeds: GradientGraphOptions["seeds"]): ValueInfo {
   const known = info.get(name)!.type;
+  const lead = seeds === "dynamic" ? "seeds" : seeds;
   const shape =
-    known.shape === undefined ? undefined : seeds === undefined ? known.shape : [seeds, ...known.shape];
+    known.shape === undefined ? undefined : lead === undefined ? known.shape : [lead, ...known.shape];
   return { name: gradName(name), dataType: known.dataType, ...(shape !== undefined ? { shape } : {}) };
 }
 
@@ -242,6 +247,15 @@ export function buildGradientGraph(
 
   const emitter = createEmitter(taken);
   for (const name of [...options.of, ...options.wrt]) emitter.reserve(gradName(name));
+  // K as a run-time value read from the first seed, so one graph can serve any number of seeds.
+  const seedCount =
+    options.seeds === undefined
+      ? undefined
+      : emitter.emit("seeds", "Slice", [
+          emitter.emit("seeds", "Shape", [gradName(options.of[0]!)])[0]!,
+          emitter.constant([0], "int64", [1]),
+          emitter.constant([1], "int64", [1]),
+        ])[0]!;
   const contributions = new Map<string, string[]>();
   const sums = new Map<string, string>();
   const padded = new Map<string, ZeroPadded>();
@@ -266,7 +280,7 @@ export function buildGradientGraph(
       emitter,
       info,
       opset,
-      seeds: options.seeds,
+      seedCount,
       gradOutputs,
       wanted,
       padded,
@@ -285,11 +299,9 @@ export function buildGradientGraph(
     if (total === undefined) {
       const shape = emitter.emit(`${name}/zero`, "Shape", [name])[0]!;
       const full =
-        options.seeds === undefined
+        seedCount === undefined
           ? shape
-          : emitter.emit(`${name}/zero`, "Concat", [emitter.constant([options.seeds], "int64", [1]), shape], {
-              axis: 0,
-            })[0]!;
+          : emitter.emit(`${name}/zero`, "Concat", [seedCount, shape], { axis: 0 })[0]!;
       emitter.nodes.push(
         gradNode(name, "ConstantOfShape", [full], {
           value: { type: "tensor", value: makeTensor([0], [1], seedShape.dataType) },

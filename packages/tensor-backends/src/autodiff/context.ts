@@ -16,7 +16,8 @@ export interface NodeGradientState {
   /** What shape inference found about the forward graph's values. */
   info: ReadonlyMap<string, InferredValue>;
   opset: number;
-  seeds: number | undefined;
+  /** 1-element int64 tensor holding K (see {@link VjpContext.seedCount}); undefined without seeds. */
+  seedCount: string | undefined;
   gradOutputs: (string | undefined)[];
   wanted: boolean[];
   /** Zero-padded gradients recorded so far (shared by every node of one gradient graph). */
@@ -66,12 +67,12 @@ function undeclared(node: GraphNode, what: string): TensorBackendError {
 /** The context for one node. */
 export function createVjpContext(state: NodeGradientState): VjpContext {
   const { node, rule, emitter, info } = state;
-  const k = state.seeds === undefined ? 0 : 1;
+  const k = state.seedCount === undefined ? 0 : 1;
   const ctx: VjpContext = {
     node,
     opset: state.opset,
     k,
-    seeds: state.seeds,
+    seedCount: state.seedCount,
     attr: attributeReader(node),
     input(index) {
       if (!declares(rule.needs.inputs, index)) throw undeclared(node, `input ${index}`);

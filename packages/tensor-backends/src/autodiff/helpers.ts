@@ -19,7 +19,7 @@ export function gradAxis(ctx: VjpContext, axis: number): number {
 export function gradShapeOf(ctx: VjpContext, like: string): string {
   const shape = ctx.op("Shape", [like]);
   if (ctx.k === 0) return shape;
-  return ctx.op("Concat", [ctx.int64s([ctx.seeds!]), shape], { axis: 0 });
+  return ctx.op("Concat", [ctx.seedCount!, shape], { axis: 0 });
 }
 
 /** Reshape a gradient to the gradient shape of forward value `like`. */
@@ -186,7 +186,7 @@ export function restoreReducedAxes(
     const rank = ctx.op("Shape", [ctx.op("Shape", [input])]);
     keptShape = ctx.op("ConstantOfShape", [rank], { value: makeTensor([1n], [1], "int64") });
   }
-  if (shift === 1) keptShape = ctx.op("Concat", [ctx.int64s([ctx.seeds!]), keptShape], { axis: 0 });
+  if (shift === 1) keptShape = ctx.op("Concat", [ctx.seedCount!, keptShape], { axis: 0 });
   return ctx.op("Reshape", [reduced, keptShape]);
 }
 

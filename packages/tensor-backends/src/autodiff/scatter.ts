@@ -25,12 +25,16 @@ export function scatterToPositions(
   const flat = ctx.op("Range", [scalar(1), ctx.op("Add", [count, scalar(1)]), scalar(1)]);
   const moved = move(ctx.op("Reshape", [flat, shape]));
   const movedFlat = ctx.op("Reshape", [moved, ctx.int64s([-1])]);
-  const lead = ctx.k === 0 ? [] : [ctx.seeds!];
-  const updates = ctx.op("Reshape", [grad, ctx.int64s([...lead, -1])]);
+  const flatShape =
+    ctx.k === 0 ? ctx.int64s([-1]) : ctx.op("Concat", [ctx.seedCount!, ctx.int64s([-1])], { axis: 0 });
+  const updates = ctx.op("Reshape", [grad, flatShape]);
   const indices = ctx.k === 0 ? movedFlat : ctx.op("Expand", [movedFlat, ctx.op("Shape", [updates])]);
   const bufferShape = ctx.op(
     "Concat",
-    [ctx.int64s(lead), ctx.op("Add", [ctx.op("Unsqueeze", [count, ctx.int64s([0])]), ctx.int64s([1])])],
+    [
+      ...(ctx.k === 0 ? [] : [ctx.seedCount!]),
+      ctx.op("Add", [ctx.op("Unsqueeze", [count, ctx.int64s([0])]), ctx.int64s([1])]),
+    ],
     { axis: 0 },
   );
   const zeros = ctx.op("ConstantOfShape", [bufferShape], { value: makeTensor([0], [1], ctx.dataTypeOf(x)) });

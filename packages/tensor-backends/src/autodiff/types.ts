@@ -20,9 +20,11 @@ export interface GradientGraphOptions {
   wrt: readonly string[];
   /**
    * Number of seeds K: every seed and every gradient carries an extra leading axis of size K, and the
-   * graph computes K vector-Jacobian products against one forward pass. Absent: one seed, no extra axis.
+   * graph computes K vector-Jacobian products against one forward pass. `"dynamic"`: the same, with K
+   * read from the seed input at run time (its leading dim is named `seeds`), so one graph serves every
+   * K. Absent: one seed, no extra axis.
    */
-  seeds?: number;
+  seeds?: number | "dynamic";
 }
 
 /** The forward values a rule reads (values or shapes), by position. The engine refuses reads outside them. */
@@ -83,8 +85,11 @@ export interface VjpContext {
   readonly opset: number;
   /** Leading seed axes on every gradient tensor: 1 with `seeds: K`, else 0. */
   readonly k: 0 | 1;
-  /** K when vectorised, else undefined. */
-  readonly seeds: number | undefined;
+  /**
+   * K when vectorised, as a 1-element int64 tensor computed at run time from the seed input's shape
+   * (so graphs with `seeds: "dynamic"` work for any K); undefined without seeds.
+   */
+  readonly seedCount: string | undefined;
   readonly attr: AttributeReader;
   /** Name of forward input `index` (must be in `needs.inputs`); "" when the optional input is absent. */
   input(index: number): string;

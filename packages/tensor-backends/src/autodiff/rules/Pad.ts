@@ -9,7 +9,10 @@ import { scatterToPositions } from "../scatter.ts";
 import type { GradientRule, VjpContext } from "../types.ts";
 
 function totalPerSeed(ctx: VjpContext, value: string): string {
-  const flat = ctx.op("Reshape", [value, ctx.int64s(ctx.k === 0 ? [-1] : [ctx.seeds!, -1])]);
+  const flat = ctx.op("Reshape", [
+    value,
+    ctx.k === 0 ? ctx.int64s([-1]) : ctx.op("Concat", [ctx.seedCount!, ctx.int64s([-1])], { axis: 0 }),
+  ]);
   return ctx.op("ReduceSum", [flat, ctx.int64s([ctx.k])], { keepdims: 0 });
 }
 

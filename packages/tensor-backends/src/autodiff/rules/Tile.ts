@@ -17,7 +17,7 @@ export const tileRule: GradientRule = {
     const column = (value: string) => ctx.op("Unsqueeze", [value, ctx.int64s([1])]);
     const pairs = ctx.op("Concat", [column(repeats), column(ctx.op("Shape", [x]))], { axis: 1 });
     let interleaved = ctx.op("Reshape", [pairs, ctx.int64s([-1])]);
-    if (ctx.k === 1) interleaved = ctx.op("Concat", [ctx.int64s([ctx.seeds!]), interleaved], { axis: 0 });
+    if (ctx.k === 1) interleaved = ctx.op("Concat", [ctx.seedCount!, interleaved], { axis: 0 });
     const blocks = ctx.op("Reshape", [ctx.gradOutput(0)!, interleaved]);
     const repeatAxes = Array.from({ length: rank }, (_, index) => 2 * index + ctx.k);
     return [ctx.op("ReduceSum", [blocks, ctx.int64s(repeatAxes)], { keepdims: 0 })];
