@@ -4,10 +4,6 @@ import type { TensorData } from "@tokenscope/core";
 export interface RowGroups {
   /** Batch rows of each group; the first is the group's representative. */
   groups: number[][];
-  /** For every batch row: its group and its slot inside that group. */
-  placement: { group: number; slot: number }[];
-  /** Size of the largest group. */
-  widest: number;
 }
 
 function rowHash(data: TensorData, start: number, size: number, mask: readonly number[] | undefined): number {
@@ -48,7 +44,6 @@ export function groupIdenticalRows(
   masks?: readonly (readonly number[])[],
 ): RowGroups {
   const groups: number[][] = [];
-  const placement: RowGroups["placement"] = [];
   const byHash = new Map<number, number[]>();
   for (let row = 0; row < batch; row++) {
     const hash = rowHash(data, row * size, size, masks?.[row]);
@@ -60,8 +55,7 @@ export function groupIdenticalRows(
       candidates.push(group);
       byHash.set(hash, candidates);
     }
-    placement.push({ group, slot: groups[group]!.length });
     groups[group]!.push(row);
   }
-  return { groups, placement, widest: Math.max(0, ...groups.map((members) => members.length)) };
+  return { groups };
 }
