@@ -14,7 +14,7 @@ const parameters = z.strictObject({
   layers: selectionSchema.describe(
     'Layers multiplied, in model order: "all" (default), an index, a list or a range "a:b".',
   ),
-  attentionWeight: z
+  attention_weight: z
     .number()
     .gt(0)
     .max(1)
@@ -32,7 +32,7 @@ export const attentionRollout: AttributionMethod<AttentionRolloutParameters> = {
   summary: "Attention rollout: head-averaged attention plus identity, multiplied through the layers.",
   description:
     "Attention rollout (Abnar & Zuidema 2020): each chosen layer's attention is averaged over heads, mixed " +
-    "with the identity for the residual connection (0.5·A + 0.5·I by default; `attentionWeight` sets the " +
+    "with the identity for the residual connection (0.5·A + 0.5·I by default; `attention_weight` sets the " +
     "attention's share), its rows renormalised to sum to 1, and the layers multiplied from the first to the " +
     "last: R = Â_L ⋯ Â_1. The attribution of target token t to position s is R at (t's prediction position, " +
     "s), so a step's source and target-prefix attributions sum to 1. One forward pass of the full sequence " +
@@ -56,7 +56,7 @@ export const attentionRollout: AttributionMethod<AttentionRolloutParameters> = {
     }
     const maps = await attentionMaps(context, layers, "attention_rollout");
     return context.sequences.map((sequence, index) => {
-      const matrix = rollout(maps[index]!, parsed.attentionWeight);
+      const matrix = rollout(maps[index]!, parsed.attention_weight);
       const n = maps[index]!.length;
       return sequenceOutput(context, sequence, "attention_rollout", (query, key) => matrix[query * n + key]!);
     });

@@ -15,8 +15,8 @@ const parameters = z.strictObject({
     'Layers read: "all", an index, a list, "0,2,5" or a half-open range "a:b" (negative indices count from the end).',
   ),
   heads: selectionSchema.describe("Heads read in every chosen layer, written like `layers`."),
-  aggregateHeads: aggregationSchema.default("mean").describe("How the chosen heads' weights become one."),
-  aggregateLayers: aggregationSchema.default("mean").describe("How the chosen layers' weights become one."),
+  aggregate_heads: aggregationSchema.default("mean").describe("How the chosen heads' weights become one."),
+  aggregate_layers: aggregationSchema.default("mean").describe("How the chosen layers' weights become one."),
 });
 
 /** Parameters of {@link attention}. */
@@ -30,8 +30,8 @@ export const attention: AttributionMethod<AttentionParameters> = {
   description:
     "Attention (as Inseq's `attention`): the attribution of target token t to position s is the attention " +
     "probability of the query at t's prediction position (the position whose logits predict t) to the key " +
-    "at s, read in the chosen `layers` and `heads` and reduced first over heads (`aggregateHeads`) and then " +
-    'over layers (`aggregateLayers`): "mean", "max", "min" or "absmax". With the mean over heads and ' +
+    "at s, read in the chosen `layers` and `heads` and reduced first over heads (`aggregate_heads`) and then " +
+    'over layers (`aggregate_layers`): "mean", "max", "min" or "absmax". With the mean over heads and ' +
     "layers, a step's source and target-prefix attributions sum to 1. One forward pass of the full " +
     "sequence serves every step, since a causal model's attention at a position never sees later tokens. " +
     "Attention is a description of the model's information routing, not a faithfulness guarantee " +
@@ -63,9 +63,9 @@ export const attention: AttributionMethod<AttentionParameters> = {
           heads.forEach((head, h) => {
             perHead[h] = attentionAt(maps[index]!, l, head, query, key);
           });
-          perLayer[l] = aggregate(perHead, parsed.aggregateHeads);
+          perLayer[l] = aggregate(perHead, parsed.aggregate_heads);
         }
-        return aggregate(perLayer, parsed.aggregateLayers);
+        return aggregate(perLayer, parsed.aggregate_layers);
       }),
     );
   },

@@ -4,6 +4,8 @@ import {
   type LanguageModel,
   type MethodSequence,
   methodRegistry,
+  parameterJsonSchema,
+  parseParameters,
   registerCoreBuiltins,
   TokenscopeError,
 } from "@tokenscope/core";
@@ -128,8 +130,8 @@ describe("methods-attention", () => {
     const step = 4;
     const query = sequence.source.length + step - 1;
     const columns = sequence.source.length;
-    const [maxHeads] = await run("attention", { layers: "1:3", heads: [0, 5], aggregateHeads: "max" });
-    const [minLayers] = await run("attention", { layers: [0, 4], heads: 2, aggregateLayers: "min" });
+    const [maxHeads] = await run("attention", { layers: "1:3", heads: [0, 5], aggregate_heads: "max" });
+    const [minLayers] = await run("attention", { layers: [0, 4], heads: 2, aggregate_layers: "min" });
     const [last] = await run("attention_last");
     for (let key = 0; key < columns; key++) {
       const expectedMax =
@@ -189,14 +191,41 @@ describe("methods-attention", () => {
       { heads: "0:9" },
       { layers: "x" },
       { layers: [] },
-      { aggregateHeads: "sum" },
+      { aggregate_heads: "sum" },
     ]) {
       expect((await errorOf(run("attention", parameters))).code, JSON.stringify(parameters)).toBe(
         "INVALID_PARAMETERS",
       );
     }
-    expect((await errorOf(run("attention_rollout", { attentionWeight: 0 }))).code).toBe("INVALID_PARAMETERS");
+    expect((await errorOf(run("attention_rollout", { attention_weight: 0 }))).code).toBe(
+      "INVALID_PARAMETERS",
+    );
     expect((await errorOf(run("attention_summary", { heads: -9 }))).code).toBe("INVALID_PARAMETERS");
+  });
+
+  it("names every parameter in snake_case, as Inseq and the gradient methods", () => {
+    const all: string[] = [];
+    for (const method of methods) {
+      const keys = Object.keys((parameterJsonSchema(method.parameters)?.properties ?? {}) as object);
+      for (const key of keys) expect(key, `${method.id}.${key}`).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+      all.push(...keys);
+    }
+    expect(all).toEqual(expect.arrayContaining(["aggregate_heads", "aggregate_layers", "attention_weight"]));
+  });
+
+  it("refuses an old camelCase parameter name with INVALID_PARAMETERS naming it, and takes its new name", async () => {
+    for (const [id, old, key, value] of [
+      ["attention", "aggregateHeads", "aggregate_heads", "max"],
+      ["attention", "aggregateLayers", "aggregate_layers", "absmax"],
+      ["attention_rollout", "attentionWeight", "attention_weight", 0.8],
+    ] as const) {
+      const error = await errorOf(run(id, { [old]: value }));
+      expect(error.code, old).toBe("INVALID_PARAMETERS");
+      expect(error.message, old).toContain(`"${old}"`);
+      const parsed = parseParameters(byId(id).parameters, { [key]: value }, id) as Record<string, unknown>;
+      expect(parsed[key], key).toBe(value);
+      expect(parsed, key).not.toHaveProperty(old);
+    }
   });
 
   it("names the missing capability and the model when the model has no attention taps", async () => {

@@ -154,8 +154,8 @@ if (which === undefined || which === "large") {
         parameters: {
           shapley_values: { features: "sentence" },
           // Smaller settings than the defaults keep this model's run near 3 minutes on 2 CPU cores.
-          shapley_value_sampling: { samples: 1 },
-          lime: { samples: 20 },
+          shapley_value_sampling: { n_samples: 1 },
+          lime: { n_samples: 20 },
           kernel_shap: { samples: 20 },
           reagent: { max_probe_steps: 10, num_probes: 2 },
           value_zeroing: { layers: "-3:" },

@@ -6,8 +6,8 @@ const model = createToyModel();
 
 // Small but real settings, so that every check runs on every method in seconds.
 const parametersById: Record<string, Record<string, unknown>> = {
-  lime: { samples: 60, seed: 3 },
-  shapley_value_sampling: { samples: 8, seed: 3 },
+  lime: { n_samples: 60, seed: 3 },
+  shapley_value_sampling: { n_samples: 8, seed: 3 },
   kernel_shap: { samples: 40, seed: 3 },
   reagent: { max_probe_steps: 40, num_probes: 4, seed: 3 },
   shapley_values: { features: "word" },

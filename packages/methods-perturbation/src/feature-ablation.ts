@@ -23,8 +23,8 @@ export const featureAblation: AttributionMethod<FeatureAblationParameters> = {
     "tokens outside every group are features of their own) — and for each attributed step t, " +
     "score(feature) = f_t(original) − f_t(input with the feature at the baseline), shared by every token of " +
     `the feature. ${baselineDescription} On single tokens this is exactly occlusion (the same code). Special ` +
-    "tokens are not ablated unless `includeSpecial` (score 0). All ablated inputs of all steps and sequences " +
-    "go through the model in forward calls of `batchSize` rows.",
+    "tokens are not ablated unless `include_special` (score 0). All ablated inputs of all steps and sequences " +
+    "go through the model in forward calls of `batch_size` rows.",
   references: ["https://captum.ai/api/feature_ablation.html"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
@@ -35,8 +35,8 @@ export const featureAblation: AttributionMethod<FeatureAblationParameters> = {
       methodId: "feature_ablation",
       units: { kind: parsed.features, groups: parsed.groups },
       baseline: parsed.baseline,
-      includeSpecial: parsed.includeSpecial,
-      batchSize: parsed.batchSize,
+      includeSpecial: parsed.include_special,
+      batchSize: parsed.batch_size,
       plan: (task) => ablationPlan(task.features.length),
     });
   },

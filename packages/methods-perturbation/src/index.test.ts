@@ -1,7 +1,25 @@
 import { readdirSync } from "node:fs";
-import { createRegistry } from "@tokenscope/core";
+import { createRegistry, isTokenscopeError, parameterJsonSchema, parseParameters } from "@tokenscope/core";
+import { createToyModel } from "@tokenscope/core/testing";
 import { describe, expect, it } from "vitest";
 import { methods } from "./index.ts";
+import { contextFor, toySequence } from "./models.test-helpers.ts";
+
+/** Keys of earlier releases (camelCase, or `samples` where Captum says `n_samples`), their new names, a valid value. */
+const renamed: { method: string; old: string; key: string; value: unknown }[] = [
+  { method: "occlusion", old: "batchSize", key: "batch_size", value: 4 },
+  { method: "occlusion", old: "includeSpecial", key: "include_special", value: true },
+  { method: "feature_ablation", old: "includeSpecial", key: "include_special", value: true },
+  { method: "shapley_values", old: "batchSize", key: "batch_size", value: 4 },
+  { method: "kernel_shap", old: "batchSize", key: "batch_size", value: 4 },
+  { method: "lime", old: "maskProbability", key: "mask_probability", value: 0.3 },
+  { method: "lime", old: "kernelWidth", key: "kernel_width", value: 0.7 },
+  { method: "lime", old: "samples", key: "n_samples", value: 12 },
+  { method: "shapley_value_sampling", old: "samples", key: "n_samples", value: 12 },
+  { method: "reagent", old: "includeSpecial", key: "include_special", value: true },
+  { method: "value_zeroing", old: "measureLayer", key: "measure_layer", value: "zeroed" },
+  { method: "value_zeroing", old: "batchSize", key: "batch_size", value: 4 },
+];
 
 describe("methods", () => {
   it("lists every method file once, under Inseq's ids", () => {
@@ -37,5 +55,29 @@ describe("methods", () => {
     }
     expect(registry.list()).toHaveLength(methods.length);
     expect(() => registry.register(methods[0]!)).toThrow();
+  });
+
+  it("names every parameter in snake_case, as Inseq and the gradient methods", () => {
+    for (const method of methods) {
+      const keys = Object.keys((parameterJsonSchema(method.parameters)?.properties ?? {}) as object);
+      expect(keys.length, method.id).toBeGreaterThan(0);
+      for (const key of keys) expect(key, `${method.id}.${key}`).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+    }
+  });
+
+  it("refuses an old parameter name with INVALID_PARAMETERS naming it, and takes its new name", async () => {
+    const toy = createToyModel();
+    const sequence = await toySequence(toy, "the cat", " sat");
+    for (const { method: id, old, key, value } of renamed) {
+      const method = methods.find((candidate) => candidate.id === id)!;
+      const error = await method
+        .run(contextFor(toy, [sequence], { parameters: { [old]: value } }))
+        .catch((caught: unknown) => caught);
+      expect(isTokenscopeError(error, "INVALID_PARAMETERS"), `${id} ${old}`).toBe(true);
+      expect((error as Error).message, `${id} ${old}`).toContain(`"${old}"`);
+      const parsed = parseParameters(method.parameters, { [key]: value }, id) as Record<string, unknown>;
+      expect(parsed[key], `${id} ${key}`).toEqual(value);
+      expect(parsed, `${id} ${key}`).not.toHaveProperty(old);
+    }
   });
 });

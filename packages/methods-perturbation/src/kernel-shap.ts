@@ -11,7 +11,10 @@ const parameters = z.strictObject({
     .int()
     .positive()
     .default(200)
-    .describe("Coalitions per step (besides the empty and full ones); all are enumerated when 2^d − 2 fit."),
+    .describe(
+      "Coalitions per step besides the empty and full ones (Captum's n_samples counts those two as well); all " +
+        "are enumerated when 2^d − 2 fit.",
+    ),
   ...featureMethodFields,
   seed: seedParameter,
 });
@@ -32,9 +35,9 @@ export const kernelShap: AttributionMethod<KernelShapParameters> = {
     "Σ φ_j = f_t(all) − f_t(∅), enforced exactly by eliminating one coefficient (solved with ml-matrix). " +
     "When `samples` ≥ 2^d − 2 every coalition is enumerated with its kernel weight and the result is the " +
     "exact Shapley values; otherwise `samples` coalitions are drawn from the kernel in complementary pairs. " +
-    `${baselineDescription} Special tokens are never absent unless \`includeSpecial\`. Sampling uses a ` +
+    `${baselineDescription} Special tokens are never absent unless \`include_special\`. Sampling uses a ` +
     "Mersenne Twister seeded with `seed` and the step. All inputs go through the model in forward calls " +
-    "of `batchSize` rows.",
+    "of `batch_size` rows.",
   references: ["https://arxiv.org/abs/1705.07874"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
@@ -45,8 +48,8 @@ export const kernelShap: AttributionMethod<KernelShapParameters> = {
       methodId: "kernel_shap",
       units: { kind: parsed.features, groups: parsed.groups },
       baseline: parsed.baseline,
-      includeSpecial: parsed.includeSpecial,
-      batchSize: parsed.batchSize,
+      includeSpecial: parsed.include_special,
+      batchSize: parsed.batch_size,
       plan: (task) =>
         kernelShapPlan(task.features.length, parsed.samples, stepStream(parsed.seed, task.ids, task.step)),
     });

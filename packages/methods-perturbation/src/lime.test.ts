@@ -46,7 +46,7 @@ describe("lime", () => {
     twoSteps.steps = [1];
     const [output] = await lime.run(
       contextFor(model, [twoSteps], {
-        parameters: { baseline: "unk", samples: 20 },
+        parameters: { baseline: "unk", n_samples: 20 },
         attributedFunction: { id: "logit", parameters: {} },
       }),
     );
@@ -61,7 +61,7 @@ describe("lime", () => {
     const toyCase = await toySequence(toy, "the cat", " sat");
     const run = async (seed: number) =>
       Array.from(
-        (await lime.run(contextFor(toy, [toyCase], { parameters: { seed, samples: 50 } })))[0]!.source.data,
+        (await lime.run(contextFor(toy, [toyCase], { parameters: { seed, n_samples: 50 } })))[0]!.source.data,
       );
     expect(await run(7)).toEqual(await run(7));
     expect(await run(7)).not.toEqual(await run(8));
@@ -71,7 +71,7 @@ describe("lime", () => {
     const toy = createToyModel();
     const toyCase = await toySequence(toy, "big cat", "!");
     const [output] = await lime.run(
-      contextFor(toy, [toyCase], { parameters: { features: "word", samples: 40 } }),
+      contextFor(toy, [toyCase], { parameters: { features: "word", n_samples: 40 } }),
     );
     const row = Array.from(output!.source.data);
     expect(row[1]).toBe(row[2]);

@@ -103,7 +103,7 @@ describe("occlusion", () => {
     const model = createIndicatorModel({ weights, bias: 1 });
     const [output] = await occlusion.run(
       contextFor(model, [indicatorSequence([3, 4, 6], [5])], {
-        parameters: { baseline: "unk", includeSpecial: true },
+        parameters: { baseline: "unk", include_special: true },
         attributedFunction: { id: "logit", parameters: {} },
       }),
     );
@@ -144,12 +144,12 @@ describe("occlusion", () => {
     expect(spans[1]).toBeCloseTo(await unitScore([1]), 12);
   });
 
-  it("occludes BOS only with includeSpecial", async () => {
+  it("occludes BOS only with include_special", async () => {
     const sequence = await toySequence(toy, "hi", "!");
     const ids = sequence.source.map((t) => t.id!);
     const targetId = sequence.target[0]!.id!;
     const [output] = await occlusion.run(
-      contextFor(toy, [sequence], { parameters: { includeSpecial: true } }),
+      contextFor(toy, [sequence], { parameters: { include_special: true } }),
     );
     const expected =
       (await probabilityWithZeroed(toy, ids, [], targetId)) -
@@ -160,24 +160,24 @@ describe("occlusion", () => {
 });
 
 describe("batching", () => {
-  it("sends N tokens × T steps (plus the T originals) in ONE forward call when batchSize allows", async () => {
+  it("sends N tokens × T steps (plus the T originals) in ONE forward call when batch_size allows", async () => {
     const { model, rowsPerCall } = countForwardCalls(toy);
     const sequence = await toySequence(toy, "the cat", " sat");
     const N = 7; // non-special source tokens
     const T = 4;
-    await occlusion.run(contextFor(model, [sequence], { parameters: { batchSize: N * T + T } }));
+    await occlusion.run(contextFor(model, [sequence], { parameters: { batch_size: N * T + T } }));
     expect(rowsPerCall).toEqual([N * T + T]);
   });
 
-  it("splits the same rows into ceil(rows / batchSize) calls, across sequences, with equal results", async () => {
+  it("splits the same rows into ceil(rows / batch_size) calls, across sequences, with equal results", async () => {
     const { model, rowsPerCall } = countForwardCalls(toy);
     const first = await toySequence(toy, "the cat", " sat");
     const second = await toySequence(toy, "a dog", " ran");
     const rows = 7 * 4 + 4 + 5 * 4 + 4;
-    const small = await occlusion.run(contextFor(model, [first, second], { parameters: { batchSize: 10 } }));
+    const small = await occlusion.run(contextFor(model, [first, second], { parameters: { batch_size: 10 } }));
     expect(rowsPerCall).toEqual([10, 10, 10, 10, 10, 6]);
     expect(rowsPerCall.reduce((a, b) => a + b, 0)).toBe(rows);
-    const large = await occlusion.run(contextFor(toy, [first, second], { parameters: { batchSize: 1000 } }));
+    const large = await occlusion.run(contextFor(toy, [first, second], { parameters: { batch_size: 1000 } }));
     expect(Array.from(small[1]!.source.data)).toEqual(Array.from(large[1]!.source.data));
   });
 
@@ -197,7 +197,7 @@ describe("batching", () => {
     const events: number[] = [];
     await occlusion.run(
       contextFor(toy, [sequence], {
-        parameters: { batchSize: 16 },
+        parameters: { batch_size: 16 },
         onProgress: (event) => events.push(event.completed),
       }),
     );
@@ -213,7 +213,7 @@ describe("batching", () => {
     const late = await occlusion
       .run(
         contextFor(model, [sequence], {
-          parameters: { batchSize: 4 },
+          parameters: { batch_size: 4 },
           signal: during.signal,
           onProgress: () => during.abort("enough"),
         }),
@@ -238,7 +238,7 @@ describe("errors", () => {
     expect(isTokenscopeError(bad, "INVALID_PARAMETERS")).toBe(true);
     expect(bad.message).toContain("baseline");
     const size = await occlusion
-      .run(contextFor(toy, [sequence], { parameters: { batchSize: 0 } }))
+      .run(contextFor(toy, [sequence], { parameters: { batch_size: 0 } }))
       .catch((e) => e);
     expect(isTokenscopeError(size, "INVALID_PARAMETERS")).toBe(true);
   });

@@ -21,8 +21,8 @@ const parameters = z.strictObject({
     .default({ source: [], target: [] })
     .describe('For unit "span": half-open [start, end) token index ranges of the source and of the target.'),
   baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  include_special: includeSpecialParameter,
+  batch_size: batchSizeParameter,
 });
 
 /** Parameters of {@link occlusion}. */
@@ -40,8 +40,8 @@ export const occlusion: AttributionMethod<OcclusionParameters> = {
     "function (default: the probability of the target token). Every token of a unit gets the unit's score. " +
     "Words and sentences are read from the tokens' character spans; spans are the `spans` index ranges (a " +
     `token outside every range is its own unit). ${baselineDescription} Special tokens (BOS) are not ` +
-    "occluded unless `includeSpecial` (score 0). Only the step's prefix is ever input; every occluded input " +
-    "of every step and sequence goes through the model in forward calls of `batchSize` rows. Positive " +
+    "occluded unless `include_special` (score 0). Only the step's prefix is ever input; every occluded input " +
+    "of every step and sequence goes through the model in forward calls of `batch_size` rows. Positive " +
     "scores mean the unit supports the target.",
   references: ["https://arxiv.org/abs/1311.2901"],
   requires: ["forward"],
@@ -53,8 +53,8 @@ export const occlusion: AttributionMethod<OcclusionParameters> = {
       methodId: "occlusion",
       units: { kind: parsed.unit, spans: parsed.spans },
       baseline: parsed.baseline,
-      includeSpecial: parsed.includeSpecial,
-      batchSize: parsed.batchSize,
+      includeSpecial: parsed.include_special,
+      batchSize: parsed.batch_size,
       plan: (task) => ablationPlan(task.features.length),
     });
   },

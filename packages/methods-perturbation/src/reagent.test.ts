@@ -99,7 +99,7 @@ describe("reagent", () => {
 
   it("sends each iteration's probes in one forward call (update) plus one (check)", async () => {
     const { model, rowsPerCall } = countForwardCalls(copyModel);
-    const output = await scores({ seed: 2, num_probes: 6, batchSize: 64 }, model);
+    const output = await scores({ seed: 2, num_probes: 6, batch_size: 64 }, model);
     const iterations = (output.extras as Record<string, number[]>)["reagent_iterations"]![0]!;
     expect(rowsPerCall.length).toBe(1 + 2 * iterations);
     expect(rowsPerCall[0]).toBe(1); // the original input

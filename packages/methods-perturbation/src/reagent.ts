@@ -59,8 +59,8 @@ const parameters = z
         'Replacement tokens: "pos" (same part of speech, wink-nlp; as Inseq), "uniform" over the vocabulary, ' +
           'or "model" (drawn from the model\'s own prediction at that position).',
       ),
-    includeSpecial: includeSpecialParameter,
-    batchSize: batchSizeParameter,
+    include_special: includeSpecialParameter,
+    batch_size: batchSizeParameter,
     seed: seedParameter,
   })
   .refine((value) => value.keep_top_n > 0 || value.keep_ratio !== null, {
@@ -96,7 +96,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
   description:
     "ReAGent (Zhao & Shan 2024, as Inseq's `reagent`), per attributed step t: `num_probes` probes each hold a " +
     "score per input token (source tokens, and earlier target tokens with target-prefix attribution; special " +
-    "tokens only with `includeSpecial`), initialised uniformly in [0, 1). Each iteration, for every probe " +
+    "tokens only with `include_special`), initialised uniformly in [0, 1). Each iteration, for every probe " +
     "still running: (1) update — every token is replaced with probability `replacing_ratio` by a sampled " +
     "token, Δ = f_t(original) − f_t(replaced) is measured, and replaced tokens gain logit((Δ + 1) / 2), kept " +
     "ones logit((1 − Δ) / 2) (Δ clamped inside (−1, 1)); (2) stopping condition — the importance is " +
@@ -112,7 +112,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     "prediction at that position given the original tokens before it (ReAGent's inferential sampler, " +
     "sampling instead of taking the argmax). f_t is the attributed function (default: probability, as in " +
     "ReAGent). Every iteration sends the update inputs of all running probes of all steps and sequences in " +
-    "forward calls of `batchSize` rows, then their check inputs likewise. Random numbers come from a " +
+    "forward calls of `batch_size` rows, then their check inputs likewise. Random numbers come from a " +
     "Mersenne Twister per step seeded with `seed`. Extras: reagent_iterations and reagent_converged " +
     "(probes that stopped) per step.",
   references: ["https://arxiv.org/abs/2402.00794"],
@@ -127,9 +127,9 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     const attributed = attributedFunctionOf(context);
     const tasks = stepTasks(context, {
       units: { kind: "token", owner },
-      includeSpecial: settings.includeSpecial,
+      includeSpecial: settings.include_special,
     });
-    const sampler = await samplerFor(settings.sampler, context, tasks, settings.batchSize);
+    const sampler = await samplerFor(settings.sampler, context, tasks, settings.batch_size);
     const groups = tasks.map((task) =>
       createProbeGroup(task, settings.num_probes, stepStream(settings.seed, task.ids, task.step)),
     );
@@ -137,7 +137,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
       evaluateRows({
         model,
         count: rows.length,
-        batchSize: settings.batchSize,
+        batchSize: settings.batch_size,
         memoryBudgetBytes: context.memoryBudgetBytes,
         longestRow: Math.max(1, ...tasks.map((task) => task.ids.length)),
         embeddings: false,

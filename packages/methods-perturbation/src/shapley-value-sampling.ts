@@ -6,7 +6,12 @@ import { baselineDescription, featureMethodFields, seedParameter } from "./share
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
-  samples: z.number().int().positive().default(25).describe("Random feature orders per step."),
+  n_samples: z
+    .number()
+    .int()
+    .positive()
+    .default(25)
+    .describe("Random feature orders per step (Captum's n_samples)."),
   ...featureMethodFields,
   seed: seedParameter,
 });
@@ -21,14 +26,14 @@ export const shapleyValueSampling: AttributionMethod<ShapleyValueSamplingParamet
   summary: "Shapley values estimated by averaging marginal contributions over random feature orders.",
   description:
     "Shapley value sampling (Castro et al. 2009; Captum's ShapleyValueSampling): for each attributed step " +
-    "t, `samples` random orders of " +
+    "t, `n_samples` random orders of " +
     "the features (tokens, words, sentences or `groups`) are drawn; starting from the input with every " +
     "feature at the baseline, features are restored one at a time in that order and each is credited with " +
     "the change of f_t. Scores are the mean credits: unbiased estimates of the Shapley values, and for any " +
-    "number of samples they add up exactly to f_t(all) − f_t(none). Each step costs 1 + samples × (d − 1) " +
+    "number of samples they add up exactly to f_t(all) − f_t(none). Each step costs 1 + n_samples × (d − 1) " +
     `inputs for d features. ${baselineDescription} Special tokens are never absent unless ` +
-    "`includeSpecial`. Orders come from a Mersenne Twister seeded with `seed` and the step. All inputs go " +
-    "through the model in forward calls of `batchSize` rows.",
+    "`include_special`. Orders come from a Mersenne Twister seeded with `seed` and the step. All inputs go " +
+    "through the model in forward calls of `batch_size` rows.",
   references: ["https://doi.org/10.1016/j.cor.2008.04.004"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
@@ -39,12 +44,12 @@ export const shapleyValueSampling: AttributionMethod<ShapleyValueSamplingParamet
       methodId: "shapley_value_sampling",
       units: { kind: parsed.features, groups: parsed.groups },
       baseline: parsed.baseline,
-      includeSpecial: parsed.includeSpecial,
-      batchSize: parsed.batchSize,
+      includeSpecial: parsed.include_special,
+      batchSize: parsed.batch_size,
       plan: (task) =>
         shapleySamplingPlan(
           task.features.length,
-          parsed.samples,
+          parsed.n_samples,
           stepStream(parsed.seed, task.ids, task.step),
         ),
     });

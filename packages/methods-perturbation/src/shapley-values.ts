@@ -22,8 +22,8 @@ export const shapleyValues: AttributionMethod<ShapleyValuesParameters> = {
     "φ_j = Σ_{S ⊆ F∖{j}} |S|! (d − |S| − 1)! / d! · (f_t(S ∪ {j}) − f_t(S)). The values add up to " +
     `f_t(all) − f_t(none) (efficiency). At most ${maxExactShapleyFeatures} features per step (4096 inputs); ` +
     'more is an INVALID_INPUT error pointing to "shapley_value_sampling" and "kernel_shap". ' +
-    `${baselineDescription} Special tokens are never absent unless \`includeSpecial\`. All coalitions of all ` +
-    "steps go through the model in forward calls of `batchSize` rows.",
+    `${baselineDescription} Special tokens are never absent unless \`include_special\`. All coalitions of all ` +
+    "steps go through the model in forward calls of `batch_size` rows.",
   references: ["https://doi.org/10.1515/9781400881970-018"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
@@ -34,8 +34,8 @@ export const shapleyValues: AttributionMethod<ShapleyValuesParameters> = {
       methodId: "shapley_values",
       units: { kind: parsed.features, groups: parsed.groups },
       baseline: parsed.baseline,
-      includeSpecial: parsed.includeSpecial,
-      batchSize: parsed.batchSize,
+      includeSpecial: parsed.include_special,
+      batchSize: parsed.batch_size,
       plan: (task) =>
         exactShapleyPlan(task.features.length, `step ${task.step} of sequence ${task.sequence}`),
     });

@@ -127,7 +127,7 @@ describe("sampling estimators converge to the exact values", () => {
   async function elevenFeatures() {
     const sequence = await toySequence(toy, "bad cat ran", " x");
     sequence.steps = [0];
-    const exact = await sourceRow(toy, shapleyValues, sequence, { batchSize: 2048 });
+    const exact = await sourceRow(toy, shapleyValues, sequence, { batch_size: 2048 });
     const relativeError = (estimate: number[]) =>
       Math.max(...estimate.map((value, s) => Math.abs(value - exact[s]!))) / Math.max(...exact.map(Math.abs));
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -136,13 +136,13 @@ describe("sampling estimators converge to the exact values", () => {
 
   it("shapley_value_sampling: efficiency exact at any sample count; 4000 orders within 2% of max |φ|", async () => {
     const { sequence, exact, relativeError, sum } = await elevenFeatures();
-    const few = await sourceRow(toy, shapleyValueSampling, sequence, { samples: 3, seed: 1 });
+    const few = await sourceRow(toy, shapleyValueSampling, sequence, { n_samples: 3, seed: 1 });
     expect(sum(few)).toBeCloseTo(sum(exact), 12);
-    const hundred = await sourceRow(toy, shapleyValueSampling, sequence, { samples: 100, seed: 1 });
+    const hundred = await sourceRow(toy, shapleyValueSampling, sequence, { n_samples: 100, seed: 1 });
     const many = await sourceRow(toy, shapleyValueSampling, sequence, {
-      samples: 4000,
+      n_samples: 4000,
       seed: 1,
-      batchSize: 4096,
+      batch_size: 4096,
     });
     expect(relativeError(many)).toBeLessThan(0.02);
     expect(relativeError(many)).toBeLessThan(relativeError(hundred));
@@ -150,12 +150,12 @@ describe("sampling estimators converge to the exact values", () => {
 
   it("kernel_shap: exact with all 2046 coalitions; 400 sampled within 6% of max |φ|; efficiency exact", async () => {
     const { sequence, exact, relativeError, sum } = await elevenFeatures();
-    const enumerated = await sourceRow(toy, kernelShap, sequence, { samples: 2046, batchSize: 2048 });
+    const enumerated = await sourceRow(toy, kernelShap, sequence, { samples: 2046, batch_size: 2048 });
     enumerated.forEach((value, s) => {
       expect(value).toBeCloseTo(exact[s]!, 12);
     });
     const hundred = await sourceRow(toy, kernelShap, sequence, { samples: 100, seed: 2 });
-    const sampled = await sourceRow(toy, kernelShap, sequence, { samples: 400, seed: 2, batchSize: 512 });
+    const sampled = await sourceRow(toy, kernelShap, sequence, { samples: 400, seed: 2, batch_size: 512 });
     expect(sum(hundred)).toBeCloseTo(sum(exact), 12);
     expect(sum(sampled)).toBeCloseTo(sum(exact), 12);
     expect(relativeError(sampled)).toBeLessThan(0.06);

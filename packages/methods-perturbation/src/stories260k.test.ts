@@ -30,7 +30,7 @@ describe("forward-only methods on stories260K", () => {
   it("occlusion with the zero baseline equals the drop in target probability, computed independently", async () => {
     const result = await attribute(model, "Once upon a time", {
       method: "occlusion",
-      parameters: { baseline: "zero", includeSpecial: true },
+      parameters: { baseline: "zero", include_special: true },
       target: ", there",
       normalize: false,
     });

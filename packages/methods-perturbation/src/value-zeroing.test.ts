@@ -105,7 +105,7 @@ describe("value_zeroing on stories260K", () => {
   it("measures after the zeroed layer, with Euclidean distance and chosen heads, when asked", async () => {
     const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
     const columns = sequence.source.length;
-    const [output] = await run({ layers: 2, heads: "4:6", measureLayer: "zeroed", similarity: "euclidean" });
+    const [output] = await run({ layers: 2, heads: "4:6", measure_layer: "zeroed", similarity: "euclidean" });
     const query = columns + 1;
     const clean = await hiddenAt(ids.slice(0, query + 1), 2, query);
     const changed = await hiddenAt(ids.slice(0, query + 1), 2, query, {
@@ -132,7 +132,7 @@ describe("value_zeroing on stories260K", () => {
     }
   });
 
-  it("batches every (sequence, layer, position) perturbation of one attribution into calls of batchSize rows", async () => {
+  it("batches every (sequence, layer, position) perturbation of one attribution into calls of batch_size rows", async () => {
     const perturbations = 2 * (sequence.source.length + short.source.length);
     const counted = countForwardCalls(model);
     await valueZeroing.run(
@@ -143,7 +143,7 @@ describe("value_zeroing on stories260K", () => {
     const small = countForwardCalls(model);
     await valueZeroing.run(
       contextFor(small.model, [sequence, short], {
-        parameters: { layers: "0:2", batchSize: 7 },
+        parameters: { layers: "0:2", batch_size: 7 },
         attributeTarget: false,
       }),
     );
@@ -157,7 +157,7 @@ describe("value_zeroing on stories260K", () => {
       { layers: 5 },
       { heads: "2:1" },
       { layers: "one" },
-      { measureLayer: 7 },
+      { measure_layer: 7 },
       { similarity: "dot" },
     ]) {
       expect(await codeOf(run(parameters)), JSON.stringify(parameters)).toBe("INVALID_PARAMETERS");

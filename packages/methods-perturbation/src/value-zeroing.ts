@@ -22,7 +22,7 @@ const parameters = z.strictObject({
   heads: selectionSchema.describe(
     "Query heads whose value vectors are zeroed in each chosen layer, written like `layers`; an empty list zeroes nothing.",
   ),
-  measureLayer: z
+  measure_layer: z
     .union([z.enum(["last", "zeroed"]), z.number().int()])
     .default("last")
     .describe(
@@ -33,7 +33,7 @@ const parameters = z.strictObject({
     .enum(["cosine", "euclidean"])
     .default("cosine")
     .describe('"cosine": score = 1 − cosine similarity of the hidden states; "euclidean": their distance.'),
-  batchSize: batchSizeParameter,
+  batch_size: batchSizeParameter,
 });
 
 /** Parameters of {@link valueZeroing}. */
@@ -41,14 +41,14 @@ export type ValueZeroingParameters = z.output<typeof parameters>;
 
 const requires = ["forward", "interventions.valueZeroing", "taps.residual"] as const;
 
-function measureLayerOf(measure: ValueZeroingParameters["measureLayer"], numLayers: number) {
+function measureLayerOf(measure: ValueZeroingParameters["measure_layer"], numLayers: number) {
   if (measure === "zeroed") return (layer: number) => layer;
   if (measure === "last") return () => numLayers - 1;
   const layer = measure < 0 ? numLayers + measure : measure;
   if (layer < 0 || layer >= numLayers) {
     throw new TokenscopeError(
       "INVALID_PARAMETERS",
-      `value_zeroing: measureLayer ${measure} is outside the model's ${numLayers} layers.`,
+      `value_zeroing: measure_layer ${measure} is outside the model's ${numLayers} layers.`,
       { hint: 'Give "last", "zeroed" or a layer index (negative indices count from the end).' },
     );
   }
@@ -75,7 +75,7 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     'the zeroed layer ("zeroed", as the paper) or after a given layer — as 1 − cosine similarity or ' +
     "Euclidean distance, averaged over the chosen layers. One forward pass of the full sequence per " +
     "(layer, position) serves every step, since a causal model's state at t never sees later tokens; the " +
-    "sequences of one call share those passes, `batchSize` rows per call. Scores are ≥ 0: they say how much " +
+    "sequences of one call share those passes, `batch_size` rows per call. Scores are ≥ 0: they say how much " +
     "the prediction's representation relies on s, not in which direction.",
   references: ["https://arxiv.org/abs/2301.12971"],
   requires,
@@ -88,7 +88,7 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     const { numLayers, numHeads } = model.info;
     const layers = resolveSelection(parsed.layers, numLayers, "layer", "value_zeroing");
     const heads = resolveSelection(parsed.heads, numHeads, "head", "value_zeroing");
-    const measureOf = measureLayerOf(parsed.measureLayer, numLayers);
+    const measureOf = measureLayerOf(parsed.measure_layer, numLayers);
     const plans = context.sequences.map((sequence) => zeroingPlan(sequence, context.attributeTarget));
     const scores = plans.map((plan) => new Float64Array(plan.steps.length * plan.keys));
     const active = plans.flatMap((plan, index) => (plan.steps.length > 0 ? [index] : []));
@@ -96,7 +96,7 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     const rows = rowsWithinBudget(
       model.info,
       { length: longest, logitPositions: 1, embeddings: false },
-      parsed.batchSize,
+      parsed.batch_size,
       context.memoryBudgetBytes,
     );
     if (layers.length === 0)

@@ -92,7 +92,7 @@ export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float6
     const length = Math.max(...rows.map((row) => row.ids.length));
     if (rows.some((row) => row.ids.length === 0)) {
       throw new TokenscopeError("INVALID_INPUT", "A perturbed input has no tokens left to predict from.", {
-        hint: 'Keep a BOS token in the prompt (includeSpecial: false leaves it alone) or use a baseline other than "removal".',
+        hint: 'Keep a BOS token in the prompt (include_special: false leaves it alone) or use a baseline other than "removal".',
       });
     }
     const ids = paddedIds(rows, length);

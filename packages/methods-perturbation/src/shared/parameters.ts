@@ -73,6 +73,6 @@ export const featureMethodFields = {
   features: featuresParameter,
   groups: groupsParameter,
   baseline: baselineParameter,
-  includeSpecial: includeSpecialParameter,
-  batchSize: batchSizeParameter,
+  include_special: includeSpecialParameter,
+  batch_size: batchSizeParameter,
 };
