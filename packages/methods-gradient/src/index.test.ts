@@ -18,6 +18,7 @@ describe("methods", () => {
       "smooth_grad",
       "layer_gradient_x_activation",
       "sequential_integrated_gradients",
+      "layer_integrated_gradients",
     ]);
     const files = readdirSync(new URL(".", import.meta.url)).filter((name) => name.endsWith(".ts"));
     for (const id of ids) expect(files).toContain(`${id.replaceAll("_", "-")}.ts`);

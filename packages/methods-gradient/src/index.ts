@@ -8,6 +8,7 @@ import { gradientShap } from "./gradient-shap.ts";
 import { inputXGradient } from "./input-x-gradient.ts";
 import { integratedGradients } from "./integrated-gradients.ts";
 import { layerGradientXActivation } from "./layer-gradient-x-activation.ts";
+import { layerIntegratedGradients } from "./layer-integrated-gradients.ts";
 import { saliency } from "./saliency.ts";
 import { sequentialIntegratedGradients } from "./sequential-integrated-gradients.ts";
 import { smoothGrad } from "./smooth-grad.ts";
@@ -21,6 +22,10 @@ export {
   type LayerGradientXActivationParameters,
   layerGradientXActivation,
 } from "./layer-gradient-x-activation.ts";
+export {
+  type LayerIntegratedGradientsParameters,
+  layerIntegratedGradients,
+} from "./layer-integrated-gradients.ts";
 export {
   gaussLegendre,
   type IntegrationMethod,
@@ -45,4 +50,5 @@ export const methods: AttributionMethod<any>[] = [
   smoothGrad,
   layerGradientXActivation,
   sequentialIntegratedGradients,
+  layerIntegratedGradients,
 ];

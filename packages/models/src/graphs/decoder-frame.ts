@@ -8,6 +8,7 @@ import { gatherPositions, type OutputMatrix, outputLogits } from "./blocks/outpu
 import { type RotaryTables, rotaryTables } from "./blocks/rotary.ts";
 import { rotaryInverseFrequencies } from "./blocks/rotary-frequencies.ts";
 import { createGraphContext, type GraphContext } from "./context.ts";
+import { checkTapsAfterResidualInput, pruneUnusedInputs, residualInputLayer } from "./residual-input.ts";
 import {
   attentionProbsName,
   decoderTensorNames,
@@ -139,6 +140,9 @@ export function buildDecoderFrame(
     residual: selectedLayers(taps.residual, config.numLayers, "residual"),
     mlp: selectedLayers(taps.mlp, config.numLayers, "mlp"),
   };
+  const residualInput = residualInputLayer(options, config.numLayers);
+  if (residualInput !== undefined) checkTapsAfterResidualInput(tapLayers, residualInput);
+  const firstLayer = residualInput === undefined ? 0 : residualInput + 1;
   const ctx = createGraphContext(weights, dataType, family.name);
   const g = ctx.builder;
   const names = decoderTensorNames;
@@ -146,17 +150,27 @@ export function buildDecoderFrame(
   // Keys are everything attention reads: the new tokens, or with a cache the past ones as well.
   const keys: Dim = kvCache ? "total" : "seq";
 
-  const input: TokenInput =
-    options.input === "embeds"
-      ? { kind: "embeds", embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", config.hiddenSize]) }
-      : { kind: "ids", ids: g.input(names.inputIds, "int64", ["batch", "seq"]) };
+  // A residual input takes the token input's place (first in the input list).
+  const startResidual =
+    residualInput === undefined
+      ? undefined
+      : g.input(residualName(residualInput), dataType, ["batch", "seq", config.hiddenSize]);
+  const input: TokenInput | undefined =
+    startResidual !== undefined
+      ? undefined
+      : options.input === "embeds"
+        ? {
+            kind: "embeds",
+            embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", config.hiddenSize]),
+          }
+        : { kind: "ids", ids: g.input(names.inputIds, "int64", ["batch", "seq"]) };
   const attentionMask = g.input(names.attentionMask, "int64", ["batch", keys]);
   const positionIds = g.input(names.positionIds, "int64", ["batch", "seq"]);
   const logitPositions = options.gatherLogits
     ? g.input(names.logitPositions, "int64", ["batch", "positions"])
     : undefined;
   const valueMasks = Array.from({ length: config.numLayers }, (_, layer) =>
-    options.valueZeroing
+    options.valueZeroing && layer >= firstLayer
       ? g.input(valueMaskName(layer), dataType, ["batch", config.numHeads, keys])
       : undefined,
   );
@@ -171,12 +185,15 @@ export function buildDecoderFrame(
     };
   });
 
-  const embedded = embeddings(
-    ctx.within("embeddings"),
-    input,
-    family.tokenTable,
-    family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
-  );
+  const embedded =
+    input === undefined
+      ? undefined
+      : embeddings(
+          ctx.within("embeddings"),
+          input,
+          family.tokenTable,
+          family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
+        );
   const shared = ctx.within("shared");
   const allowed = attentionAllowed(
     shared,
@@ -189,8 +206,8 @@ export function buildDecoderFrame(
       ? undefined
       : rotaryTables(shared, positionIds, family.rotary.inverseFrequencies, family.rotary.style);
 
-  let hidden = embedded;
-  for (let layer = 0; layer < config.numLayers; layer++) {
+  let hidden = (startResidual ?? embedded)!;
+  for (let layer = firstLayer; layer < config.numLayers; layer++) {
     const valueMask = valueMasks[layer];
     const cache = caches[layer];
     hidden = family.layer(ctx.within(`layers.${layer}`), hidden, {
@@ -224,12 +241,13 @@ export function buildDecoderFrame(
   for (const layer of tapLayers.mlp) addOutput(mlpName(layer), ["batch", "seq", config.intermediateSize]);
   for (const output of outputs) g.output(output.name, output.dataType, output.shape);
 
-  const model = g.build();
+  const model = residualInput === undefined ? g.build() : pruneUnusedInputs(g.build());
   model.metadata = {
     "tokenscope.architecture": config.architecture,
-    "tokenscope.input": input.kind,
+    "tokenscope.input": input?.kind ?? "residual",
     "tokenscope.dataType": dataType,
     ...(kvCache ? { "tokenscope.kvCache": "true" } : {}),
+    ...(residualInput === undefined ? {} : { "tokenscope.residualInput": String(residualInput) }),
   };
   return {
     model,

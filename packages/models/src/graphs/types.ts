@@ -38,6 +38,15 @@ export interface DecoderGraphOptions {
    * token inputs the new positions only.
    */
   kvCache?: boolean;
+  /**
+   * Start from the residual stream after layer `L` (`residual.{L}`, float [batch, seq, hidden]) as a
+   * graph input instead of tokens: the embedding lookup and layers 0..L are not in the graph (no
+   * `input_ids` / `inputs_embeds`), layers L+1.. run from it. Inputs nothing reads are dropped
+   * (`position_ids` for GPT-2; the mask and positions too when L is the last layer), so `inputNames`
+   * lists exactly what to feed. Taps of layers ≤ L, `taps.embeddings` and `kvCache` are refused.
+   * Differentiate with `buildGradientGraph(model, { of: ["logits"], wrt: ["residual.L"] })`.
+   */
+  residualInput?: number;
   /** Activation type; float64 is for gradient checks (weights are cast in the graph). Default float32. */
   dataType?: DecoderDataType;
   /** Where the weights came from, for error messages. */

@@ -16,6 +16,7 @@ import { denseTensor, inputFeeds, positionFeed } from "./feeds.ts";
 import { type GraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
 import { runGraphObjective } from "./objective-gradients.ts";
 import { graphObjectiveOf } from "./objective-graph.ts";
+import { residualFeeds, residualReplacement } from "./residual-replacement.ts";
 
 /** What the gradient runner needs from its model. */
 export interface GradientRunnerDeps {
@@ -126,6 +127,22 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
       wrt.kind === "embeddings"
         ? ({ wrt: "embeddings" } as const)
         : ({ wrt: "residual", layer: wrt.layer } as const);
+    const replacement = residualReplacement(request.interventions, {
+      batch,
+      seq,
+      hidden,
+      numLayers: config.numLayers,
+    });
+    if (replacement && (target.wrt === "embeddings" || target.layer < replacement.layer)) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `Gradients with respect to ${target.wrt === "embeddings" ? "the embeddings" : `residual.${target.layer}`} do not exist when the run starts from residual.${replacement.layer}.`,
+        { hint: `Take gradients with respect to residual.${replacement.layer} or a later layer.` },
+      );
+    }
+    // The tensor the run starts from: the embeddings, or the residual that replaces them.
+    const primary = replacement?.values ?? embeddings;
+    const residualInput = replacement ? { residualInput: replacement.layer } : {};
     const objective = request.objective;
     if (objective.kind === "stepFunction") {
       const stepFunction = checkedStepFunction(objective.stepFunction);
@@ -141,7 +158,8 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
           }
         }
         const result = await runGraphObjective(sessions, vocab, {
-          embeddings,
+          embeddings: primary,
+          ...residualInput,
           mask,
           positions,
           targetIds: objective.targetIds,
@@ -170,20 +188,28 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     }
     const seedCount = nextPowerOfTwo(batch);
     const shared =
-      batch > 1 && seedCount * seedCount * vocab * 4 <= SHARED_SEED_BYTES && sameRows(embeddings, mask);
+      batch > 1 && seedCount * seedCount * vocab * 4 <= SHARED_SEED_BYTES && sameRows(primary, mask);
     const signal = request.signal ? { signal: request.signal } : {};
 
     // One row's inputs when every row is the same; all rows otherwise.
     const runInputs = shared
       ? {
-          embeddings: { data: embeddings.data.subarray(0, seq * hidden), dims: [1, seq, hidden] },
+          embeddings: { data: primary.data.subarray(0, seq * hidden), dims: [1, seq, hidden] },
           ...(mask ? { attentionMask: [mask[0]!] } : {}),
         }
-      : { embeddings, ...(mask ? { attentionMask: mask } : {}) };
+      : { embeddings: primary, ...(mask ? { attentionMask: mask } : {}) };
+    // With a replaced residual, `runInputs.embeddings` holds residual rows; the token input is unused.
+    const interventions = replacement
+      ? {
+          interventions: [
+            { kind: "replaceResidual" as const, layer: replacement.layer, values: runInputs.embeddings },
+          ],
+        }
+      : {};
     const logitPositions = shared ? [positions] : positions.map((position) => [position]);
     const { logits } =
       request.objective.kind === "stepFunction"
-        ? await deps.forward({ inputs: runInputs, positions: logitPositions, ...signal })
+        ? await deps.forward({ inputs: runInputs, positions: logitPositions, ...interventions, ...signal })
         : { logits: undefined };
     const rowLogits = (row: number) =>
       (logits!.data as Float32Array).subarray(row * vocab, (row + 1) * vocab);
@@ -210,6 +236,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         valueZeroing: false,
         taps: noTaps,
         gradient: { ...target, seeds: seedCount },
+        ...residualInput,
       };
     } else {
       feeds[decoderTensorNames.logitPositions] = positionFeed(logitPositions);
@@ -218,13 +245,29 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         dims: [batch, 1, vocab],
         data: seeds,
       } as RuntimeTensor;
-      variant = { input: "embeds", gatherLogits: true, valueZeroing: false, taps: noTaps, gradient: target };
+      variant = {
+        input: "embeds",
+        gatherLogits: true,
+        valueZeroing: false,
+        taps: noTaps,
+        gradient: target,
+        ...residualInput,
+      };
     }
     const session = await sessions.get(variant);
-    const outputs = await session.run(feeds);
+    const outputs = await session.run(
+      replacement
+        ? residualFeeds(feeds, { layer: replacement.layer, values: runInputs.embeddings }, session.inputNames)
+        : feeds,
+    );
     const tensorName = gradientTensorName(target);
     const gradient = denseTensor(outputs[`${tensorName}_grad`]!);
-    const activation = target.wrt === "embeddings" ? embeddings : denseTensor(outputs[tensorName]!);
+    const activation =
+      target.wrt === "embeddings"
+        ? embeddings
+        : target.layer === replacement?.layer
+          ? runInputs.embeddings
+          : denseTensor(outputs[tensorName]!);
     const perRow = seq * (gradient.dims[gradient.dims.length - 1] ?? hidden);
     const outputLogits = logits ?? denseTensor(outputs[decoderTensorNames.logits]!);
     if (!shared) {

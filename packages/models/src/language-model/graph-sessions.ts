@@ -28,6 +28,8 @@ export interface GraphVariant {
   };
   /** A built-in step function computed in the graph from the gathered logits (objective-graph.ts). */
   objective?: GraphObjective;
+  /** Start from the residual stream after this layer, fed as input `residual.{layer}` (no token input). */
+  residualInput?: number;
 }
 
 /** Name of the gradient output of a variant, and of the tensor differentiated. */
@@ -47,13 +49,20 @@ export function createGraphSessions(
   const sessions = new Map<string, Promise<RuntimeSession>>();
 
   function build(variant: GraphVariant): Promise<RuntimeSession> {
+    const gradientLayer = variant.gradient?.wrt === "residual" ? variant.gradient.layer : undefined;
+    // A residual that is the graph's input is differentiated as an input, not tapped.
     const residualLayers =
-      variant.gradient?.wrt === "residual" ? [variant.gradient.layer] : !!variant.taps.residual;
+      gradientLayer !== undefined
+        ? gradientLayer === variant.residualInput
+          ? false
+          : [gradientLayer]
+        : !!variant.taps.residual;
     const options: DecoderGraphOptions = {
       input: variant.input,
       gatherLogits: variant.gatherLogits,
       valueZeroing: variant.valueZeroing,
       ...(variant.kvCache ? { kvCache: true } : {}),
+      ...(variant.residualInput === undefined ? {} : { residualInput: variant.residualInput }),
       taps: {
         attentionProbs: variant.taps.attention,
         values: variant.taps.values,

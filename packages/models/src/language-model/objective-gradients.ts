@@ -4,11 +4,15 @@ import { decoderTensorNames } from "../graphs/tensor-names.ts";
 import { denseTensor, inputFeeds, positionFeed } from "./feeds.ts";
 import { type GraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
 import { type GraphObjective, objectiveTensorNames, usesContrast } from "./objective-graph.ts";
+import { residualFeeds } from "./residual-replacement.ts";
 import { groupIdenticalRows } from "./row-groups.ts";
 
 /** One gradient request whose objective the graph computes itself. */
 export interface GraphObjectiveRun {
+  /** Input embeddings [batch, seq, hidden], or the residual after `residualInput` when that is set. */
   embeddings: DenseTensor;
+  /** The graph starts from the residual stream after this layer (`replaceResidual`). */
+  residualInput?: number;
   mask: number[][] | undefined;
   /** Per row: position, target id and (contrastive objectives) contrast target id. */
   positions: readonly number[];
@@ -63,6 +67,7 @@ export async function runGraphObjective(
     taps: noTaps,
     objective: run.objective,
     gradient: { ...run.target, seeds: "dynamic" },
+    ...(run.residualInput === undefined ? {} : { residualInput: run.residualInput }),
   });
   const tensorName = gradientTensorName(run.target);
   let gradients: Float32Array | undefined;
@@ -72,12 +77,22 @@ export async function runGraphObjective(
 
   for (const [slots, sized] of bySize) {
     const call: CallRows = { groups: sized, slots };
-    const outputs = await session.run(callFeeds(run, call, seq, rowSize));
+    const outputs = await session.run(callFeeds(run, call, seq, rowSize, session.inputNames));
     const gradient = denseTensor(outputs[`${tensorName}_grad`]!);
     width = gradient.dims[gradient.dims.length - 1]!;
     const perRow = seq * width;
     gradients ??= new Float32Array(batch * perRow);
-    const activation = run.target.wrt === "embeddings" ? undefined : denseTensor(outputs[tensorName]!);
+    // The residual the graph starts from is an input: its rows are the activations.
+    const activation =
+      run.target.wrt === "embeddings"
+        ? undefined
+        : run.target.layer === run.residualInput
+          ? gatherRows(
+              embeddings.data,
+              sized.map((members) => members[0]!),
+              rowSize,
+            )
+          : denseTensor(outputs[tensorName]!).data;
     if (activation) activations ??= new Float32Array(batch * perRow);
     const logits = denseTensor(outputs[decoderTensorNames.logits]!);
     const inputs = sized.length;
@@ -86,7 +101,7 @@ export async function runGraphObjective(
         // Gradient output [K, inputs, seq, width]: seed `slot` of input `group`.
         const from = (slot * inputs + group) * perRow;
         gradients!.set(gradient.data.subarray(from, from + perRow), row * perRow);
-        activations?.set(activation!.data.subarray(group * perRow, (group + 1) * perRow), row * perRow);
+        activations?.set(activation!.subarray(group * perRow, (group + 1) * perRow), row * perRow);
         const logitsFrom = (group * slots + slot) * vocab;
         rowLogits.set(logits.data.subarray(logitsFrom, logitsFrom + vocab), row * vocab);
       });
@@ -104,15 +119,17 @@ function callFeeds(
   call: CallRows,
   seq: number,
   rowSize: number,
+  inputNames: readonly string[],
 ): Record<string, RuntimeTensor> {
   const { groups, slots } = call;
   const inputs = groups.length;
   const representatives = groups.map((members) => members[0]!);
+  const rows = {
+    data: gatherRows(run.embeddings.data, representatives, rowSize),
+    dims: [inputs, seq, rowSize / seq],
+  };
   const feeds = inputFeeds({
-    embeddings: {
-      data: gatherRows(run.embeddings.data, representatives, rowSize),
-      dims: [inputs, seq, rowSize / seq],
-    },
+    embeddings: rows,
     ...(run.mask ? { attentionMask: representatives.map((row) => run.mask![row]!) } : {}),
   });
   const perSlot = (values: readonly number[]) => groups.map((members) => members.map((row) => values[row]!));
@@ -133,5 +150,6 @@ function callFeeds(
     dims: [slots, inputs, slots],
     data: seeds,
   };
-  return feeds;
+  if (run.residualInput === undefined) return feeds;
+  return residualFeeds(feeds, { layer: run.residualInput, values: rows }, inputNames);
 }

@@ -26,6 +26,7 @@ import { generateTokens } from "./generate.ts";
 import { createGradientRunner } from "./gradients.ts";
 import { createGraphSessions, type GraphVariant } from "./graph-sessions.ts";
 import { createKvCacheDecoder } from "./kv-cache-decoder.ts";
+import { residualFeeds, residualReplacement } from "./residual-replacement.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
 import { tokenEmbeddingMatrix } from "./token-embeddings.ts";
 
@@ -73,6 +74,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     "taps.mlp",
     "interventions.valueZeroing",
     "interventions.embeddings",
+    "interventions.residual",
     "generate",
   ]);
   if (tokenizer.applyChatTemplate) capabilities.add("chatTemplate");
@@ -155,6 +157,19 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     }
     const zeroings = (request.interventions ?? []).filter((change) => change.kind === "zeroValues");
     const taps = request.taps;
+    const replacement = residualReplacement(request.interventions, {
+      batch,
+      seq,
+      hidden,
+      numLayers: config.numLayers,
+    });
+    if (replacement && (taps || zeroings.length > 0)) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        "replaceResidual cannot be combined with taps or value zeroing in one forward pass.",
+        { hint: "Run the replaced residual alone; tap or zero values in a separate call." },
+      );
+    }
     const variant: GraphVariant = {
       input: "ids" in inputs ? "ids" : "embeds",
       gatherLogits: request.positions !== undefined,
@@ -162,6 +177,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
       taps: taps
         ? { attention: !!taps.attention, values: !!taps.values, residual: !!taps.residual, mlp: !!taps.mlp }
         : noTaps,
+      ...(replacement ? { residualInput: replacement.layer } : {}),
     };
     const feeds = inputFeeds(inputs);
     if (request.positions) feeds[decoderTensorNames.logitPositions] = positionFeed(request.positions);
@@ -187,7 +203,9 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
       }
     }
     const session = await sessions.get(variant);
-    const outputs = await session.run(feeds);
+    const outputs = await session.run(
+      replacement ? residualFeeds(feeds, replacement, session.inputNames) : feeds,
+    );
     const layers = layersOf(taps?.layers);
     const collect = (wanted: boolean | undefined, name: (layer: number) => string) =>
       wanted ? layers.map((layer) => denseTensor(outputs[name(layer)]!)) : undefined;
