@@ -63,6 +63,19 @@ describe("integrated_gradients", () => {
     }
   }
 
+  it("without a tolerance is one pass of the rule; with one, a converged first pass is returned as is", async () => {
+    const model = createToyModel({ seed: 21 });
+    const sequence = await sequenceOf(model, "the cat", " sat on");
+    const plain = await runMethod(integratedGradients, model, sequence, { parameters: { n_steps: 32 } });
+    const loose = await runMethod(integratedGradients, model, sequence, {
+      parameters: { n_steps: 32, tolerance: 0.5 },
+    });
+    expect(loose.source.data).toEqual(plain.source.data);
+    expect(loose.stepScores).toEqual(plain.stepScores);
+    expect(plain.extras!["points"]).toEqual(sequence.steps.map(() => 32));
+    expect(plain.extras!["segments"]).toEqual(sequence.steps.map(() => 1));
+  });
+
   it("with a zero baseline and one right-Riemann point equals input × gradient", async () => {
     const model = createToyModel({ seed: 5 });
     const sequence = await sequenceOf(model, "a dog", " ran");
@@ -101,11 +114,14 @@ describe("integrated_gradients", () => {
     const input = await inputEmbeddings(model, sequence);
     const zero = new Float64Array(input.length);
     const points = output.extras!["points"] as number[];
+    const segments = output.extras!["segments"] as number[];
     for (const t of sequence.steps) {
       const change =
         (await objectiveAt(model, sequence, t, input)) - (await objectiveAt(model, sequence, t, zero));
       expect(Math.abs(attributionSum(output, t) - change)).toBeLessThanOrEqual(0.01 * Math.abs(change));
-      expect([2, 4, 8, 16, 32, 64, 128, 256, 512]).toContain(points[t]);
+      expect(output.stepScores!["deltas"]![t]).toBeCloseTo(attributionSum(output, t) - change, 10);
+      // 2 first points, then 2 × 2 per split (the segment rule has min(n_steps, 8) = 2 points).
+      expect(points[t]).toBe(2 + 4 * (segments[t]! - 1));
     }
     // Each step is refined only as far as it needs.
     expect(new Set(points).size).toBeGreaterThan(1);

@@ -22,7 +22,13 @@ export interface PathIntegral {
   values: Float64Array;
 }
 
-function interpolated(ends: PathEnds, rows: readonly PathRow[], start: number, end: number): TensorData {
+/** x′ + α (x − x′) for rows [start, end) [rows, seq, hidden], in the element type of the input. */
+export function interpolated(
+  ends: PathEnds,
+  rows: readonly { alpha: number }[],
+  start: number,
+  end: number,
+): TensorData {
   const size = ends.difference.length;
   // Same element type as the model's own embeddings, so a float32 model is fed float32.
   const data =

@@ -16,7 +16,7 @@ import {
 import { z } from "zod";
 import { rowsPerCall } from "./batch-budget.ts";
 import { stepObjective } from "./gradient-rows.ts";
-import type { PathRow } from "./integration-path.ts";
+import { interpolated, type PathRow } from "./integration-path.ts";
 import { integrationMethods, quadrature } from "./quadrature.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
@@ -161,27 +161,6 @@ function pathRows(steps: readonly number[], options: LayerIntegratedGradientsPar
   return points.flatMap((point) => steps.map((step) => ({ step, ...point })));
 }
 
-/** h′ + α (h − h′) of rows [start, end) [rows, seq, hidden], in the element type of the tapped residual. */
-function interpolate(
-  input: TensorData,
-  baseline: Float64Array,
-  rows: readonly PathRow[],
-  start: number,
-  end: number,
-): TensorData {
-  const size = baseline.length;
-  const data =
-    input instanceof Float32Array
-      ? new Float32Array((end - start) * size)
-      : new Float64Array((end - start) * size);
-  for (let index = start; index < end; index++) {
-    const { alpha } = rows[index]!;
-    const offset = (index - start) * size;
-    for (let i = 0; i < size; i++) data[offset + i] = baseline[i]! + alpha * (input[i]! - baseline[i]!);
-  }
-  return data;
-}
-
 /** Layer integrated gradients of one sequence. */
 async function layerIntegrateSequence(
   context: MethodContext<LayerIntegratedGradientsParameters>,
@@ -211,7 +190,7 @@ async function layerIntegrateSequence(
           kind: "replaceResidual",
           layer: options.layer,
           values: {
-            data: interpolate(input, baseline, rows, start, end),
+            data: interpolated({ input, baseline, difference }, rows, start, end),
             dims: [end - start, seq, size / seq],
           },
         },

@@ -137,27 +137,42 @@ describe("gradient methods on real models", () => {
     }
   }
 
-  it("integrated gradients with the zero baseline and tolerance 0.01 on stories260K reports its points", async () => {
+  // RMSNorm makes stories260K nearly singular at the zero embedding: each norm amplifies the residual by
+  // ~1/sqrt(eps) while it is small, so f(α) has structure from α ≈ 1e-14 up to 1e-1, and uniform
+  // Gauss–Legendre misses steps 0–1 by 20.9 and 0.57 of Δf even at 1,024 points.
+  it("adaptive integrated gradients reaches 1% with the zero baseline on stories260K", async () => {
     const sequence = await sequenceOf(stories, "Once upon a time", " there was a");
     const output = await runMethod(integratedGradients, stories, sequence, {
-      parameters: { n_steps: 64, baseline: "zero", tolerance: 0.01, max_n_steps: 1024 },
+      parameters: { baseline: "zero", tolerance: 0.01 },
+      attributedFunction: { id: "probability" },
+      attributeTarget: true,
     });
+    // The defaults: 50 first-pass points, at most 1,024 per step.
+    const nSteps = 50;
+    const maxPoints = 1024;
     const points = output.extras!["points"] as number[];
+    const segments = output.extras!["segments"] as number[];
     const baselineScores = output.extras!["baselineScores"] as number[];
-    const relative = sequence.steps.map(
-      (t) =>
-        Math.abs(output.stepScores!["deltas"]![t]!) /
-        Math.abs(output.stepScores!["probability"]![t]! - baselineScores[t]!),
-    );
+    expect(sequence.steps.length).toBeGreaterThanOrEqual(3);
+    const relative = sequence.steps.map((t) => {
+      const change = output.stepScores!["probability"]![t]! - baselineScores[t]!;
+      expect(output.stepScores!["deltas"]![t]).toBeCloseTo(rowSum(output, t) - change, 9);
+      return Math.abs(output.stepScores!["deltas"]![t]!) / Math.abs(change);
+    });
     console.info(
-      `IG zero baseline: points ${points}, |delta| / |Δf| ${relative.map((r) => r.toExponential(2))}`,
+      `adaptive IG, zero baseline, stories260K: points ${points}, segments ${segments}, |delta| / |Δf| ${relative.map((r) => r.toExponential(2))}`,
     );
-    for (const [t, p] of points.entries()) {
-      expect([64, 128, 256, 512, 1024]).toContain(p);
-      // Converged steps stop refining; a step still off at the cap used the cap.
-      if (relative[t]! > 0.01) expect(p).toBe(1024);
+    for (const t of sequence.steps) {
+      expect(relative[t]).toBeLessThanOrEqual(0.01);
+      expect(points[t]).toBeLessThanOrEqual(maxPoints);
+      // A step refined past the first pass has more segments and more points than n_steps.
+      if (segments[t]! > 1) expect(points[t]).toBeGreaterThan(nSteps);
+      else expect(points[t]).toBe(nSteps);
     }
-  }, 300_000);
+    // Steps 0 and 1 are far off after the first pass (see above): they needed refinement.
+    expect(points[0]).toBeGreaterThan(nSteps);
+    expect(points[1]).toBeGreaterThan(nSteps);
+  }, 120_000);
 
   it("batched (two prompts) equals single within 1e-5 on stories260K", async () => {
     const prompts = ["Once upon a time", "Lily saw a big"];
@@ -239,7 +254,9 @@ describe("gradient methods on real models", () => {
   }, 120_000);
 
   for (const method of methods) {
-    it(`${method.id} passes the conformance suite on stories260K`, async () => {
+    it(`${method.id} passes the conformance suite on stories260K`, async (context) => {
+      // Skipped by capability: layer_integrated_gradients waits for interventions.residual on ONNX models.
+      if (!method.requires.every((need) => stories.capabilities.has(need))) context.skip();
       const checks = await checkMethodConformance(method, {
         model: stories,
         tolerance: 1e-5,
