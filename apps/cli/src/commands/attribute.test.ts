@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { methodRegistry } from "@tokenscope/core";
+import { registerBuiltins } from "tokenscope";
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../io.ts";
 import { run } from "../main.ts";
@@ -65,6 +67,38 @@ describe("tokenscope attribute", () => {
       expect(result.sequences[0]!.sourceAttributions.flat().every((cell) => Number.isFinite(cell))).toBe(
         true,
       );
+    }
+  });
+
+  it("runs every registered method end to end on stories260K", async () => {
+    registerBuiltins();
+    // Fewer points and samples than the defaults: this checks the wiring, other tests the numbers.
+    const cheaper: Record<string, string[]> = {
+      integrated_gradients: ["--n-steps", "4"],
+      sequential_integrated_gradients: ["--param", "n_steps=4"],
+      layer_integrated_gradients: ["--param", "n_steps=4", "--param", "layer=2"],
+      gradient_shap: ["--param", "n_samples=2"],
+      smooth_grad: ["--param", "nt_samples=2"],
+      lime: ["--param", "n_samples=16"],
+      kernel_shap: ["--param", "samples=16"],
+      shapley_value_sampling: ["--param", "n_samples=4"],
+      reagent: ["--param", "max_probe_steps=20"],
+    };
+    const ids = methodRegistry.list().map((method) => method.id);
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+    for (const id of ids) {
+      const result = await attributeJson(["--method", id, "--target", " there was", ...(cheaper[id] ?? [])]);
+      expect(result.info.method.id).toBe(id);
+      const cells = result.sequences[0]!.sourceAttributions.flat();
+      expect(cells.length, id).toBe(10);
+      expect(
+        cells.every((cell) => cell === null || Number.isFinite(cell)),
+        id,
+      ).toBe(true);
+      expect(
+        cells.some((cell) => cell !== null && cell !== 0),
+        id,
+      ).toBe(true);
     }
   });
 
