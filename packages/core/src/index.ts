@@ -11,6 +11,7 @@ export * from "./export/index.ts";
 export * from "./methods/index.ts";
 export * from "./model/index.ts";
 export type { AbortOptions, ProgressCallback, ProgressEvent } from "./progress.ts";
+export { seededNormal, seededUniform } from "./random/seeded-random.ts";
 export { registerCoreBuiltins } from "./register-core-builtins.ts";
 export * from "./registry/index.ts";
 export * from "./result/index.ts";

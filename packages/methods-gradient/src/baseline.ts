@@ -9,7 +9,16 @@ import {
 /** A baseline of integrated gradients: a special token's embedding, zeros, or a custom embedding vector. */
 export type BaselineChoice = "unk" | "pad" | "zero" | number[];
 
-function baselineTokenId(model: LanguageModel, choice: "unk" | "pad"): number {
+/**
+ * The token id of a token baseline: the unknown token (else padding) for "unk", padding for "pad".
+ * @throws TokenscopeError INVALID_PARAMETERS when the model defines no such token; `hint` says what to
+ *   use instead.
+ */
+export function baselineTokenId(
+  model: LanguageModel,
+  choice: "unk" | "pad",
+  hint = `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.hiddenSize} numbers).`,
+): number {
   const { unk, pad } = model.info.specialTokens;
   const id = choice === "unk" ? (unk ?? pad) : pad;
   if (id === undefined) {
@@ -17,12 +26,29 @@ function baselineTokenId(model: LanguageModel, choice: "unk" | "pad"): number {
       "INVALID_PARAMETERS",
       `Baseline "${choice}" needs ${choice === "unk" ? "an unknown-token or padding" : "a padding"} token id, but model "${model.info.id}" defines ${choice === "unk" ? "neither" : "none"}.`,
       {
-        hint: `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.hiddenSize} numbers).`,
+        hint,
         details: { baseline: choice, model: model.info.id, specialTokens: model.info.specialTokens },
       },
     );
   }
   return id;
+}
+
+/**
+ * Refuses `keep` indices past the sequence of `seq` tokens (source then target).
+ * @throws TokenscopeError INVALID_PARAMETERS naming the first such index.
+ */
+export function checkKeep(keep: readonly number[], seq: number): void {
+  const outside = keep.find((index) => index >= seq);
+  if (outside === undefined) return;
+  throw new TokenscopeError(
+    "INVALID_PARAMETERS",
+    `keep lists token index ${outside}, but the sequence has ${seq} tokens (source then target).`,
+    {
+      hint: "keep indexes the model input: source tokens from 0, then target tokens.",
+      details: { keep, tokens: seq },
+    },
+  );
 }
 
 /**
@@ -43,17 +69,7 @@ export async function baselineEmbeddings(
   const ids = decoderInputIds(sequence);
   const seq = ids.length;
   const hidden = input.length / seq;
-  const outside = keep.find((index) => index >= seq);
-  if (outside !== undefined) {
-    throw new TokenscopeError(
-      "INVALID_PARAMETERS",
-      `keep lists token index ${outside}, but the sequence has ${seq} tokens (source then target).`,
-      {
-        hint: "keep indexes the model input: source tokens from 0, then target tokens.",
-        details: { keep, tokens: seq },
-      },
-    );
-  }
+  checkKeep(keep, seq);
   let baseline: Float64Array;
   if (choice === "zero") {
     baseline = new Float64Array(seq * hidden);

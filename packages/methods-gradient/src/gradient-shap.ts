@@ -4,11 +4,13 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  seededNormal,
+  seededUniform,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
 import { forEachPointGradient, type PointRow } from "./point-gradients.ts";
-import { normalSampler, uniformSampler, withNoise } from "./random.ts";
+import { withNoise } from "./random.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const baselineChoice = z.union([z.enum(["unk", "pad", "zero"]), z.array(z.number()).min(1)]);
@@ -66,8 +68,8 @@ function drawSamples(
   baselines: readonly Float64Array[],
   options: GradientShapParameters,
 ): Sample[] {
-  const uniform = uniformSampler(options.seed);
-  const normal = normalSampler(options.seed ^ 0x5bd1e995);
+  const uniform = seededUniform(options.seed);
+  const normal = seededNormal(options.seed ^ 0x5bd1e995);
   const samples: Sample[] = [];
   for (let s = 0; s < options.n_samples; s++) {
     const baseline = Math.min(baselines.length - 1, Math.floor(uniform() * baselines.length));

@@ -14,6 +14,7 @@ import {
   throwIfAborted,
 } from "@tokenscope/core";
 import { z } from "zod";
+import { baselineTokenId, checkKeep } from "./baseline.ts";
 import { rowsPerCall } from "./batch-budget.ts";
 import { stepObjective } from "./gradient-rows.ts";
 import { interpolated, type PathRow } from "./integration-path.ts";
@@ -75,16 +76,6 @@ function checkLayer(model: LanguageModel, layer: number): void {
   }
 }
 
-function checkKeep(keep: readonly number[], seq: number): void {
-  const outside = keep.find((index) => index >= seq);
-  if (outside === undefined) return;
-  throw invalidParameters(
-    `keep lists token index ${outside}, but the sequence has ${seq} tokens (source then target).`,
-    "keep indexes the model input: source tokens from 0, then target tokens.",
-    { keep, tokens: seq },
-  );
-}
-
 /** The ids whose residual is the baseline: the baseline token everywhere but at `keep`. */
 function baselineIds(
   model: LanguageModel,
@@ -92,15 +83,7 @@ function baselineIds(
   choice: "unk" | "pad",
   keep: number[],
 ): number[] {
-  const { unk, pad } = model.info.specialTokens;
-  const id = choice === "unk" ? (unk ?? pad) : pad;
-  if (id === undefined) {
-    throw invalidParameters(
-      `Baseline "${choice}" needs ${choice === "unk" ? "an unknown-token or padding" : "a padding"} token id, but model "${model.info.id}" defines ${choice === "unk" ? "neither" : "none"}.`,
-      'Use baseline "zero".',
-      { baseline: choice, model: model.info.id, specialTokens: model.info.specialTokens },
-    );
-  }
+  const id = baselineTokenId(model, choice, 'Use baseline "zero".');
   return ids.map((original, position) => (keep.includes(position) ? original : id));
 }
 

@@ -6,9 +6,14 @@ import { interpolated, type PathEnds } from "./integration-path.ts";
 /**
  * Evaluates path rows of one sequence in one batched gradient call (split
  * only by the memory budget) and adds w · ∇f of every weighted row to
- * `segmentSums` under the row's segment, in row order (so a segment alone in
- * its step sums exactly as `integratePath` does). Returns, per row, f and the
- * derivative along the path (x − x′) · ∇f that adaptive refinement needs.
+ * `segmentSums` under the row's segment, in row order. Returns, per row, f and
+ * the derivative along the path (x − x′) · ∇f that adaptive refinement needs.
+ * Rows carry the full input (source and target): the objective of step t reads
+ * position source.length + t − 1 only, and a causal model's logits there cannot
+ * depend on later positions, so interpolating those changes nothing (their
+ * gradient is exactly zero). Equal-length rows let every step and point share
+ * one call with no padding or attention mask; the price is computing the later
+ * positions, at most twice the work of rows trimmed to each step's prefix.
  */
 export async function evaluateSegments(
   context: MethodContext<unknown>,

@@ -5,6 +5,7 @@ import {
   type MethodSequence,
   type MethodSequenceOutput,
   parseParameters,
+  seededNormal,
 } from "@tokenscope/core";
 import { z } from "zod";
 import {
@@ -13,7 +14,7 @@ import {
   integrateSequence,
 } from "./integrated-gradients.ts";
 import { forEachPointGradient, type PointRow } from "./point-gradients.ts";
-import { normalSampler, withNoise } from "./random.ts";
+import { withNoise } from "./random.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z.strictObject({
@@ -147,7 +148,7 @@ async function tunnelSequence(
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
   const input = (await model.embed!([ids])).data;
-  const normal = normalSampler(options.seed);
+  const normal = seededNormal(options.seed);
   const noisy = Array.from({ length: options.nt_samples }, () => withNoise(input, options.stdevs, normal));
   const moments = new Map<number, Moments>();
   const values =

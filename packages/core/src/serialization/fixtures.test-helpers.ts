@@ -1,6 +1,6 @@
 import type { Token } from "../model/token.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import type { AttributionMatrix, AttributionResult, SequenceAttribution } from "../result/types.ts";
-import { seededUniform } from "../testing/seeded-random.ts";
 import { TOOL_VERSION } from "../version.ts";
 
 /*

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededUniform } from "../testing/seeded-random.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import { builtinStepFunctions } from "./index.ts";
 import { keptTokenIndices } from "./token-filtering.ts";
 import type { StepFunction, StepFunctionInput } from "./types.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededUniform } from "../testing/seeded-random.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import {
   contrastLogits,
   contrastLogitsDiff,

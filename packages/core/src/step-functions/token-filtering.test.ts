@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededUniform } from "../testing/seeded-random.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import { keptTokenIndices, tokensByProbability, topPSetSize } from "./token-filtering.ts";
 
 /** Reference: indices sorted by probability, top-p prefix (≥ min), then at most max(k, min) of them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isTokenscopeError } from "../errors/index.ts";
-import { seededUniform } from "../testing/seeded-random.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import { evaluateStepFunction } from "./evaluate.ts";
 import { topPSize } from "./top-p-size.ts";
 

@@ -13,8 +13,8 @@ import type {
 } from "../model/language-model.ts";
 import type { DenseTensor } from "../model/tensor.ts";
 import type { Token } from "../model/token.ts";
+import { seededUniform } from "../random/seeded-random.ts";
 import { getStepFunction } from "../registry/registries.ts";
-import { seededUniform } from "./seeded-random.ts";
 
 /** Options of {@link createToyModel}. */
 export interface ToyModelOptions {

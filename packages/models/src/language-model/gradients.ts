@@ -2,6 +2,7 @@ import {
   type DenseTensor,
   type ForwardRequest,
   type ForwardResult,
+  type GradientObjective,
   type GradientRequest,
   type GradientResult,
   getStepFunction,
@@ -41,12 +42,6 @@ function sameRows(embeddings: DenseTensor, mask: number[][] | undefined): boolea
   return true;
 }
 
-function nextPowerOfTwo(value: number): number {
-  let power = 1;
-  while (power < value) power *= 2;
-  return power;
-}
-
 function checkedStepFunction(id: string) {
   const stepFunction = getStepFunction(id);
   if (!stepFunction.differentiable) {
@@ -73,6 +68,24 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
   const { config, sessions } = deps;
   const vocab = config.vocabSize;
 
+  /** Row `row`'s step function, in float64 on the logits at its position. */
+  function evaluateRow(
+    objective: Extract<GradientObjective, { kind: "stepFunction" }>,
+    row: number,
+    logits: ArrayLike<number>,
+    withGradient: boolean,
+  ) {
+    return checkedStepFunction(objective.stepFunction).evaluate(
+      {
+        logits: Float64Array.from(logits),
+        targetId: objective.targetIds[row]!,
+        ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
+        parameters: objective.parameters ?? {},
+      },
+      withGradient,
+    );
+  }
+
   async function rowSeeds(request: GradientRequest, rowLogits: (row: number) => Float32Array) {
     const { objective } = request;
     const rows = objective.positions.length;
@@ -82,17 +95,8 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
       seeds.set(objective.seeds.data);
       return { seeds, values };
     }
-    const stepFunction = checkedStepFunction(objective.stepFunction);
     for (let row = 0; row < rows; row++) {
-      const output = stepFunction.evaluate(
-        {
-          logits: Float64Array.from(rowLogits(row)),
-          targetId: objective.targetIds[row]!,
-          ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
-          parameters: objective.parameters ?? {},
-        },
-        true,
-      );
+      const output = evaluateRow(objective, row, rowLogits(row), true);
       values[row] = output.value;
       seeds.set(output.gradLogits!, row * vocab);
     }
@@ -145,7 +149,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     const residualInput = replacement ? { residualInput: replacement.layer } : {};
     const objective = request.objective;
     if (objective.kind === "stepFunction") {
-      const stepFunction = checkedStepFunction(objective.stepFunction);
+      checkedStepFunction(objective.stepFunction);
       const graphObjective = graphObjectiveOf(objective.stepFunction, objective.parameters);
       if (graphObjective) {
         for (const id of [...objective.targetIds, ...(objective.contrastTargetIds ?? [])]) {
@@ -171,24 +175,13 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         const values = Float64Array.from(
           positions,
           (_, row) =>
-            stepFunction.evaluate(
-              {
-                logits: Float64Array.from(result.logits.data.subarray(row * vocab, (row + 1) * vocab)),
-                targetId: objective.targetIds[row]!,
-                ...(objective.contrastTargetIds
-                  ? { contrastTargetId: objective.contrastTargetIds[row]! }
-                  : {}),
-                parameters: objective.parameters ?? {},
-              },
-              false,
-            ).value,
+            evaluateRow(objective, row, result.logits.data.subarray(row * vocab, (row + 1) * vocab), false)
+              .value,
         );
         return { ...result, objective: values };
       }
     }
-    const seedCount = nextPowerOfTwo(batch);
-    const shared =
-      batch > 1 && seedCount * seedCount * vocab * 4 <= SHARED_SEED_BYTES && sameRows(primary, mask);
+    const shared = batch > 1 && batch * batch * vocab * 4 <= SHARED_SEED_BYTES && sameRows(primary, mask);
     const signal = request.signal ? { signal: request.signal } : {};
 
     // One row's inputs when every row is the same; all rows otherwise.
@@ -219,15 +212,14 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     const feeds = inputFeeds(runInputs);
     let variant: GraphVariant;
     if (shared) {
-      // Seed k is nonzero only at logit slot k; padding seeds are zero.
-      const slots = [...positions, ...new Array<number>(seedCount - batch).fill(positions[0]!)];
-      const seedData = new Float32Array(seedCount * seedCount * vocab);
+      // Seed k is nonzero only at logit slot k.
+      const seedData = new Float32Array(batch * batch * vocab);
       for (let k = 0; k < batch; k++)
-        seedData.set(seeds.subarray(k * vocab, (k + 1) * vocab), (k * seedCount + k) * vocab);
-      feeds[decoderTensorNames.logitPositions] = positionFeed([slots]);
+        seedData.set(seeds.subarray(k * vocab, (k + 1) * vocab), (k * batch + k) * vocab);
+      feeds[decoderTensorNames.logitPositions] = positionFeed([[...positions]]);
       feeds[`${decoderTensorNames.logits}_grad`] = {
         dataType: "float32",
-        dims: [seedCount, 1, seedCount, vocab],
+        dims: [batch, 1, batch, vocab],
         data: seedData,
       };
       variant = {
@@ -235,7 +227,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         gatherLogits: true,
         valueZeroing: false,
         taps: noTaps,
-        gradient: { ...target, seeds: seedCount },
+        gradient: { ...target, seeds: "dynamic" },
         ...residualInput,
       };
     } else {
@@ -273,15 +265,15 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     if (!shared) {
       return { gradients: gradient, activations: activation, objective: values, logits: outputLogits };
     }
-    // [K, 1, seq, width] → the first `batch` seeds as [batch, seq, width]; activations repeat the one row.
+    // [K = batch, 1, seq, width] → [batch, seq, width]; activations repeat the one row.
     const width = gradient.dims[gradient.dims.length - 1]!;
     const repeated = new Float32Array(batch * perRow);
     for (let row = 0; row < batch; row++) repeated.set(activation.data.subarray(0, perRow), row * perRow);
     return {
-      gradients: { data: gradient.data.subarray(0, batch * perRow), dims: [batch, seq, width] },
+      gradients: { data: gradient.data, dims: [batch, seq, width] },
       activations: { data: repeated, dims: [batch, seq, width] },
       objective: values,
-      logits: { data: outputLogits.data.subarray(0, batch * vocab), dims: [batch, 1, vocab] },
+      logits: { data: outputLogits.data, dims: [batch, 1, vocab] },
     };
   };
 }

@@ -8,9 +8,10 @@ import {
 } from "@tokenscope/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../load-model.ts";
-import { onceUponATimeIds, stories260kDir } from "../testing/assets.test-helpers.ts";
+import { stories260kDir } from "../testing/assets.test-helpers.ts";
 import { graphObjectiveOf } from "./objective-graph.ts";
 import { groupIdenticalRows } from "./row-groups.ts";
+import { maxRelativeError, storiesSteps } from "./stories-steps.test-helpers.ts";
 
 let model: LanguageModel;
 beforeAll(async () => {
@@ -19,9 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose?.());
 
-const ids = [...onceUponATimeIds, 29, 437, 263];
-const positions = [ids.length - 3, ids.length - 2, ids.length - 1];
-const targets = [29, 437, 263];
+const { ids, positions, targets } = storiesSteps;
 const contrasts = [411, 29, 300];
 
 /** The reference: core's own step function derivative, seeded into the logits (the two-phase path). */
@@ -47,16 +46,6 @@ async function twoPhase(stepFunction: string, parameters: Record<string, unknown
     inputs: { ids: rows },
     objective: { kind: "logitSeeds", positions, seeds: { data: seeds, dims: [positions.length, vocab] } },
   });
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return worst / scale;
 }
 
 describe("step functions computed inside the graph", () => {
@@ -94,7 +83,7 @@ describe("step functions computed inside the graph", () => {
       const reference = await twoPhase(id, parameters, contrast);
       expect(inGraph.gradients.dims).toEqual(reference.gradients.dims);
       // Float32 graph: the objective's derivative is computed in float32 instead of float64.
-      expect(relativeError(inGraph.gradients.data, reference.gradients.data)).toBeLessThan(1e-4);
+      expect(maxRelativeError(inGraph.gradients.data, reference.gradients.data)).toBeLessThan(1e-4);
       for (let row = 0; row < positions.length; row++) {
         const vocab = model.info.vocabSize;
         const expected = evaluateStepFunction(
@@ -138,7 +127,7 @@ describe("step functions computed inside the graph", () => {
         },
       });
       const slice = together.gradients.data.subarray(row * size, (row + 1) * size);
-      expect(relativeError(slice, alone.gradients.data)).toBeLessThan(1e-5);
+      expect(maxRelativeError(slice, alone.gradients.data)).toBeLessThan(1e-5);
       expect(together.objective[row]).toBeCloseTo(alone.objective[0]!, 6);
     }
   });

@@ -6,7 +6,8 @@ import {
 } from "@tokenscope/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../load-model.ts";
-import { onceUponATimeIds, stories260kDir } from "../testing/assets.test-helpers.ts";
+import { stories260kDir } from "../testing/assets.test-helpers.ts";
+import { maxRelativeError, storiesSteps } from "./stories-steps.test-helpers.ts";
 
 let model: LanguageModel;
 beforeAll(async () => {
@@ -15,19 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose?.());
 
-const ids = [...onceUponATimeIds, 29, 437, 263];
-const positions = [ids.length - 3, ids.length - 2, ids.length - 1];
-const targets = [29, 437, 263];
-
-function maxRelative(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return worst / scale;
-}
+const { ids, positions, targets } = storiesSteps;
 
 async function residualAt(layer: number, rows: number) {
   const { taps } = await model.forward!({
@@ -55,7 +44,7 @@ describe("replaceResidual", () => {
         positions: [positions],
         interventions: [{ kind: "replaceResidual", layer: chosen, values }],
       });
-      expect(maxRelative(replaced.logits.data, plain.logits.data)).toBeLessThan(1e-5);
+      expect(maxRelativeError(replaced.logits.data, plain.logits.data)).toBeLessThan(1e-5);
     },
   );
 
@@ -93,8 +82,8 @@ describe("replaceResidual", () => {
         wrt: { kind: "residual", layer },
         interventions: [{ kind: "replaceResidual", layer, values }],
       });
-      expect(maxRelative(replaced.gradients.data, full.gradients.data)).toBeLessThan(1e-5);
-      expect(maxRelative(replaced.activations.data, full.activations.data)).toBeLessThan(1e-6);
+      expect(maxRelativeError(replaced.gradients.data, full.gradients.data)).toBeLessThan(1e-5);
+      expect(maxRelativeError(replaced.activations.data, full.activations.data)).toBeLessThan(1e-6);
       for (let row = 0; row < positions.length; row++) {
         // Explicit seeds carry no objective value (NaN in both).
         if (Number.isNaN(full.objective[row]!)) expect(replaced.objective[row]).toBeNaN();
@@ -113,7 +102,7 @@ describe("replaceResidual", () => {
       positions: [positions],
       interventions: [{ kind: "replaceResidual", layer, values: scaled }],
     });
-    expect(maxRelative(replaced.logits.data, plain.logits.data)).toBeGreaterThan(1e-2);
+    expect(maxRelativeError(replaced.logits.data, plain.logits.data)).toBeGreaterThan(1e-2);
   });
 
   it("refuses bad shapes, bad layers, gradients before the replaced layer and taps, with INVALID_INPUT", async () => {

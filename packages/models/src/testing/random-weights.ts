@@ -1,3 +1,4 @@
+import { seededUniform } from "@tokenscope/core";
 import { expectedTensorDims } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
 
@@ -20,18 +21,6 @@ export const tinyDecoderConfig: DecoderConfig = {
   eosTokenId: 2,
 };
 
-/** mulberry32: a small deterministic generator, so test models need no dependency. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Random weights for `config`, the same for the same seed: matrices uniform in ±1/sqrt(in) (so
  * activations stay of order one through the layers), norm weights around 1, biases in ±0.2.
@@ -39,7 +28,7 @@ function mulberry32(seed: number): () => number {
  */
 export function randomDecoderWeights(config: Partial<DecoderConfig> = {}, seed = 1): DecoderWeights {
   const fullConfig: DecoderConfig = { ...tinyDecoderConfig, ...config };
-  const random = mulberry32(seed);
+  const random = seededUniform(seed);
   const tensors = new Map<string, WeightTensor>();
   for (const [name, dims] of expectedTensorDims(fullConfig)) {
     const count = dims.reduce((a, b) => a * b, 1);

@@ -1,5 +1,6 @@
 /**
- * A small seeded generator (mulberry32) for tests and toy models: deterministic, no dependency,
+ * A small seeded generator (mulberry32) for stochastic methods, tests and toy models:
+ * deterministic for a seed (so batched and single runs draw the same samples), no dependency,
  * well mixed even for small seeds. Returns uniforms in [0, 1).
  */
 export function seededUniform(seed: number): () => number {
