@@ -9,4 +9,5 @@ export {
   perSequencePath,
   type SaveOptions,
   saveResult,
+  writeFileAtomically,
 } from "./serialization/files.node.ts";

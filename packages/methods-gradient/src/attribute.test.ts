@@ -62,7 +62,7 @@ function maxDifference(a: (number | null)[][] | null, b: (number | null)[][] | n
 }
 
 describe("attribute() with gradient methods", () => {
-  it("generates, attributes with saliency and normalises the L2 norms per step", async () => {
+  it("generates, attributes with saliency over prompt and earlier targets and normalises the L2 norms over both (Inseq's default)", async () => {
     const result = await attribute(model, "the cat", {
       generation: { maxNewTokens: 3 },
       stepScores: ["probability"],
@@ -78,13 +78,19 @@ describe("attribute() with gradient methods", () => {
     const methodSequence = { source: sequence.source, target: sequence.target, steps: [0, 1, 2] };
     for (let t = 0; t < 3; t++) {
       const gradient = await finiteDifferenceGradient(model, methodSequence, t);
-      const norms = sequence.source.map((_, s) =>
-        Math.hypot(...gradient.subarray(s * hidden, (s + 1) * hidden)),
-      );
+      const norm = (position: number) =>
+        Math.hypot(...gradient.subarray(position * hidden, (position + 1) * hidden));
+      const prompt = sequence.source.length;
+      // Inseq's decoder-only layout: the step's prefix is the prompt and the targets before t.
+      const norms = Array.from({ length: prompt + t }, (_, position) => norm(position));
       const total = norms.reduce((a, b) => a + b, 0);
-      norms.forEach((norm, s) => {
-        expect(sequence.sourceAttributions[t]![s]).toBeCloseTo(norm / total, 6);
-      });
+      for (let s = 0; s < prompt; s++)
+        expect(sequence.sourceAttributions[t]![s]).toBeCloseTo(norms[s]! / total, 6);
+      for (let u = 0; u < 3; u++) {
+        const cell = sequence.targetAttributions![t]![u];
+        if (u < t) expect(cell).toBeCloseTo(norms[prompt + u]! / total, 6);
+        else expect(cell).toBeNull();
+      }
       const input = await inputEmbeddings(model, methodSequence);
       expect(sequence.stepScores["probability"]![t]).toBeCloseTo(
         await objectiveAt(model, methodSequence, t, input),

@@ -49,13 +49,19 @@ describe("aggregate", () => {
     expect(merged.targetAttributions![0]).toEqual([null, null]);
   });
 
-  it("word scores sum the l2 scores of the pieces before normalisation", () => {
+  it("word scores take the absmax of the pieces' l2 scores by default (Inseq), or their sum", () => {
     const reduced = aggregate(result, ["l2"]).sequences[0]!;
     const merged = aggregate(result, ["l2", "words"]).sequences[0]!;
+    const summed = aggregate(result, ["l2", { id: "words", parameters: { reduce: "sum" } }]).sequences[0]!;
     const row = reduced.sourceAttributions;
     // Word " biggest!" = targets 1..3; word " world" = sources 2..3.
-    const expected = [1, 2, 3].flatMap((t) => [2, 3].map((s) => row[t]![s]!)).reduce((a, b) => a + b, 0);
-    expect(merged.sourceAttributions[1]![2]).toBeCloseTo(expected, 12);
+    const pieces = [1, 2, 3].flatMap((t) => [2, 3].map((s) => row[t]![s]!));
+    const absmax = pieces.reduce((best, value) => (Math.abs(value) > Math.abs(best) ? value : best));
+    expect(merged.sourceAttributions[1]![2]).toBeCloseTo(absmax, 12);
+    expect(summed.sourceAttributions[1]![2]).toBeCloseTo(
+      pieces.reduce((a, b) => a + b, 0),
+      12,
+    );
   });
 
   it("records each step with its parsed parameters, defaults included", () => {
@@ -69,7 +75,7 @@ describe("aggregate", () => {
       { id: "sparsify", parameters: { topK: 1 } },
       {
         id: "words",
-        parameters: { strategy: "spans", markers: ["▁", "Ġ", "Ċ"], reduce: "sum", stepScores: "mean" },
+        parameters: { strategy: "spans", markers: ["▁", "Ġ", "Ċ"], reduce: "absmax", stepScores: "auto" },
       },
     ]);
   });

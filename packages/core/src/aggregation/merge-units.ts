@@ -1,31 +1,34 @@
 import { z } from "zod";
 import { TokenscopeError } from "../errors/index.ts";
 import type { Token } from "../model/token.ts";
+import { stepFunctionRegistry } from "../registry/registries.ts";
 import { assertSequenceShape } from "../result/sequence-shape.ts";
 import type { AttributionMatrix, RawAttributions, SequenceAttribution } from "../result/types.ts";
 
 /** How the scores of the cells merged into one unit cell are combined. */
 export type ScoreReduction = "sum" | "mean" | "absmax" | "max";
 /** How the step scores of the target tokens merged into one unit are combined. */
-export type StepScoreReduction = "sum" | "mean" | "first" | "last";
+export type StepScoreReduction = "sum" | "prod" | "mean" | "absmax" | "first" | "last";
 
 /** The parameters every "units" aggregator shares (spread them into its schema). */
 export const unitReductionParameters = {
   reduce: z
     .enum(["sum", "mean", "absmax", "max"])
-    .default("sum")
+    .default("absmax")
     .describe(
-      "How the scores of merged cells combine: sum (default: a word's attribution mass is the sum of its pieces'), mean, absmax (signed value of largest magnitude) or max.",
+      "How the scores of merged cells combine: absmax (default, as Inseq: the signed value of largest magnitude), sum (a word's attribution mass is the sum of its pieces'), mean or max.",
     ),
   stepScores: z
-    .enum(["sum", "mean", "first", "last"])
-    .default("mean")
-    .describe("How step scores (probability, entropy, ...) of merged target tokens combine; default mean."),
+    .enum(["auto", "sum", "prod", "mean", "absmax", "first", "last"])
+    .default("auto")
+    .describe(
+      'How step scores of merged target tokens combine: "auto" (default, as Inseq) uses each step function\'s own rule (`merge`: prod for probabilities, sum for nats and bits, absmax otherwise and for unknown ids); or one rule for all.',
+    ),
 };
 
 /** Text every "units" aggregator adds to its description. */
 export const unitMergingDescription =
-  "Columns (source and target-prefix tokens) and rows (target tokens) are merged consistently. A merged cell combines the non-null cells of its block with `reduce` (default sum: the attribution mass of a word is the sum of its pieces'); an all-null block stays null. Target-prefix cells between two pieces of the same unit are dropped, since a unit cannot be attributed to itself. Raw per-dimension tensors, when present, are summed over the members per dimension. Step scores of merged targets are combined with `stepScores` (default mean). Each unit token has `members` (indices into the original, never-merged token list, so merges compose), a span covering its members' spans, the text slice under that span, id null when it has several members, and `special` only when all its members are special. Extras are kept as they are.";
+  "Columns (source and target-prefix tokens) and rows (target tokens) are merged consistently. A merged cell combines the non-null cells of its block with `reduce` (default absmax, as Inseq: the signed score of largest magnitude; sum gives a word the attribution mass of its pieces); an all-null block stays null. Nothing is renormalised after merging (as Inseq). Target-prefix cells between two pieces of the same unit are dropped, since a unit cannot be attributed to itself. Raw per-dimension tensors, when present, are summed over the members per dimension. Step scores of merged targets are combined with `stepScores` (default \"auto\": the step function's own `merge` rule, as Inseq's aggregate map: the probability of a word is the product of its pieces' probabilities, its cross-entropy their sum). Each unit token has `members` (indices into the original, never-merged token list, so merges compose), a span covering its members' spans, the text slice under that span, id null when it has several members, and `special` only when all its members are special. Extras are kept as they are.";
 
 /** A partition of a token list into contiguous units, each listing its token indices in order. */
 export type UnitGroups = number[][];
@@ -71,11 +74,16 @@ export function mergeTokens(tokens: Token[], groups: UnitGroups, text: string): 
     const span: [number, number] | null = spans.length
       ? [Math.min(...spans.map((s) => s[0])), Math.max(...spans.map((s) => s[1]))]
       : null;
+    // As Inseq joins a merged unit's tokens: the pieces side by side.
+    const piece = pieces.every((token) => token.piece !== undefined)
+      ? pieces.map((token) => token.piece).join("")
+      : undefined;
     return {
       id: null,
       text: span ? text.slice(span[0], span[1]) : pieces.map((token) => token.text).join(""),
       span,
       special: pieces.every((token) => token.special),
+      ...(piece !== undefined ? { piece } : {}),
       members,
     };
   });
@@ -100,8 +108,19 @@ function reduceStepScores(values: (number | null)[], reduce: StepScoreReduction)
   if (present.length === 0) return null;
   if (reduce === "first") return present[0]!;
   if (reduce === "last") return present[present.length - 1]!;
+  if (reduce === "absmax") return reduceScores(present, "absmax");
+  if (reduce === "prod") return present.reduce((a, b) => a * b, 1);
   const total = present.reduce((a, b) => a + b, 0);
   return reduce === "sum" ? total : total / present.length;
+}
+
+/**
+ * The rule for one step score under "auto": the registered step function's `merge`, absmax for ids
+ * that name none (Inseq's fallback), e.g. the `deltas` of integrated gradients.
+ */
+function stepScoreRule(id: string, choice: StepScoreChoice): StepScoreReduction {
+  if (choice !== "auto") return choice;
+  return stepFunctionRegistry.has(id) ? (stepFunctionRegistry.get(id).merge ?? "absmax") : "absmax";
 }
 
 /** Merges a score matrix; with `causal`, only blocks of earlier column units are kept. */
@@ -159,10 +178,13 @@ function mergeRaw(
   return { dims: [rowGroups.length, columnGroups.length, dims], data };
 }
 
+/** A step-score rule for every score, or "auto": each step function's own. */
+export type StepScoreChoice = StepScoreReduction | "auto";
+
 /** How {@link mergeUnits} combines what it merges. */
 export interface UnitReductions {
   reduce: ScoreReduction;
-  stepScores: StepScoreReduction;
+  stepScores: StepScoreChoice;
 }
 
 /**
@@ -195,7 +217,7 @@ export function mergeUnits(
         targetGroups.map((group) =>
           reduceStepScores(
             group.map((t) => scores[t] ?? null),
-            reductions.stepScores,
+            stepScoreRule(id, reductions.stepScores),
           ),
         ),
       ]),

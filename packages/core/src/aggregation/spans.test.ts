@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isTokenscopeError } from "../errors/index.ts";
+import { registerCoreBuiltins } from "../register-core-builtins.ts";
 import { parseParameters } from "../schema/parameters.ts";
 import { makeSequence } from "../testing/fixtures.ts";
 import { rangeGroups, spans } from "./spans.ts";
@@ -72,6 +73,8 @@ describe("spans aggregator", () => {
           [0, 2],
           [2, 4],
         ],
+        reduce: "sum",
+        stepScores: "mean",
       },
       "spans",
     );
@@ -85,6 +88,19 @@ describe("spans aggregator", () => {
     ]);
     expect(merged.targetAttributions).toBeNull();
     expect(merged.stepScores.probability!.map((v) => Math.round(v! * 1e9) / 1e9)).toEqual([0.4, 0.3]);
+  });
+
+  it("takes the absmax of each block and the product of probabilities by default (Inseq)", () => {
+    registerCoreBuiltins();
+    const parameters = parseParameters(spans.parameters, { source: [[1, 4]], target: [[0, 2]] }, "spans");
+    const merged = spans.apply(sequence, parameters);
+    expect(merged.sourceAttributions).toEqual([
+      [6, 9, 10],
+      [11, 14, 15],
+      [16, 19, 20],
+    ]);
+    expect(merged.stepScores.probability![0]).toBeCloseTo(0.15, 12);
+    expect(merged.stepScores.probability!.slice(1)).toEqual([0.2, 0.4]);
   });
 
   it("checks ranges against the sequence and parameters against the schema", () => {

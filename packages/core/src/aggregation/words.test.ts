@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Token } from "../model/token.ts";
+import { registerCoreBuiltins } from "../register-core-builtins.ts";
 import { parseParameters } from "../schema/parameters.ts";
 import { makeSequence, roundMatrix } from "../testing/fixtures.ts";
 import { defaultWordMarkers, wordGroups, words } from "./words.ts";
@@ -111,13 +112,14 @@ describe("words aggregator", () => {
     stepScores: { probability: [0.9, 0.5, 0.2] },
   });
 
-  it("merges source and target words with the defaults (spans, sum, mean step scores)", () => {
+  it("merges source and target words with the defaults (spans, absmax, each step score's own rule)", () => {
+    registerCoreBuiltins();
     const parameters = parseParameters(words.parameters, {}, "words");
     expect(parameters).toEqual({
       strategy: "spans",
       markers: ["▁", "Ġ", "Ċ"],
-      reduce: "sum",
-      stepScores: "mean",
+      reduce: "absmax",
+      stepScores: "auto",
     });
     const merged = words.apply(sequence, parameters);
     expect(merged.source.map((token) => token.text)).toEqual(["<s>", "Hello", " world"]);
@@ -125,6 +127,23 @@ describe("words aggregator", () => {
       [" it's", [0, 1]],
       [" fine", [2]],
     ]);
+    // Inseq's absmax: the signed cell of largest magnitude in each block.
+    expect(roundMatrix(merged.sourceAttributions)).toEqual([
+      [0.2, 4, 6],
+      [0.3, 7, 9],
+    ]);
+    expect(merged.targetAttributions).toEqual([
+      [null, null],
+      [3, null],
+    ]);
+    // probability merges by product (Inseq's aggregate map): p(" it's") = p(" it") · p("'s").
+    expect(merged.stepScores.probability![0]).toBeCloseTo(0.45, 12);
+    expect(merged.stepScores.probability![1]).toBeCloseTo(0.2, 12);
+  });
+
+  it("sums cells and averages step scores when asked", () => {
+    const parameters = parseParameters(words.parameters, { reduce: "sum", stepScores: "mean" }, "words");
+    const merged = words.apply(sequence, parameters);
     expect(roundMatrix(merged.sourceAttributions)).toEqual([
       [0.3, 5, 16],
       [0.3, 7, 17],
@@ -136,8 +155,19 @@ describe("words aggregator", () => {
     expect(merged.stepScores.probability).toEqual([0.7, 0.2]);
   });
 
+  it("merges step scores by each step function's rule under auto: sum for nats, absmax for unknown ids", () => {
+    registerCoreBuiltins();
+    const scored = {
+      ...sequence,
+      stepScores: { entropy: [1, 2, 4], deltas: [0.5, -3, 1], logit: [2, -1, 0] },
+    };
+    const merged = words.apply(scored, parseParameters(words.parameters, {}, "words"));
+    expect(merged.stepScores).toEqual({ entropy: [3, 4], deltas: [-3, 1], logit: [2, 0] });
+  });
+
   it("documents its defaults and rules", () => {
-    expect(words.description).toMatch(/stepScores.*default mean/);
+    expect(words.description).toMatch(/stepScores.*default "auto"/);
+    expect(words.description).toMatch(/absmax, as Inseq/);
     expect(words.description).toMatch(/Punctuation/);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerCoreBuiltins } from "../register-core-builtins.ts";
-import { aggregationSteps } from "./aggregation-plan.ts";
+import { aggregationSteps, keepsRawOnly } from "./aggregation-plan.ts";
 
 beforeAll(() => registerCoreBuiltins());
 
@@ -19,5 +19,15 @@ describe("aggregationSteps", () => {
     expect(aggregationSteps(["words"], true, 8)).toEqual(["l2", "words", "normalize"]);
     expect(aggregationSteps(["sum", "normalize", "words"], true, 8)).toEqual(["sum", "normalize", "words"]);
     expect(aggregationSteps([{ id: "l1" }], true, 8)).toEqual([{ id: "l1" }, "normalize"]);
+  });
+
+  it("applies nothing for an explicit empty list over per-dimension attributions (keep raw)", () => {
+    expect(aggregationSteps([], true, 8)).toEqual([]);
+    expect(aggregationSteps([], false, 8)).toEqual([]);
+    expect(keepsRawOnly([], 8)).toBe(true);
+    expect(keepsRawOnly([], 1)).toBe(false);
+    expect(keepsRawOnly(undefined, 8)).toBe(false);
+    // Scalar methods have nothing to reduce: the empty list only drops the default reduction.
+    expect(aggregationSteps([], true, 1)).toEqual(["normalize"]);
   });
 });

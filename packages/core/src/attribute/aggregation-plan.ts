@@ -12,13 +12,16 @@ function stepId(step: AggregationStep): string {
  * The user's list replaces the default reduction; when it does not start with a
  * dimension reducer and there are several dimensions, "l2" goes first (scores
  * need one number per cell). "normalize" is appended unless `normalize` is
- * false or the list already has it.
+ * false or the list already has it. An explicit empty list over several
+ * dimensions asks for no aggregation at all: nothing is applied, so the raw
+ * tensors stay as the method returned them.
  */
 export function aggregationSteps(
   requested: readonly AggregationStep[] | undefined,
   normalize: boolean,
   dims: number,
 ): AggregationStep[] {
+  if (requested !== undefined && requested.length === 0 && dims > 1) return [];
   const steps: AggregationStep[] = requested ? [...requested] : dims > 1 ? ["l2"] : [];
   const first = steps[0];
   if (dims > 1 && (first === undefined || getAggregator(stepId(first)).kind !== "dimension")) {
@@ -26,4 +29,9 @@ export function aggregationSteps(
   }
   if (normalize && !steps.some((step) => stepId(step) === "normalize")) steps.push("normalize");
   return steps;
+}
+
+/** True when `attribute()` leaves per-dimension attributions unreduced (an explicit empty list). */
+export function keepsRawOnly(requested: readonly AggregationStep[] | undefined, dims: number): boolean {
+  return requested !== undefined && requested.length === 0 && dims > 1;
 }

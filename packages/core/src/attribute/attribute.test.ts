@@ -34,7 +34,8 @@ describe("attribute", () => {
     });
     const context = echo.contexts.at(-1)!;
     expect(context.memoryBudgetBytes).toBe(12345);
-    expect(context.attributeTarget).toBe(false);
+    // A decoder-only model: each step is attributed over the prompt and the earlier targets (Inseq).
+    expect(context.attributeTarget).toBe(true);
     expect(context.attributedFunction).toEqual({ id: "probability", parameters: { logprob: false } });
     expect(context.sequences[0]!.steps).toEqual([0, 1, 2, 3]);
     expect(result.schemaVersion).toBe(1);
@@ -48,7 +49,7 @@ describe("attribute", () => {
     expect(sequence!.targetText).toBe(" sat");
     expect(sequence!.source.map((token) => token.text)).toEqual(["", "t", "h", "e", " ", "c", "a", "t"]);
     expect(sequence!.target.map((token) => token.text)).toEqual([" ", "s", "a", "t"]);
-    expect(sequence!.targetAttributions).toBeNull();
+    expect(sequence!.targetAttributions).toHaveLength(4);
     expect(sequence!.extras).toEqual({ note: "echo" });
     // The method's own scores are kept; the attributed function's only fill a request.
     expect(sequence!.stepScores).toEqual({ echo_extra: [1001, 1002, 1003, 1004] });
@@ -104,7 +105,40 @@ describe("attribute", () => {
     const defaults = normalised.sequences[0]!;
     expect(defaults.aggregation.map((record) => record.id)).toEqual(["l2", "normalize"]);
     expect(defaults.rawSourceAttributions).toBeUndefined();
-    expect(rowSum(defaults.sourceAttributions[1]!)).toBeCloseTo(1, 12);
+    expect(rowSum([...defaults.sourceAttributions[1]!, ...defaults.targetAttributions![1]!])).toBeCloseTo(
+      1,
+      12,
+    );
+  });
+
+  it("attributes over the prompt alone, normalised over it, with attributeTarget false", async () => {
+    const result = await attribute(model, "a dog", {
+      method: "test_echo",
+      target: "xy",
+      attributeTarget: false,
+    });
+    expect(echo.contexts.at(-1)!.attributeTarget).toBe(false);
+    const sequence = result.sequences[0]!;
+    expect(sequence.targetAttributions).toBeNull();
+    expect(rowSum(sequence.sourceAttributions[1]!)).toBeCloseTo(1, 12);
+  });
+
+  it("keeps per-dimension attributions unreduced for an explicit empty aggregation (keep raw)", async () => {
+    const result = await attribute(model, "a dog", {
+      method: "test_echo",
+      parameters: { dims: 3 },
+      target: "xy",
+      aggregate: [],
+    });
+    const sequence = result.sequences[0]!;
+    expect(sequence.aggregation).toEqual([]);
+    expect(sequence.rawSourceAttributions?.dims).toEqual([2, sequence.source.length, 3]);
+    expect(sequence.rawTargetAttributions?.dims).toEqual([2, 2, 3]);
+    expect(sequence.rawSourceAttributions!.data[(1 * sequence.source.length + 2) * 3 + 1]).toBeCloseTo(
+      echoSource(1, 2, 1),
+      6,
+    );
+    expect(sequence.sourceAttributions.flat().every((cell) => cell === null)).toBe(true);
   });
 
   it("puts l2 first when a custom aggregation starts with no dimension reducer", async () => {

@@ -9,7 +9,7 @@ import {
   type SequenceAttribution,
 } from "../result/types.ts";
 import { TOOL_VERSION } from "../version.ts";
-import { aggregationSteps } from "./aggregation-plan.ts";
+import { aggregationSteps, keepsRawOnly } from "./aggregation-plan.ts";
 import { buildSequence } from "./build-sequence.ts";
 import { prepareSource } from "./prepare-source.ts";
 import { prepareTarget, type TargetSpec } from "./prepare-target.ts";
@@ -99,6 +99,7 @@ function runInfo(
       parameters: structuredClone(plan.attributedFunction.parameters),
     },
     toolVersion: TOOL_VERSION,
+    ...(model.info.execution ? { execution: structuredClone(model.info.execution) } : {}),
     extra,
   };
 }
@@ -175,7 +176,8 @@ export async function attribute(
       attributeTarget: plan.attributeTarget,
       methodId: plan.method.id,
     });
-    const steps = aggregationSteps(plan.aggregate, options.normalize ?? true, output.source.dims[2]);
+    const normalize = options.normalize ?? plan.method.normalizeByDefault ?? true;
+    const steps = aggregationSteps(plan.aggregate, normalize, output.source.dims[2]);
     // aggregate() works on results; each sequence goes alone, as its raw dimensions decide its steps.
     const single: AttributionResult = {
       schemaVersion: SCHEMA_VERSION,
@@ -183,7 +185,7 @@ export async function attribute(
       sequences: [sequence],
     };
     const aggregated = aggregate(single, steps).sequences[0]!;
-    if (!options.keepRaw) {
+    if (!options.keepRaw && !keepsRawOnly(plan.aggregate, output.source.dims[2])) {
       delete aggregated.rawSourceAttributions;
       delete aggregated.rawTargetAttributions;
     }

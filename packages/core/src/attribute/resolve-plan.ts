@@ -27,7 +27,7 @@ export interface AttributionPlan {
   parameters: Record<string, unknown>;
   attributedFunction: ResolvedStepFunction;
   stepScores: ResolvedStepFunction[];
-  /** The user's aggregation steps, validated; undefined for the default. */
+  /** The user's aggregation steps, validated; undefined for the default, [] for none at all. */
   aggregate: AggregationStep[] | undefined;
   attributeTarget: boolean;
 }
@@ -89,7 +89,10 @@ export function resolvePlan(model: LanguageModel, options: AttributeOptions): At
     const { id, parameters: raw } = typeof step === "string" ? { id: step, parameters: undefined } : step;
     parseParameters(getAggregator(id).parameters, raw, id);
   }
-  const attributeTarget = options.attributeTarget ?? false;
+  // Inseq attributes a decoder-only model's step over the whole prefix (prompt and earlier generated
+  // tokens) and normalises over both; encoder-decoder models attribute the source alone unless asked.
+  const attributeTarget =
+    options.attributeTarget ?? (method.supports.targetPrefix && !model.info.encoderDecoder);
   if (attributeTarget && !method.supports.targetPrefix) {
     throw new TokenscopeError(
       "INVALID_INPUT",

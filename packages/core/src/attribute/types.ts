@@ -55,7 +55,11 @@ export interface AttributeOptions extends AbortOptions {
    * method computed when it reports them; otherwise computed with one batched forward per sequence.
    */
   stepScores?: (string | StepFunctionChoice)[];
-  /** Also attribute each target token to the target tokens before it (default false). */
+  /**
+   * Also attribute each target token to the target tokens before it. Default: true for decoder-only
+   * models when the method supports it (as Inseq, which attributes each step over the prompt and the
+   * earlier generated tokens and normalises over both), false otherwise.
+   */
   attributeTarget?: boolean;
   /** Target positions to attribute; the others keep empty (null) rows. */
   steps?: StepRange;
@@ -63,9 +67,15 @@ export interface AttributeOptions extends AbortOptions {
    * Aggregation steps applied to the raw attributions. Default: ["l2"] when the method returns
    * per-dimension vectors, nothing when it returns one score per cell. A list that does not begin
    * with a dimension reducer gets "l2" first when the raw attributions have several dimensions.
+   * An empty list for a method with per-dimension attributions means no aggregation at all: they
+   * stay unreduced in the raw tensors (kept whatever `keepRaw` says), the score matrices stay empty
+   * (null) and nothing is normalised, as there are no scores yet; reduce them later with `aggregate`.
    */
   aggregate?: AggregationStep[];
-  /** Per-step normalisation over source and target-prefix cells after `aggregate` (default true, as Inseq). */
+  /**
+   * Per-step normalisation over source and target-prefix cells after `aggregate`. Default: the
+   * method's `normalizeByDefault`, true for most (as Inseq; occlusion is not normalised, as Inseq).
+   */
   normalize?: boolean;
   /** Keep the raw per-dimension tensors in the result (default false). */
   keepRaw?: boolean;

@@ -69,6 +69,12 @@ export interface AttributionMethod<P = Record<string, unknown>> {
   references?: string[];
   requires: readonly Capability[];
   supports: MethodSupport;
+  /**
+   * Whether `attribute()` normalises this method's scores per step unless told otherwise (default
+   * true). Inseq leaves coarse outputs such as occlusion's unnormalised, and so does a method with
+   * `normalizeByDefault: false`.
+   */
+  normalizeByDefault?: boolean;
   parameters: ParameterSchema<P>;
   run(context: MethodContext<P>): Promise<MethodSequenceOutput[]>;
 }

@@ -1,5 +1,6 @@
 export { assertCapabilities } from "./assert-capabilities.ts";
 export { type Capability, capabilities, capabilityDocs } from "./capabilities.ts";
+export type { ExecutionInfo } from "./execution.ts";
 export type {
   ChatMessage,
   ForwardRequest,

@@ -1,5 +1,6 @@
 import type { AbortOptions, ProgressCallback } from "../progress.ts";
 import type { Capability } from "./capabilities.ts";
+import type { ExecutionInfo } from "./execution.ts";
 import type { DenseTensor } from "./tensor.ts";
 import type { Token } from "./token.ts";
 
@@ -27,6 +28,8 @@ export interface ModelInfo {
   contextLength: number;
   encoderDecoder: boolean;
   specialTokens: SpecialTokenIds;
+  /** Where the model runs (runtime, device, and why a request fell back), when the loader knows. */
+  execution?: ExecutionInfo;
 }
 
 /** Text turned into tokens with character offsets. */

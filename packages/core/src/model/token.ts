@@ -11,6 +11,11 @@ export interface Token {
   span: [number, number] | null;
   /** True for special tokens (BOS, EOS, padding, chat-template markers). */
   special: boolean;
+  /**
+   * The tokenizer's own string for the id ("▁Once", "Ġthe", "<s>"), when the tokenizer gives it:
+   * what views show for tokens without text (BOS) and what Inseq's saved files call a token.
+   */
+  piece?: string;
   /** For merged units: the indices of the original tokens merged into this one. */
   members?: number[];
 }

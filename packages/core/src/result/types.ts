@@ -1,3 +1,4 @@
+import type { ExecutionInfo } from "../model/execution.ts";
 import type { Token } from "../model/token.ts";
 
 /** The schema version this build writes and reads. */
@@ -57,6 +58,8 @@ export interface RunInfo {
   /** ISO 8601 start time. */
   startedAt: string;
   durationMs: number;
+  /** Where the model ran (runtime, device, fallbacks), when its loader said. */
+  execution?: ExecutionInfo;
   /** Anything else worth keeping (runtime, device, threads, ...). */
   extra?: Record<string, unknown>;
 }

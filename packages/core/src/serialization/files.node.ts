@@ -46,7 +46,7 @@ export async function saveResult(
         bytes: serializeResult(part, serializeOptions),
       }))
     : [{ path, bytes: serializeResult(result, serializeOptions) }];
-  for (const file of files) await writeAtomically(file.path, file.bytes);
+  for (const file of files) await writeFileAtomically(file.path, file.bytes);
   return files.map((file) => file.path);
 }
 
@@ -61,7 +61,12 @@ export function perSequencePath(path: string, index: number): string {
   return `${withoutGz.slice(0, withoutGz.length - extension.length)}-${index}${extension}${gz}`;
 }
 
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes `bytes` to `path` through a temporary file beside it renamed into place (folders created as
+ * needed), so a failure never leaves a partial file: the one way tokenscope writes files.
+ * @throws TokenscopeError IO_ERROR naming the path.
+ */
+export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const temporary = join(
     dirname(path),
     `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`,
@@ -79,15 +84,11 @@ async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new TokenscopeError(
-      "IO_ERROR",
-      `Could not write the result to ${path}: ${(error as Error).message}.`,
-      {
-        hint: "Check that the folder is writable and the path is not a folder.",
-        details: { path },
-        cause: error,
-      },
-    );
+    throw new TokenscopeError("IO_ERROR", `Could not write ${path}: ${(error as Error).message}.`, {
+      hint: "Check that the folder is writable and the path is not a folder.",
+      details: { path },
+      cause: error,
+    });
   }
 }
 

@@ -28,6 +28,7 @@ export const tokenSchema = z.strictObject({
   text: z.string(),
   span: z.tuple([z.int().nonnegative(), z.int().nonnegative()]).nullable(),
   special: z.boolean(),
+  piece: z.string().optional(),
   members: z.array(z.int().nonnegative()).min(1).optional(),
 });
 
@@ -186,6 +187,15 @@ export const runInfoSchema = z.object({
   toolVersion: z.string().min(1),
   startedAt: z.iso.datetime({ offset: true }),
   durationMs: z.number().nonnegative(),
+  execution: z
+    .object({
+      runtime: z.string().min(1),
+      device: z.string().min(1),
+      requestedDevice: z.string().min(1).optional(),
+      threads: z.int().positive().optional(),
+      notes: z.array(z.string()),
+    })
+    .optional(),
   extra: jsonObjectSchema.optional(),
 });
 

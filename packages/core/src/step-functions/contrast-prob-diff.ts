@@ -22,6 +22,7 @@ export const contrastProbDiff: StepFunction<z.output<typeof parameters>> = {
     "difference of log-probabilities, in nats. With no contrast data it is 0. Same as Inseq's " +
     "`contrast_prob_diff`.",
   unit: "probability",
+  merge: "prod",
   differentiable: true,
   contrast: "either",
   parameters,

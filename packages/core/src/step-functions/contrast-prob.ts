@@ -20,6 +20,7 @@ export const contrastProb: StepFunction<z.output<typeof parameters>> = {
     "in nats. With no contrast data it equals `probability`. When contrast logits are given the derivative " +
     "goes to gradContrastLogits and gradLogits is 0. Same as Inseq's `contrast_prob`.",
   unit: "probability",
+  merge: "prod",
   differentiable: true,
   contrast: "either",
   parameters,

@@ -14,6 +14,7 @@ export const crossentropy: StepFunction<z.output<typeof parameters>> = {
     "the target, larger when the target surprises it). Exactly −logprob. Same as Inseq's `crossentropy` " +
     "(torch cross_entropy, natural log).",
   unit: "nats",
+  merge: "sum",
   differentiable: true,
   parameters,
   evaluate(input, withGradient) {

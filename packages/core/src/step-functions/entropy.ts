@@ -15,6 +15,7 @@ export const entropy: StepFunction<z.output<typeof parameters>> = {
     "(including logits of −Infinity) contribute 0. Derivative: ∂H/∂logit_j = −p_j (log p_j + H). Same as " +
     "Inseq's `entropy`.",
   unit: "nats",
+  merge: "sum",
   differentiable: true,
   parameters,
   evaluate(input, withGradient) {

@@ -50,6 +50,7 @@ export const klDivergence: StepFunction<z.output<typeof parameters>> = {
     "filtered-out logits: ∂/∂logits_j = P_j (log P_j − log Q_j − KL), ∂/∂contrastLogits_j = Q_j − P_j. " +
     "Needs contrastLogits.",
   unit: "nats",
+  merge: "sum",
   differentiable: true,
   contrast: "input",
   parameters,

@@ -15,6 +15,7 @@ export const logprob: StepFunction<z.output<typeof parameters>> = {
     "probability underflows to 0. Inseq spells this `probability` with logprob=True; it has its own id here, " +
     "and equals −crossentropy exactly.",
   unit: "nats",
+  merge: "sum",
   differentiable: true,
   parameters,
   evaluate(input, withGradient) {

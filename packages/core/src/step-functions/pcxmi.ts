@@ -19,6 +19,7 @@ export const pcxmi: StepFunction<z.output<typeof parameters>> = {
     "from the input without it; with the roles swapped it is its negative. Equals in_context_pvi / ln 2. " +
     "Computed from log-probabilities, so it stays finite when a probability underflows. Needs contrastLogits.",
   unit: "bits",
+  merge: "sum",
   differentiable: true,
   contrast: "input",
   parameters,

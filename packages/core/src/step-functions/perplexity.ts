@@ -16,6 +16,7 @@ export const perplexity: StepFunction<z.output<typeof parameters>> = {
     "cross-entropy, mixing bases; its values are therefore 2^(−ln p) rather than 1/p. Overflows to Infinity " +
     "when the cross-entropy exceeds about 709 nats.",
   unit: "tokens",
+  merge: "prod",
   differentiable: true,
   parameters,
   evaluate(input, withGradient) {

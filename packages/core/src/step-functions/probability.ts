@@ -20,6 +20,7 @@ export const probability: StepFunction<z.output<typeof parameters>> = {
     "Inseq's probability with logprob=True (the same value as the `logprob` step function). Computed in float64 " +
     "with a stable log-sum-exp. Same as Inseq's `probability`.",
   unit: "probability",
+  merge: "prod",
   differentiable: true,
   parameters,
   evaluate(input, withGradient) {

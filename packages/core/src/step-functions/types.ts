@@ -43,6 +43,12 @@ export interface StepFunction<P = Record<string, unknown>> {
   unit: string;
   /** False for value-only functions (e.g. top_p_size); they cannot be attributed. */
   differentiable: boolean;
+  /**
+   * How values of merged target tokens combine (words, spans): "prod" for probabilities (a word's
+   * probability is the product of its pieces'), "sum" for log-scale values (nats, bits), "absmax"
+   * when absent. Inseq's aggregate map, for the ids it has.
+   */
+  merge?: "sum" | "prod" | "absmax";
   /** "input": needs logits from a contrastive input; "target": a contrast target id; "either": one of them. */
   contrast?: "input" | "target" | "either";
   parameters: ParameterSchema<P>;

@@ -54,6 +54,7 @@ function makeTokens(specs: TokenSpec[]): { tokens: Token[]; text: string } {
       special: partial.special ?? false,
     };
     if (partial.members) token.members = partial.members;
+    if (partial.piece !== undefined) token.piece = partial.piece;
     return token;
   });
   return { tokens, text };
