@@ -68,7 +68,7 @@ describe("segmentQuadrature", () => {
   });
 
   it("puts the trapezoid's end nodes exactly on the segment's ends", () => {
-    const { alphas } = segmentQuadrature("riemann_trapezoid", 4, 0.1, 0.3);
+    const { alphas } = segmentQuadrature("trapezoid", 4, 0.1, 0.3);
     expect(alphas[0]).toBe(0.1);
     expect(alphas[3]).toBe(0.3);
   });
@@ -209,7 +209,7 @@ describe("refinePath", () => {
     const path = paths.get(0)!;
     expect(path.points).toBeLessThanOrEqual(48);
     expect(Math.abs(pathGap(path)) / 2).toBeGreaterThan(1e-3);
-    const trapezoid = await refineTransition("riemann_trapezoid", 1e-6);
+    const trapezoid = await refineTransition("trapezoid", 1e-6);
     const valueOnly = trapezoid.calls
       .slice(1)
       .flat()

@@ -213,6 +213,11 @@ describe("integrated_gradients", () => {
       }),
     ).rejects.toMatchObject({ code: "INVALID_PARAMETERS" });
     await expect(
+      runMethod(integratedGradients, model, sequence, {
+        parameters: { method: "riemann_trapezoid", n_steps: 8, tolerance: 0.01 },
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_PARAMETERS", message: /use method trapezoid/ });
+    await expect(
       runMethod(integratedGradients, model, sequence, { parameters: { n_step: 3 } }),
     ).rejects.toMatchObject({
       code: "INVALID_PARAMETERS",

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { refinePath } from "./adaptive-path.ts";
 import { baselineEmbeddings } from "./baseline.ts";
 import type { PathEnds } from "./integration-path.ts";
-import { integrationMethods } from "./quadrature.ts";
+import { integrationMethods, needsTwoPoints } from "./quadrature.ts";
 import { evaluateSegments } from "./segment-gradients.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
@@ -24,7 +24,9 @@ const parameters = z
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")
-      .describe("Quadrature rule (Captum's names; default gausslegendre, as Captum and Inseq)."),
+      .describe(
+        "Quadrature rule: Captum's (gausslegendre, the default as in Captum and Inseq; riemann_left, _right, _middle, _trapezoid, exactly as Captum's, whose trapezoid weights sum to (n − 1)/n) or trapezoid (the textbook rule, weights summing to 1).",
+      ),
     baseline: z
       .union([z.enum(["unk", "pad", "zero"]), z.array(z.number()).min(1)])
       .default("unk")
@@ -52,9 +54,14 @@ const parameters = z
         "Most gradient points per step in adaptive mode, the first n_steps included (default 1024: the zero baseline on stories260K needs up to ~750 at tolerance 0.01).",
       ),
   })
-  .refine((value) => value.method !== "riemann_trapezoid" || value.n_steps >= 2, {
-    message: "riemann_trapezoid needs n_steps ≥ 2",
+  .refine((value) => !needsTwoPoints(value.method) || value.n_steps >= 2, {
+    message: "the trapezoid rules need n_steps ≥ 2",
     path: ["n_steps"],
+  })
+  .refine((value) => value.tolerance === undefined || value.method !== "riemann_trapezoid", {
+    message:
+      "riemann_trapezoid's weights sum to (n − 1)/n (Captum's rule), so adaptive refinement cannot meet a tolerance: use method trapezoid",
+    path: ["method"],
   });
 
 /** Parameters of {@link integratedGradients}. */

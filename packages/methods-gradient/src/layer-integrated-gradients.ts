@@ -18,7 +18,7 @@ import { baselineTokenId, checkKeep } from "./baseline.ts";
 import { rowsPerCall } from "./batch-budget.ts";
 import { stepObjective } from "./gradient-rows.ts";
 import { interpolated, type PathRow } from "./integration-path.ts";
-import { integrationMethods, quadrature } from "./quadrature.ts";
+import { integrationMethods, needsTwoPoints, quadrature } from "./quadrature.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z
@@ -38,7 +38,9 @@ const parameters = z
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")
-      .describe("Quadrature rule (Captum's names; default gausslegendre, as Captum and Inseq)."),
+      .describe(
+        "Quadrature rule: Captum's (gausslegendre, the default as in Captum and Inseq; riemann_left, _right, _middle, _trapezoid, exactly as Captum's, whose trapezoid weights sum to (n − 1)/n) or trapezoid (the textbook rule, weights summing to 1).",
+      ),
     baseline: z
       .enum(["unk", "pad", "zero"])
       .default("unk")
@@ -52,8 +54,8 @@ const parameters = z
         "Token indices (source from 0, then target) kept at their input token (unk, pad) or input residual (zero), e.g. [0] for BOS.",
       ),
   })
-  .refine((value) => value.method !== "riemann_trapezoid" || value.n_steps >= 2, {
-    message: "riemann_trapezoid needs n_steps ≥ 2",
+  .refine((value) => !needsTwoPoints(value.method) || value.n_steps >= 2, {
+    message: "the trapezoid rules need n_steps ≥ 2",
     path: ["n_steps"],
   });
 

@@ -1,13 +1,23 @@
 import { TokenscopeError } from "@tokenscope/core";
 
-/** Integration rules of integrated gradients (Captum's names). */
+/**
+ * Integration rules of integrated gradients: Captum's five, exactly as Captum defines them, and
+ * `trapezoid`, the textbook trapezoid rule on the same nodes as `riemann_trapezoid`, whose weights
+ * sum to 1 where Captum's sum to (n − 1)/n.
+ */
 export const integrationMethods = [
   "gausslegendre",
   "riemann_trapezoid",
   "riemann_left",
   "riemann_right",
   "riemann_middle",
+  "trapezoid",
 ] as const;
+
+/** Rules that need at least two points (both trapezoids). */
+export function needsTwoPoints(method: IntegrationMethod): boolean {
+  return method === "riemann_trapezoid" || method === "trapezoid";
+}
 
 /** One of {@link integrationMethods}. */
 export type IntegrationMethod = (typeof integrationMethods)[number];
@@ -54,16 +64,18 @@ export function gaussLegendre(n: number): Quadrature {
 }
 
 /**
- * The quadrature rule `method` with `n` points, mapped to [0, 1]. Riemann
- * rules use Captum's nodes; the trapezoid uses weights 1/(n − 1) with halved
- * ends, so weights sum to 1 and completeness holds (Captum's trapezoid weighs
- * by 1/n, which sums to (n − 1)/n).
+ * The quadrature rule `method` with `n` points, mapped to [0, 1]. Riemann rules are Captum's: nodes k/n,
+ * (k + 1)/n or (k + ½)/n with weights 1/n; `riemann_trapezoid` has nodes k/(n − 1) and weights 1/n with
+ * halved ends, so they sum to (n − 1)/n (Captum's, kept for parity: integrated gradients with it is
+ * short of completeness by a factor (n − 1)/n). `trapezoid` is the textbook rule on the same nodes,
+ * weights 1/(n − 1) with halved ends, summing to 1.
  */
 export function quadrature(method: IntegrationMethod, n: number): Quadrature {
-  if (!Number.isInteger(n) || n < 1 || (method === "riemann_trapezoid" && n < 2)) {
+  const least = needsTwoPoints(method) ? 2 : 1;
+  if (!Number.isInteger(n) || n < least) {
     throw new TokenscopeError(
       "INVALID_PARAMETERS",
-      `${method} needs an integer number of points ≥ ${method === "riemann_trapezoid" ? 2 : 1}, got ${n}.`,
+      `${method} needs an integer number of points ≥ ${least}, got ${n}.`,
       {
         hint: "Raise n_steps.",
         details: { method, n_steps: n },
@@ -82,7 +94,8 @@ export function quadrature(method: IntegrationMethod, n: number): Quadrature {
     else if (method === "riemann_middle") alphas[k] = (k + 0.5) / n;
     else {
       alphas[k] = k / (n - 1);
-      weights[k] = k === 0 || k === n - 1 ? 0.5 / (n - 1) : 1 / (n - 1);
+      const interval = method === "trapezoid" ? 1 / (n - 1) : 1 / n;
+      weights[k] = k === 0 || k === n - 1 ? interval / 2 : interval;
     }
   }
   return { alphas, weights };

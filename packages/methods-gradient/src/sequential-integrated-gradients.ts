@@ -9,7 +9,7 @@ import {
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
 import { forEachGradientRow } from "./gradient-rows.ts";
-import { integrationMethods, quadrature } from "./quadrature.ts";
+import { integrationMethods, needsTwoPoints, quadrature } from "./quadrature.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z
@@ -18,7 +18,9 @@ const parameters = z
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")
-      .describe("Quadrature rule (Captum's names; default gausslegendre)."),
+      .describe(
+        "Quadrature rule: Captum's (gausslegendre, the default; riemann_left, _right, _middle, _trapezoid, exactly as Captum's, whose trapezoid weights sum to (n − 1)/n) or trapezoid (the textbook rule, weights summing to 1).",
+      ),
     baseline: z
       .union([z.enum(["unk", "pad", "zero"]), z.array(z.number()).min(1)])
       .default("unk")
@@ -26,8 +28,8 @@ const parameters = z
         'Baseline embedding of the interpolated position: "unk" (else padding), "pad", "zero" or a custom embedding vector.',
       ),
   })
-  .refine((value) => value.method !== "riemann_trapezoid" || value.n_steps >= 2, {
-    message: "riemann_trapezoid needs n_steps ≥ 2",
+  .refine((value) => !needsTwoPoints(value.method) || value.n_steps >= 2, {
+    message: "the trapezoid rules need n_steps ≥ 2",
     path: ["n_steps"],
   });
 
