@@ -31,7 +31,8 @@ export const attention: AttributionMethod<AttentionParameters> = {
     "Attention (as Inseq's `attention`): the attribution of target token t to position s is the attention " +
     "probability of the query at t's prediction position (the position whose logits predict t) to the key " +
     "at s, read in the chosen `layers` and `heads` and reduced first over heads (`aggregate_heads`) and then " +
-    'over layers (`aggregate_layers`): "mean", "max", "min" or "absmax". With the mean over heads and ' +
+    'over layers (`aggregate_layers`): "mean", "max", "min" or "absmax". The defaults are Inseq\'s: every ' +
+    "layer and head, the mean over heads, then the mean over layers. With the mean over heads and " +
     "layers, a step's source and target-prefix attributions sum to 1. One forward pass of the full " +
     "sequence serves every step, since a causal model's attention at a position never sees later tokens. " +
     "Attention is a description of the model's information routing, not a faithfulness guarantee " +

@@ -149,6 +149,34 @@ describe("methods-attention", () => {
     }
   });
 
+  it("attention defaults to Inseq's: every layer and head, mean over heads, then mean over layers", async () => {
+    expect(parseParameters(byId("attention").parameters, {}, "attention")).toEqual({
+      layers: "all",
+      heads: "all",
+      aggregate_heads: "mean",
+      aggregate_layers: "mean",
+    });
+    const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
+    const { taps } = await model.forward!({ inputs: { ids: [ids] }, taps: { attention: true } });
+    const n = ids.length;
+    const { numLayers, numHeads } = model.info;
+    const [output] = await run("attention");
+    const columns = sequence.source.length;
+    for (const step of [0, 4]) {
+      const query = columns + step - 1;
+      for (let key = 0; key < columns; key++) {
+        let expected = 0;
+        for (let layer = 0; layer < numLayers; layer++) {
+          let headMean = 0;
+          for (let head = 0; head < numHeads; head++)
+            headMean += taps!.attention![layer]!.data[(head * n + query) * n + key]! / numHeads;
+          expected += headMean / numLayers;
+        }
+        expect(output!.source.data[step * columns + key]).toBeCloseTo(expected, 6);
+      }
+    }
+  });
+
   it("attention_summary puts a layer × head table per step in extras, and attributes their mean", async () => {
     const [summary] = await run("attention_summary", { layers: "-2:", heads: "0,3" });
     const [mean] = await run("attention", { layers: "-2:", heads: "0,3" });

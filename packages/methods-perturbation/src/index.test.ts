@@ -21,7 +21,52 @@ const renamed: { method: string; old: string; key: string; value: unknown }[] = 
   { method: "value_zeroing", old: "batchSize", key: "batch_size", value: 4 },
 ];
 
+/** Inseq 0.7.1's attribution methods (`inseq.list_feature_attribution_methods()`). */
+const inseqMethods = [
+  "saliency",
+  "input_x_gradient",
+  "integrated_gradients",
+  "deeplift",
+  "gradient_shap",
+  "discretized_integrated_gradients",
+  "sequential_integrated_gradients",
+  "layer_integrated_gradients",
+  "layer_gradient_x_activation",
+  "layer_deeplift",
+  "occlusion",
+  "lime",
+  "reagent",
+  "value_zeroing",
+  "attention",
+  "dummy",
+];
+
 describe("methods", () => {
+  it("default to their reference's baseline: UNK where Inseq has the method, Captum's 0 where only Captum has it", () => {
+    const expected: Record<string, string> = {
+      occlusion: "unk",
+      lime: "unk",
+      feature_ablation: "zero",
+      shapley_values: "zero",
+      shapley_value_sampling: "zero",
+      kernel_shap: "zero",
+    };
+    for (const [id, baseline] of Object.entries(expected)) {
+      const method = methods.find((candidate) => candidate.id === id)!;
+      const parsed = parseParameters(method.parameters, {}, id) as Record<string, unknown>;
+      expect(parsed["baseline"], id).toBe(baseline);
+      expect(method.description, id).toContain(`by default "${baseline}"`);
+      if (!inseqMethods.includes(id)) expect(method.description, id).toContain("Inseq has no such method");
+    }
+  });
+
+  it("cite only Inseq methods that exist", () => {
+    for (const method of methods) {
+      for (const [, cited] of method.description.matchAll(/Inseq's `([a-z_]+)`/g))
+        expect(inseqMethods, `${method.id} cites ${cited}`).toContain(cited);
+    }
+  });
+
   it("lists every method file once, under Inseq's ids", () => {
     const ids = methods.map((method) => method.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -15,7 +15,7 @@ const parameters = z.strictObject({
       "Coalitions per step besides the empty and full ones (Captum's n_samples counts those two as well); all " +
         "are enumerated when 2^d − 2 fit.",
     ),
-  ...featureMethodFields,
+  ...featureMethodFields("zero"),
   seed: seedParameter,
 });
 
@@ -35,7 +35,8 @@ export const kernelShap: AttributionMethod<KernelShapParameters> = {
     "Σ φ_j = f_t(all) − f_t(∅), enforced exactly by eliminating one coefficient (solved with ml-matrix). " +
     "When `samples` ≥ 2^d − 2 every coalition is enumerated with its kernel weight and the result is the " +
     "exact Shapley values; otherwise `samples` coalitions are drawn from the kernel in complementary pairs. " +
-    `${baselineDescription} Special tokens are never absent unless \`include_special\`. Sampling uses a ` +
+    baselineDescription("zero", "as Captum's KernelShap; Inseq has no such method") +
+    " Special tokens are never absent unless `include_special`. Sampling uses a " +
     "Mersenne Twister seeded with `seed` and the step. All inputs go through the model in forward calls " +
     "of `batch_size` rows.",
   references: ["https://arxiv.org/abs/1705.07874"],

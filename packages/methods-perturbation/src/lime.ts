@@ -10,16 +10,17 @@ const parameters = z.strictObject({
     .number()
     .int()
     .min(2)
-    .default(200)
+    .default(50)
     .describe(
-      "Samples the surrogate is fitted on per step (Captum's n_samples), the original input included.",
+      "Samples the surrogate is fitted on per step (Captum's n_samples; 50 as Inseq), the original input " +
+        "included.",
     ),
   mask_probability: z
     .number()
     .gt(0)
     .lt(1)
-    .default(0.5)
-    .describe("Probability that a feature is absent in a sample."),
+    .default(0.3)
+    .describe("Probability that a feature is absent in a sample (0.3 as Inseq)."),
   kernel_width: z
     .number()
     .positive()
@@ -30,8 +31,8 @@ const parameters = z.strictObject({
     .number()
     .nonnegative()
     .default(1)
-    .describe("Ridge penalty of the surrogate (intercept not penalised)."),
-  ...featureMethodFields,
+    .describe("Ridge penalty of the surrogate (intercept not penalised; 1 as Inseq, scikit-learn's Ridge)."),
+  ...featureMethodFields("unk"),
   seed: seedParameter,
 });
 
@@ -44,17 +45,29 @@ export const lime: AttributionMethod<LimeParameters> = {
   family: "perturbation",
   summary: "Coefficients of a local linear surrogate fitted on randomly perturbed inputs (LIME).",
   description:
-    "LIME (Ribeiro et al. 2016, as Inseq's `lime`): for each attributed step t, `n_samples` binary vectors z " +
-    "over the features (tokens, words, sentences or `groups`; the first is the original, all ones; in the " +
-    "others each feature is absent with probability `mask_probability`) are turned into inputs and f_t is " +
-    "evaluated on each. Each sample is weighted by LIME's text kernel sqrt(exp(−D² / width²)) of the cosine " +
-    "distance D between z and the original (D = 1 − sqrt(|z| / d); width = `kernel_width`, by default " +
-    "0.25 × sqrt(d)), and a ridge regression f_t ≈ b + Σ_j β_j z_j (penalty `alpha` on β, intercept free) is " +
-    "solved with ml-matrix; β_j is feature j's score, shared by its tokens. The surrogate's intercept and " +
-    `weighted R² are returned as extras lime_intercept and lime_score. ${baselineDescription} Special tokens ` +
-    "are never absent unless `include_special`. Random numbers come from a Mersenne Twister seeded with " +
-    "`seed` and the step, so results are reproducible and independent of batching. All samples of all steps " +
-    "go through the model in forward calls of `batch_size` rows.",
+    "LIME (Ribeiro et al. 2016), with the defaults of Inseq's `lime` (50 samples, mask probability 0.3, the " +
+    "unknown token as the replacement, a ridge surrogate with alpha 1): for each attributed step t, " +
+    "`n_samples` binary vectors z over the features (tokens, words, sentences or `groups`; the first is the " +
+    "original, all ones; in the others each feature is absent with probability `mask_probability`) are " +
+    "turned into inputs and f_t is evaluated on each. Each sample is weighted by LIME's text kernel " +
+    "sqrt(exp(−D² / width²)) of the cosine distance D between z and the original (D = 1 − sqrt(|z| / d); " +
+    "width = `kernel_width`, by default 0.25 × sqrt(d)), and a ridge regression f_t ≈ b + Σ_j β_j z_j " +
+    "(penalty `alpha` on β, intercept free) is solved with ml-matrix; β_j is feature j's score, shared by its " +
+    "tokens. The surrogate's intercept and weighted R² are returned as extras lime_intercept and lime_score. " +
+    `${baselineDescription("unk", "as Inseq")} Special tokens are never absent unless \`include_special\`. ` +
+    "Where we differ from Inseq, on purpose: (1) a masked position gets the unknown token's real input " +
+    "embedding, while Inseq writes the numeric UNK id into every component of the position's embedding (its " +
+    "perturbation works on embeddings but fills in the id); (2) the kernel is LIME's text kernel above, " +
+    "while Inseq's similarity is the count of embedding elements equal to the original's (proportional to " +
+    "the number of kept tokens); (3) the surrogate's features are the binary presence vector z, so each " +
+    "coefficient is one token's (or feature's) score as LIME defines it, while Inseq regresses on the " +
+    "flattened perturbed embeddings (its default aggregation then takes each token's L2 norm of them, so " +
+    "signs are lost); (4) `n_samples` " +
+    "counts the original input, as LIME's reference implementation, while Inseq's 50 samples are all " +
+    "perturbed; (5) Inseq's special-token guard compares embeddings with ids and never fires, so it can " +
+    "mask BOS. Random numbers come from a Mersenne Twister seeded with `seed` and the step, so results are " +
+    "reproducible and independent of batching. All samples of all steps go through the model in forward " +
+    "calls of `batch_size` rows.",
   references: ["https://arxiv.org/abs/1602.04938"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },

@@ -22,9 +22,11 @@ async function probabilityOfIds(ids: number[], targetId: number): Promise<number
 }
 
 describe("occlusion", () => {
-  it('"zero" equals f(original) − f(that embedding zeroed), computed through the toy forward', async () => {
+  it('Captum\'s occlusion ({ baseline: "zero", abs: false }) equals f(original) − f(that embedding zeroed)', async () => {
     const sequence = await toySequence(toy, "a cat", " ran");
-    const [output] = await occlusion.run(contextFor(toy, [sequence], { attributeTarget: true }));
+    const [output] = await occlusion.run(
+      contextFor(toy, [sequence], { attributeTarget: true, parameters: { baseline: "zero", abs: false } }),
+    );
     const ids = [...sequence.source, ...sequence.target].map((t) => t.id!);
     const S = sequence.source.length;
     const T = sequence.target.length;
@@ -57,9 +59,11 @@ describe("occlusion", () => {
     const targetId = ids[5]!;
     const original = await probabilityOfIds(prefix, targetId);
     const [removed] = await occlusion.run(
-      contextFor(toy, [sequence], { parameters: { baseline: "removal" } }),
+      contextFor(toy, [sequence], { parameters: { baseline: "removal", abs: false } }),
     );
-    const [unk] = await occlusion.run(contextFor(toy, [sequence], { parameters: { baseline: "unk" } }));
+    const [unk] = await occlusion.run(
+      contextFor(toy, [sequence], { parameters: { baseline: "unk", abs: false } }),
+    );
     for (let s = 1; s < 4; s++) {
       const dropped = prefix.filter((_, position) => position !== s);
       expect(removed!.source.data[4 + s]).toBeCloseTo(
@@ -78,7 +82,9 @@ describe("occlusion", () => {
   it('"mean" replaces the embedding by the mean embedding of the step\'s own input', async () => {
     const sequence = await toySequence(toy, "go", " now");
     sequence.steps = [2];
-    const [output] = await occlusion.run(contextFor(toy, [sequence], { parameters: { baseline: "mean" } }));
+    const [output] = await occlusion.run(
+      contextFor(toy, [sequence], { parameters: { baseline: "mean", abs: false } }),
+    );
     const ids = [...sequence.source, ...sequence.target].map((t) => t.id!).slice(0, 5); // BOS g o " " n
     const targetId = sequence.target[2]!.id!;
     const embedded = await toy.embed!([ids]);
@@ -103,7 +109,7 @@ describe("occlusion", () => {
     const model = createIndicatorModel({ weights, bias: 1 });
     const [output] = await occlusion.run(
       contextFor(model, [indicatorSequence([3, 4, 6], [5])], {
-        parameters: { baseline: "unk", include_special: true },
+        parameters: { baseline: "unk", include_special: true, abs: false },
         attributedFunction: { id: "logit", parameters: {} },
       }),
     );
@@ -121,7 +127,11 @@ describe("occlusion", () => {
       original - (await probabilityWithZeroed(toy, ids, positions, targetId));
     const row = async (parameters: Record<string, unknown>) =>
       Array.from(
-        (await occlusion.run(contextFor(toy, [sequence], { parameters: parameters })))[0]!.source.data,
+        (
+          await occlusion.run(
+            contextFor(toy, [sequence], { parameters: { baseline: "zero", abs: false, ...parameters } }),
+          )
+        )[0]!.source.data,
       );
 
     const words = await row({ unit: "word" });
@@ -149,7 +159,7 @@ describe("occlusion", () => {
     const ids = sequence.source.map((t) => t.id!);
     const targetId = sequence.target[0]!.id!;
     const [output] = await occlusion.run(
-      contextFor(toy, [sequence], { parameters: { include_special: true } }),
+      contextFor(toy, [sequence], { parameters: { include_special: true, baseline: "zero", abs: false } }),
     );
     const expected =
       (await probabilityWithZeroed(toy, ids, [], targetId)) -
@@ -186,9 +196,13 @@ describe("batching", () => {
     // The longest input is step 3's: BOS "the cat" " sa" = 11 tokens.
     const perRow = rowBytes(toy.info, { length: 11, logitPositions: 1, embeddings: true });
     const { model, rowsPerCall } = countForwardCalls(toy);
-    const budgeted = await occlusion.run(contextFor(model, [sequence], { memoryBudgetBytes: 5 * perRow }));
+    // Embedding rows, as the per-row bytes above assume.
+    const parameters = { baseline: "zero" };
+    const budgeted = await occlusion.run(
+      contextFor(model, [sequence], { memoryBudgetBytes: 5 * perRow, parameters }),
+    );
     expect(rowsPerCall).toEqual([5, 5, 5, 5, 5, 5, 2]);
-    const free = await occlusion.run(contextFor(toy, [sequence]));
+    const free = await occlusion.run(contextFor(toy, [sequence], { parameters }));
     expect(Array.from(budgeted[0]!.source.data)).toEqual(Array.from(free[0]!.source.data));
   });
 
@@ -299,15 +313,13 @@ describe("errors", () => {
 });
 
 describe("feature_ablation", () => {
-  it("is occlusion on single tokens, number for number", async () => {
+  it("is signed occlusion (abs: false) on single tokens, number for number", async () => {
     const sequence = await toySequence(toy, "the cat", " sat");
     for (const baseline of ["zero", "unk", "mean", "removal"]) {
-      const context = contextFor(toy, [sequence], {
-        parameters: { baseline },
-        attributeTarget: true,
-      });
-      const [a] = await occlusion.run(context);
-      const [b] = await featureAblation.run(context);
+      const context = (parameters: Record<string, unknown>) =>
+        contextFor(toy, [sequence], { parameters, attributeTarget: true });
+      const [a] = await occlusion.run(context({ baseline, abs: false }));
+      const [b] = await featureAblation.run(context({ baseline }));
       expect(Array.from(b!.source.data)).toEqual(Array.from(a!.source.data));
       expect(Array.from(b!.target!.data)).toEqual(Array.from(a!.target!.data));
     }

@@ -20,7 +20,14 @@ const parameters = z.strictObject({
     .strictObject({ source: z.array(range).default([]), target: z.array(range).default([]) })
     .default({ source: [], target: [] })
     .describe('For unit "span": half-open [start, end) token index ranges of the source and of the target.'),
-  baseline: baselineParameter,
+  baseline: baselineParameter("unk"),
+  abs: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Report |f(original) − f(occluded)| (default, as Inseq's occlusion); false: the signed difference, as " +
+        "Captum's Occlusion (positive when the unit supports the target).",
+    ),
   include_special: includeSpecialParameter,
   batch_size: batchSizeParameter,
 });
@@ -28,24 +35,37 @@ const parameters = z.strictObject({
 /** Parameters of {@link occlusion}. */
 export type OcclusionParameters = z.output<typeof parameters>;
 
-/** `occlusion`: f(original) − f(input with one unit occluded), per token, word, span or sentence. */
+/**
+ * `occlusion`: |f(original) − f(input with one unit occluded)|, per token, word, span or sentence, with
+ * Inseq's defaults (UNK replacement, magnitude, not normalised); Captum's Occlusion with
+ * `{ baseline: "zero", abs: false }`.
+ */
 export const occlusion: AttributionMethod<OcclusionParameters> = {
   id: "occlusion",
   family: "perturbation",
-  summary: "How much the attributed function drops when a token (word, span, sentence) is occluded.",
+  summary: "How much the attributed function changes when a token (word, span, sentence) is occluded.",
   description:
-    "Occlusion (Zeiler & Fergus 2014, as Inseq's `occlusion`): for each attributed step t and each unit of its " +
-    "input — a source token, word, span or sentence, and with target-prefix attribution each earlier target " +
-    "unit — score = f_t(original input) − f_t(input with the unit occluded), where f_t is the attributed " +
-    "function (default: the probability of the target token). Every token of a unit gets the unit's score. " +
+    "Occlusion (Zeiler & Fergus 2014), with the defaults of Inseq's `occlusion`: for each attributed step t " +
+    "and each unit of its input — a source token, word, span or sentence, and with target-prefix " +
+    "attribution each earlier target unit — score = |f_t(original input) − f_t(input with the unit " +
+    "occluded)|, where f_t is the attributed function (default: the probability of the target token) and " +
+    'occluding puts the unit\'s tokens at the baseline, by default "unk": the unknown token, whose input ' +
+    "embedding is what Inseq substitutes. As in Inseq, `attribute()` leaves these scores unnormalised (Inseq's " +
+    "occlusion output has no default aggregation); pass `normalize: true` to normalise each step. " +
+    '`abs: false` gives the signed difference, positive when the unit supports the target; `{ baseline: "zero", ' +
+    "abs: false }` is Captum's Occlusion (baseline 0, signed). Every token of a unit gets the unit's score. " +
     "Words and sentences are read from the tokens' character spans; spans are the `spans` index ranges (a " +
-    `token outside every range is its own unit). ${baselineDescription} Special tokens (BOS) are not ` +
-    "occluded unless `include_special` (score 0). Only the step's prefix is ever input; every occluded input " +
-    "of every step and sequence goes through the model in forward calls of `batch_size` rows. Positive " +
-    "scores mean the unit supports the target.",
+    "token outside every range is its own unit; Inseq occludes single tokens only). " +
+    `${baselineDescription("unk", "as Inseq")} One difference from Inseq: special tokens (BOS) are not ` +
+    "occluded unless `include_special` (score 0), as in every method of this package, so that scores are about " +
+    "the text; Inseq also replaces BOS by UNK (pass `include_special: true` for that) and leaves EOS as EOS, " +
+    "so EOS scores 0 in both. Only the step's prefix is ever input; every occluded input of every step and " +
+    "sequence goes through the model in forward calls of `batch_size` rows.",
   references: ["https://arxiv.org/abs/1311.2901"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
+  // Inseq's occlusion output is coarse and has no default aggregation, so it is not normalised.
+  normalizeByDefault: false,
   parameters,
   async run(context) {
     const parsed = parseParameters(parameters, context.parameters, "occlusion");
@@ -55,7 +75,7 @@ export const occlusion: AttributionMethod<OcclusionParameters> = {
       baseline: parsed.baseline,
       includeSpecial: parsed.include_special,
       batchSize: parsed.batch_size,
-      plan: (task) => ablationPlan(task.features.length),
+      plan: (task) => ablationPlan(task.features.length, { absolute: parsed.abs }),
     });
   },
 };

@@ -1,4 +1,4 @@
-import { isTokenscopeError, type LanguageModel } from "@tokenscope/core";
+import { isTokenscopeError, type LanguageModel, parseParameters } from "@tokenscope/core";
 import { createToyModel } from "@tokenscope/core/testing";
 import { describe, expect, it } from "vitest";
 import { contextFor, countForwardCalls, token } from "./models.test-helpers.ts";
@@ -76,6 +76,19 @@ async function scores(parameters: Record<string, unknown>, model = copyModel) {
 }
 
 describe("reagent", () => {
+  it("defaults to Inseq's ReAGent settings and its part-of-speech sampler", () => {
+    expect(parseParameters(reagent.parameters, {}, "reagent")).toMatchObject({
+      keep_top_n: 5,
+      keep_ratio: null,
+      invert_keep: false,
+      stopping_condition_top_k: 3,
+      replacing_ratio: 0.3,
+      max_probe_steps: 3000,
+      num_probes: 16,
+      sampler: "pos",
+    });
+  });
+
   for (const sampler of ["uniform", "pos", "model"]) {
     it(`ranks the copied token in the top 3 (sampler "${sampler}")`, async () => {
       const output = await scores({ sampler, seed: 1 });

@@ -102,7 +102,8 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     "ones logit((1 − Δ) / 2) (Δ clamped inside (−1, 1)); (2) stopping condition — the importance is " +
     "softmax(scores); the `keep_top_n` most important tokens (or ceil(`keep_ratio` × tokens) when keep_top_n " +
     "is 0) are kept and all others replaced by sampled tokens (with `invert_keep`, the top tokens are " +
-    "replaced and the others kept, as Inseq documents it); the probe stops when the target is among the " +
+    "replaced and the others kept, as Inseq documents it; Inseq's code, by reading, then replaces every " +
+    "token); the probe stops when the target is among the " +
     "`stopping_condition_top_k` highest logits of that input. After `max_probe_steps` iterations or when " +
     "every probe stopped, a token's score is its importance averaged over the probes that stopped (over all " +
     "probes when none did): scores are in [0, 1] and add up to 1 per step; tokens not perturbed score 0. " +

@@ -12,7 +12,7 @@ const parameters = z.strictObject({
     .positive()
     .default(25)
     .describe("Random feature orders per step (Captum's n_samples)."),
-  ...featureMethodFields,
+  ...featureMethodFields("zero"),
   seed: seedParameter,
 });
 
@@ -31,7 +31,9 @@ export const shapleyValueSampling: AttributionMethod<ShapleyValueSamplingParamet
     "feature at the baseline, features are restored one at a time in that order and each is credited with " +
     "the change of f_t. Scores are the mean credits: unbiased estimates of the Shapley values, and for any " +
     "number of samples they add up exactly to f_t(all) − f_t(none). Each step costs 1 + n_samples × (d − 1) " +
-    `inputs for d features. ${baselineDescription} Special tokens are never absent unless ` +
+    "inputs for d features. " +
+    baselineDescription("zero", "as Captum's ShapleyValueSampling; Inseq has no such method") +
+    " Special tokens are never absent unless " +
     "`include_special`. Orders come from a Mersenne Twister seeded with `seed` and the step. All inputs go " +
     "through the model in forward calls of `batch_size` rows.",
   references: ["https://doi.org/10.1016/j.cor.2008.04.004"],

@@ -5,7 +5,7 @@ import { runCoalitions } from "./shared/coalitions.ts";
 import { baselineDescription, featureMethodFields } from "./shared/parameters.ts";
 
 const parameters = z.strictObject({
-  ...featureMethodFields,
+  ...featureMethodFields("zero"),
 });
 
 /** Parameters of {@link shapleyValues}. */
@@ -22,7 +22,8 @@ export const shapleyValues: AttributionMethod<ShapleyValuesParameters> = {
     "φ_j = Σ_{S ⊆ F∖{j}} |S|! (d − |S| − 1)! / d! · (f_t(S ∪ {j}) − f_t(S)). The values add up to " +
     `f_t(all) − f_t(none) (efficiency). At most ${maxExactShapleyFeatures} features per step (4096 inputs); ` +
     'more is an INVALID_INPUT error pointing to "shapley_value_sampling" and "kernel_shap". ' +
-    `${baselineDescription} Special tokens are never absent unless \`include_special\`. All coalitions of all ` +
+    baselineDescription("zero", "as Captum's ShapleyValues; Inseq has no such method") +
+    " Special tokens are never absent unless `include_special`. All coalitions of all " +
     "steps go through the model in forward calls of `batch_size` rows.",
   references: ["https://doi.org/10.1515/9781400881970-018"],
   requires: ["forward"],

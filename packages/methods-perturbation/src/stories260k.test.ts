@@ -27,10 +27,43 @@ function softmaxAt(logits: ArrayLike<number>, id: number): number {
 }
 
 describe("forward-only methods on stories260K", () => {
-  it("occlusion with the zero baseline equals the drop in target probability, computed independently", async () => {
+  it("occlusion with defaults (Inseq's) equals |f(x) − f(x with UNK at s)|, not normalised", async () => {
+    // No `normalize`: the method's own default (none, as Inseq) applies.
+    const result = await attribute(model, "Once upon a time", { method: "occlusion", target: ", there" });
+    const sequence = result.sequences[0]!;
+    const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
+    const unk = model.info.specialTokens.unk!;
+    const probability = async (prefix: number[], target: number) => {
+      const { logits } = await model.forward!({
+        inputs: { ids: [prefix] },
+        positions: [[prefix.length - 1]],
+      });
+      return softmaxAt(logits.data, target);
+    };
+    let negatives = 0;
+    for (let step = 0; step < sequence.target.length; step++) {
+      const prefix = ids.slice(0, sequence.source.length + step);
+      const target = ids[prefix.length]!;
+      const original = await probability(prefix, target);
+      const row = sequence.sourceAttributions[step]!;
+      expect(row[0]).toBe(0); // BOS is left alone by default
+      for (let s = 1; s < sequence.source.length; s++) {
+        const occluded = prefix.map((id, position) => (position === s ? unk : id));
+        const drop = original - (await probability(occluded, target));
+        if (drop < 0) negatives++;
+        expect(row[s]).toBeCloseTo(Math.abs(drop), 5);
+      }
+      // Raw probability changes: a step's scores do not sum to 1.
+      const sum = row.reduce((total: number, value) => total + (value ?? 0), 0);
+      expect(Math.abs(sum - 1)).toBeGreaterThan(1e-3);
+    }
+    expect(negatives).toBeGreaterThan(0);
+  });
+
+  it("occlusion as Captum's (baseline zero, signed) equals the drop in target probability, computed independently", async () => {
     const result = await attribute(model, "Once upon a time", {
       method: "occlusion",
-      parameters: { baseline: "zero", include_special: true },
+      parameters: { baseline: "zero", abs: false, include_special: true },
       target: ", there",
       normalize: false,
     });

@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { type LanguageModel, type MethodSequence, TokenscopeError } from "@tokenscope/core";
+import { type LanguageModel, type MethodSequence, parseParameters, TokenscopeError } from "@tokenscope/core";
 import { checkMethodConformance, createToyModel } from "@tokenscope/core/testing";
 import { loadModel } from "@tokenscope/models/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { contextFor, countForwardCalls, toySequence } from "./models.test-helpers.ts";
+import { combineLayers, type ZeroingPlan } from "./shared/value-zeroing-plan.ts";
 import { valueZeroing } from "./value-zeroing.ts";
 
 const stories260kDir = fileURLToPath(new URL("../../../../shared/models/stories260K", import.meta.url));
@@ -63,6 +64,107 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return error instanceof TokenscopeError ? error.code : String(error);
 }
 
+/**
+ * The residual stream after `layer` at every position, [position][hidden], with the values of `zero`
+ * zeroed — read through the model interface alone, independently of the method.
+ */
+async function residualRows(ids: number[], layer: number, zero?: { layer: number; position: number }) {
+  const { taps } = await model.forward!({
+    inputs: { ids: [ids] },
+    taps: { residual: true, layers: [layer] },
+    ...(zero
+      ? { interventions: [{ kind: "zeroValues" as const, ...zero, positions: [zero.position] }] }
+      : {}),
+  });
+  const hidden = model.info.hiddenSize;
+  const data = taps!.residual![0]!.data;
+  return ids.map((_, position) => Array.from(data.subarray(position * hidden, (position + 1) * hidden)));
+}
+
+describe("value_zeroing defaults (Inseq's)", () => {
+  it("are every layer and head, measured at the zeroed layer, 1e-5 threshold, rows normalised per layer", () => {
+    expect(parseParameters(valueZeroing.parameters, {}, "value_zeroing")).toEqual({
+      layers: "all",
+      heads: "all",
+      measure_layer: "zeroed",
+      similarity: "cosine",
+      min_score: 1e-5,
+      normalize_layers: true,
+      batch_size: 32,
+    });
+    expect(valueZeroing.description).toContain("final norm");
+  });
+
+  it("thresholds, then normalises each (step, layer) row over the keys the step sees, then averages layers", () => {
+    // Two steps predicting from positions 1 and 2, three keys; two layers.
+    const plan: ZeroingPlan = {
+      ids: [],
+      sourceLength: 3,
+      targetLength: 2,
+      steps: [0, 1],
+      queries: [1, 2],
+      keys: 3,
+    };
+    const layerA = Float64Array.from([0.3, 0.1, 0, 2e-6, 0.5, 0.25]);
+    const layerB = Float64Array.from([0, 0, 0, 0.2, 0.2, 0.4]);
+    const combined = combineLayers([layerA, layerB], plan, { minScore: 1e-5, normalizeLayers: true });
+    const expected = [
+      (0.75 + 0) / 2, // layer B's first row is all zeros and stays zeros
+      (0.25 + 0) / 2,
+      0,
+      (0 + 0.25) / 2, // 2e-6 is below the threshold
+      (2 / 3 + 0.25) / 2,
+      (1 / 3 + 0.5) / 2,
+    ];
+    for (const [index, value] of expected.entries()) expect(combined[index]).toBeCloseTo(value, 14);
+    const raw = combineLayers([layerA, layerB], plan, { minScore: 0, normalizeLayers: false });
+    for (const [index, value] of [0.15, 0.05, 0, 0.100001, 0.35, 0.325].entries())
+      expect(raw[index]).toBeCloseTo(value, 14);
+  });
+
+  it("with defaults equals Inseq's definition, recomputed here layer by layer from the model's taps", async () => {
+    const [output] = await run({}, [short]);
+    const ids = [...short.source, ...short.target].map((token) => token.id!);
+    const S = short.source.length;
+    const T = short.target.length;
+    const layers = model.info.numLayers;
+    const lastQuery = S + T - 2;
+    const input = ids.slice(0, lastQuery + 1);
+    // distances[l][k][q]: 1 − cos at position q of layer l's output, with token k's values zeroed in layer l.
+    const distances: number[][][] = [];
+    for (let l = 0; l < layers; l++) {
+      const clean = await residualRows(input, l);
+      distances.push([]);
+      for (let k = 0; k <= lastQuery; k++) {
+        const zeroed = await residualRows(input, l, { layer: l, position: k });
+        distances[l]!.push(clean.map((state, q) => cosineDistance(state, zeroed[q]!)));
+      }
+    }
+    for (let step = 0; step < T; step++) {
+      const q = S + step - 1;
+      const expected = new Array<number>(q + 1).fill(0);
+      for (let l = 0; l < layers; l++) {
+        const row = Array.from({ length: q + 1 }, (_, k) => {
+          const score = distances[l]![k]![q]!;
+          return score < 1e-5 ? 0 : score;
+        });
+        const sum = row.reduce((a, b) => a + b, 0);
+        row.forEach((score, k) => {
+          expected[k]! += (sum > 0 ? score / sum : 0) / layers;
+        });
+      }
+      let total = 0;
+      expected.forEach((value, k) => {
+        const actual = k < S ? output!.source.data[step * S + k]! : output!.target!.data[step * T + k - S]!;
+        expect(actual).toBeCloseTo(value, 5);
+        total += actual;
+      });
+      // Every layer row sums to 1, so their mean does too.
+      expect(total).toBeCloseTo(1, 5);
+    }
+  });
+});
+
 describe("value_zeroing on stories260K", () => {
   it("passes every conformance check", async () => {
     const checks = await checkMethodConformance(valueZeroing, { model, parameters: { layers: "0,4" } });
@@ -76,9 +178,14 @@ describe("value_zeroing on stories260K", () => {
     for (const check of checks) expect(check, check.message).toMatchObject({ passed: true });
   });
 
-  it("equals 1 − cos of independently computed hidden states, averaged over layers", async () => {
+  it("with measure_layer last and no per-layer normalisation, is the plain mean of 1 − cos over layers", async () => {
     const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
-    const [output] = await run({ layers: [1, 3] });
+    const [output] = await run({
+      layers: [1, 3],
+      measure_layer: "last",
+      normalize_layers: false,
+      min_score: 0,
+    });
     const columns = sequence.source.length;
     const steps = sequence.target.length;
     const last = model.info.numLayers - 1;
@@ -105,7 +212,14 @@ describe("value_zeroing on stories260K", () => {
   it("measures after the zeroed layer, with Euclidean distance and chosen heads, when asked", async () => {
     const ids = [...sequence.source, ...sequence.target].map((token) => token.id!);
     const columns = sequence.source.length;
-    const [output] = await run({ layers: 2, heads: "4:6", measure_layer: "zeroed", similarity: "euclidean" });
+    const [output] = await run({
+      layers: 2,
+      heads: "4:6",
+      measure_layer: "zeroed",
+      similarity: "euclidean",
+      normalize_layers: false,
+      min_score: 0,
+    });
     const query = columns + 1;
     const clean = await hiddenAt(ids.slice(0, query + 1), 2, query);
     const changed = await hiddenAt(ids.slice(0, query + 1), 2, query, {

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { rowsWithinBudget } from "./shared/memory-budget.ts";
 import { batchSizeParameter } from "./shared/parameters.ts";
 import { batchResiduals } from "./shared/residual-forward.ts";
-import { accumulateScores, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
+import { combineLayers, writeDistances, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
 
 const parameters = z.strictObject({
   layers: selectionSchema.describe(
@@ -24,15 +24,30 @@ const parameters = z.strictObject({
   ),
   measure_layer: z
     .union([z.enum(["last", "zeroed"]), z.number().int()])
-    .default("last")
+    .default("zeroed")
     .describe(
-      'Where the change is measured: the residual stream after the "last" layer (default), after the "zeroed" ' +
-        "layer itself (as Mokhtari et al. and Inseq), or after a given layer index (negative from the end).",
+      'Where the change is measured: the residual stream after the "zeroed" layer itself (default, as ' +
+        'Mohebbi et al. and Inseq), after the "last" layer, or after a given layer index (negative from the end).',
     ),
   similarity: z
     .enum(["cosine", "euclidean"])
     .default("cosine")
     .describe('"cosine": score = 1 − cosine similarity of the hidden states; "euclidean": their distance.'),
+  min_score: z
+    .number()
+    .nonnegative()
+    .default(1e-5)
+    .describe(
+      "Per layer, distances below this are set to 0 before the layer's row is normalised (Inseq's " +
+        "min_score_threshold, 1e-5); 0 keeps every distance.",
+    ),
+  normalize_layers: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Divide each (step, layer) row by its sum over the attributed positions before the mean over layers " +
+        "(default, as Inseq); false: the raw distances are averaged.",
+    ),
   batch_size: batchSizeParameter,
 });
 
@@ -61,22 +76,38 @@ function chunksOf<T>(items: T[], size: number): T[][] {
   return chunks;
 }
 
-/** `value_zeroing`: how much the predicting position's hidden state moves when a token's values are zeroed. */
+/**
+ * `value_zeroing`: how much each layer's output at the predicting position moves when a token's values
+ * in that layer are zeroed, thresholded and normalised per layer, then averaged over layers (Inseq's
+ * defaults).
+ */
 export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
   id: "value_zeroing",
   family: "perturbation",
   summary: "Change of the predicting position's hidden state when a token's value vectors are zeroed.",
   description:
-    "Value zeroing (Mokhtari et al. 2023, as Inseq's `value_zeroing`): for each chosen layer and each source " +
-    "(and, with target-prefix attribution, earlier target) position s, the value vectors of s in that layer " +
-    "(in the chosen `heads`, all by default) are set to zero, so no position reads s through that layer's " +
-    "attention while s's own residual stream is untouched. The score of s for step t is the change of the " +
-    "hidden state at t's prediction position — the residual stream after the last layer by default, after " +
-    'the zeroed layer ("zeroed", as the paper) or after a given layer — as 1 − cosine similarity or ' +
-    "Euclidean distance, averaged over the chosen layers. One forward pass of the full sequence per " +
-    "(layer, position) serves every step, since a causal model's state at t never sees later tokens; the " +
-    "sequences of one call share those passes, `batch_size` rows per call. Scores are ≥ 0: they say how much " +
-    "the prediction's representation relies on s, not in which direction.",
+    "Value zeroing (Mohebbi et al. 2023), with the defaults of Inseq's `value_zeroing`: for each chosen layer " +
+    "(all by default) and each attributed position s (source and, with target-prefix attribution, earlier " +
+    "target positions), the value vectors of s in that layer (in the chosen `heads`, all by default) are set " +
+    "to zero, so no position reads s through that layer's attention while s's own residual stream is " +
+    "untouched. The score of s for step t in that layer is the change of the hidden state at t's prediction " +
+    "position, as 1 − cosine similarity or Euclidean distance (`similarity`), measured by default at the " +
+    'output of the zeroed layer itself ("zeroed", as the paper and Inseq: Inseq zeroes s in every layer in ' +
+    "one pass but patches each block's output back to the clean state, so every layer is measured on clean " +
+    "inputs, which is what zeroing one layer at a time and measuring at its output gives); " +
+    '"last" measures after the last layer and an index after that layer. Then, as Inseq, per (step, layer): ' +
+    "scores below `min_score` (1e-5) become 0 and, with `normalize_layers` (default), the row is divided by " +
+    "its sum over the attributed positions (a row of zeros stays zeros); the rows are averaged over the " +
+    "chosen layers. With target-prefix attribution the attributed positions are the step's whole prefix, as " +
+    "in Inseq, which always attributes it; without, the source positions only. One difference from Inseq: " +
+    "its last layer is compared after the model's final norm (Hugging Face's last hidden state), ours " +
+    "(the residual stream after the last block) before it, because the model interface taps no final-norm " +
+    "output; the norm's weights change cosines and distances, so the last layer's row can differ. " +
+    '`{ measure_layer: "last", normalize_layers: false, min_score: 0 }` gives the plain mean distance after ' +
+    "the last layer. One forward pass of the full sequence per (layer, position) serves every step, since a " +
+    "causal model's state at t never sees later tokens; the sequences of one call share those passes, " +
+    "`batch_size` rows per call. Scores are ≥ 0: they say how much the prediction's representation relies " +
+    "on s, not in which direction.",
   references: ["https://arxiv.org/abs/2301.12971"],
   requires,
   supports: { targetPrefix: true, contrastive: false, batching: true },
@@ -90,7 +121,19 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     const heads = resolveSelection(parsed.heads, numHeads, "head", "value_zeroing");
     const measureOf = measureLayerOf(parsed.measure_layer, numLayers);
     const plans = context.sequences.map((sequence) => zeroingPlan(sequence, context.attributeTarget));
-    const scores = plans.map((plan) => new Float64Array(plan.steps.length * plan.keys));
+    // One [step, key] buffer per chosen layer: Inseq thresholds and normalises each layer before the mean.
+    const perLayer = plans.map((plan) => layers.map(() => new Float64Array(plan.steps.length * plan.keys)));
+    const finish = () =>
+      plans.map((plan, index) =>
+        zeroingOutput(
+          plan,
+          combineLayers(perLayer[index]!, plan, {
+            minScore: parsed.min_score,
+            normalizeLayers: parsed.normalize_layers,
+          }),
+          context.attributeTarget,
+        ),
+      );
     const active = plans.flatMap((plan, index) => (plan.steps.length > 0 ? [index] : []));
     const longest = Math.max(1, ...plans.map((plan) => plan.ids.length));
     const rows = rowsWithinBudget(
@@ -99,8 +142,7 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
       parsed.batch_size,
       context.memoryBudgetBytes,
     );
-    if (layers.length === 0)
-      return plans.map((plan, index) => zeroingOutput(plan, scores[index]!, context.attributeTarget));
+    if (layers.length === 0) return finish();
     const measureLayers = [...new Set(layers.map(measureOf))];
     // Clean states: one row per sequence.
     const clean = new Map<number, { tensor: DenseTensor; row: number }[]>();
@@ -123,8 +165,8 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     // Every (sequence, layer, key) perturbation of the attribution, in calls of `rows` rows; each row
     // zeroes its own layer and key (a per-row zeroValues intervention).
     const jobs = active.flatMap((i) =>
-      layers.flatMap((layer) =>
-        Array.from({ length: plans[i]!.keys }, (_, key) => ({ sequence: i, layer, key })),
+      layers.flatMap((layer, layerIndex) =>
+        Array.from({ length: plans[i]!.keys }, (_, key) => ({ sequence: i, layer, layerIndex, key })),
       ),
     );
     let completed = 0;
@@ -146,19 +188,18 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
       chunk.forEach((job, row) => {
         const measure = measureOf(job.layer);
         const cleanState = clean.get(job.sequence)![measureLayers.indexOf(measure)]!;
-        accumulateScores(
-          scores[job.sequence]!,
+        writeDistances(
+          perLayer[job.sequence]![job.layerIndex]!,
           plans[job.sequence]!,
           job.key,
           cleanState,
           { tensor: changed.byLayer.get(measure)!, row },
           parsed.similarity,
-          1 / layers.length,
         );
       });
       completed += chunk.length;
       context.onProgress?.({ phase: "value_zeroing", completed, total: jobs.length });
     }
-    return plans.map((plan, index) => zeroingOutput(plan, scores[index]!, context.attributeTarget));
+    return finish();
   },
 };

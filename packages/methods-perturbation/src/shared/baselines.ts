@@ -1,4 +1,10 @@
-import { assertCapabilities, type LanguageModel, type TensorData, TokenscopeError } from "@tokenscope/core";
+import {
+  assertCapabilities,
+  type LanguageModel,
+  type SpecialTokenIds,
+  type TensorData,
+  TokenscopeError,
+} from "@tokenscope/core";
 import type { ForwardRow } from "./forward-rows.ts";
 import type { Baseline } from "./parameters.ts";
 import type { StepTask } from "./step-tasks.ts";
@@ -11,10 +17,31 @@ export interface BaselineInputs {
   row(task: StepTask, absent: readonly number[]): ForwardRow;
 }
 
+/** The token a replacement baseline writes, and which special token of the model it is. */
+export interface ReplacementToken {
+  id: number;
+  token: "unk" | "pad" | "eos";
+}
+
+/**
+ * The token the "unk" baseline writes: the unknown token, else the padding token, else the first EOS
+ * token. This is Inseq's order (it sets `unk_token_id = pad_token_id` for a tokenizer without UNK, and
+ * its pad token falls back to EOS), so that "unk", the default of occlusion and LIME, runs on models
+ * without UNK (Llama 3, Qwen) and replaces with the same token Inseq does there.
+ */
+export function unknownReplacement(specialTokens: SpecialTokenIds): ReplacementToken | undefined {
+  if (specialTokens.unk !== undefined) return { id: specialTokens.unk, token: "unk" };
+  if (specialTokens.pad !== undefined) return { id: specialTokens.pad, token: "pad" };
+  const eos = specialTokens.eos?.[0];
+  return eos === undefined ? undefined : { id: eos, token: "eos" };
+}
+
 function specialId(model: LanguageModel, baseline: "unk" | "pad", owner: string): number {
-  const id = model.info.specialTokens[baseline];
+  const { specialTokens } = model.info;
+  const id = baseline === "unk" ? unknownReplacement(specialTokens)?.id : specialTokens.pad;
   if (id === undefined) {
-    const name = baseline === "unk" ? "an unknown token (unk)" : "a padding token (pad)";
+    const name =
+      baseline === "unk" ? "an unknown token (unk), or else a padding or EOS token" : "a padding token (pad)";
     throw new TokenscopeError(
       "INVALID_PARAMETERS",
       `${owner} with baseline "${baseline}" needs ${name}, but model "${model.info.id}" defines none.`,

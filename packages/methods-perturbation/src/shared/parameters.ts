@@ -1,25 +1,48 @@
 import { z } from "zod";
 
-/** How an absent token is shown to the model; see {@link baselineDescription}. */
-export const baselineParameter = z
-  .enum(["zero", "unk", "pad", "mean", "removal"])
-  .default("zero")
-  .describe(
-    'What replaces an absent token: "zero" (a zero input embedding; needs embed), "unk" (the unknown token), ' +
-      '"pad" (the padding token), "mean" (the mean input embedding of the step\'s input; needs embed) or ' +
-      '"removal" (the token is dropped and later tokens shift left).',
-  );
+/** What can stand in for an absent token; see {@link baselineDescription}. */
+export const baselines = ["zero", "unk", "pad", "mean", "removal"] as const;
 
 /** Baseline of perturbation methods. */
-export type Baseline = z.output<typeof baselineParameter>;
+export type Baseline = (typeof baselines)[number];
 
-/** Prose shared by every method that takes {@link baselineParameter}. */
-export const baselineDescription =
-  'An absent token is replaced by the baseline: "zero" (default, as Captum and Inseq: its input embedding ' +
-  'set to zeros; needs the embed capability), "unk" (the model\'s unknown token; an error names the model ' +
-  'when it has none), "pad" (the padding token, likewise), "mean" (the mean input embedding of the step\'s ' +
-  'input, i.e. the prompt and the target prefix before the step; needs embed) or "removal" (the token is ' +
-  "dropped and the tokens after it shift left).";
+// One phrase per baseline, shared by the parameter docs and the method descriptions so they cannot drift.
+const baselineMeaning: Record<Baseline, string> = {
+  zero: "its input embedding set to zeros, Captum's default baseline 0; needs the embed capability",
+  unk:
+    "the model's unknown token, Inseq's baseline; a model without one uses its padding token, then its " +
+    "first EOS token, the order Inseq falls back in; an error names the model when it has none of them",
+  pad: "the padding token; an error names the model when it has none",
+  mean: "the mean input embedding of the step's input, i.e. the prompt and the target prefix before the step; needs embed",
+  removal: "the token is dropped and the tokens after it shift left",
+};
+
+function baselineList(): string {
+  return baselines.map((baseline) => `"${baseline}" (${baselineMeaning[baseline]})`).join(", ");
+}
+
+/**
+ * The `baseline` parameter with `defaultBaseline` as its default. Each method picks its own default
+ * (occlusion and LIME "unk" as Inseq; the Captum-only methods "zero" as Captum) and says why in
+ * {@link baselineDescription}.
+ */
+export function baselineParameter(defaultBaseline: Baseline) {
+  return z
+    .enum(baselines)
+    .default(defaultBaseline)
+    .describe(`What replaces an absent token (default "${defaultBaseline}"): ${baselineList()}.`);
+}
+
+/**
+ * Prose for a method's description: which baseline is its default and why (`origin`, e.g. "as
+ * Inseq's occlusion"), then what every baseline means.
+ */
+export function baselineDescription(defaultBaseline: Baseline, origin: string): string {
+  return (
+    `An absent token is replaced by the baseline, by default "${defaultBaseline}" (${origin}): ` +
+    `${baselineList()}.`
+  );
+}
 
 /** Rows per forward call. */
 export const batchSizeParameter = z
@@ -67,12 +90,14 @@ export const featuresParameter = z
 
 /**
  * The parameters every coalition method (feature ablation, LIME, Shapley values, KernelSHAP) shares:
- * how features are formed, what "absent" means, and the batch size.
+ * how features are formed, what "absent" means (with the method's own default), and the batch size.
  */
-export const featureMethodFields = {
-  features: featuresParameter,
-  groups: groupsParameter,
-  baseline: baselineParameter,
-  include_special: includeSpecialParameter,
-  batch_size: batchSizeParameter,
-};
+export function featureMethodFields(defaultBaseline: Baseline) {
+  return {
+    features: featuresParameter,
+    groups: groupsParameter,
+    baseline: baselineParameter(defaultBaseline),
+    include_special: includeSpecialParameter,
+    batch_size: batchSizeParameter,
+  };
+}

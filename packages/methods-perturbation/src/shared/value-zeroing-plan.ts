@@ -53,33 +53,69 @@ function offsetOf(tensor: DenseTensor, row: number, position: number): number {
 }
 
 /**
- * Adds `weight` × the distance between the clean and the changed hidden state
- * at each step's prediction position to the step's score of `key`. A step
- * whose prediction comes before `key` cannot see it and keeps 0.
+ * Writes the distance between the clean and the changed hidden state at each
+ * step's prediction position as the step's score of `key`, in one layer's
+ * scores. A step whose prediction comes before `key` cannot see it and keeps 0.
  */
-export function accumulateScores(
-  scores: Float64Array,
+export function writeDistances(
+  layerScores: Float64Array,
   plan: ZeroingPlan,
   key: number,
   clean: { tensor: DenseTensor; row: number },
   changed: { tensor: DenseTensor; row: number },
   distance: HiddenDistance,
-  weight: number,
 ): void {
   const hidden = clean.tensor.dims[2]!;
   plan.queries.forEach((query, index) => {
     if (query < key) return;
-    scores[index * plan.keys + key]! +=
-      weight *
-      hiddenDistance(
-        distance,
-        clean.tensor.data,
-        offsetOf(clean.tensor, clean.row, query),
-        changed.tensor.data,
-        offsetOf(changed.tensor, changed.row, query),
-        hidden,
-      );
+    layerScores[index * plan.keys + key] = hiddenDistance(
+      distance,
+      clean.tensor.data,
+      offsetOf(clean.tensor, clean.row, query),
+      changed.tensor.data,
+      offsetOf(changed.tensor, changed.row, query),
+      hidden,
+    );
   });
+}
+
+/** How {@link combineLayers} turns per-layer distances into one score. */
+export interface LayerCombination {
+  /** Distances below this become 0 (Inseq's min_score_threshold, 1e-5). */
+  minScore: number;
+  /** Divide each (step, layer) row by its sum over the step's visible keys before the mean (Inseq). */
+  normalizeLayers: boolean;
+}
+
+/**
+ * The mean over layers of each layer's [step, key] distances, after Inseq's
+ * post-processing per (step, layer) row: scores below `minScore` set to 0 and,
+ * with `normalizeLayers`, the row divided by its sum over the keys the step can
+ * see (keys up to its prediction position; a row summing to 0 stays 0).
+ */
+export function combineLayers(
+  perLayer: readonly Float64Array[],
+  plan: ZeroingPlan,
+  options: LayerCombination,
+): Float64Array {
+  const combined = new Float64Array(plan.steps.length * plan.keys);
+  if (perLayer.length === 0) return combined;
+  const row = new Float64Array(plan.keys);
+  for (const layerScores of perLayer) {
+    plan.queries.forEach((query, index) => {
+      const visible = Math.min(plan.keys, query + 1);
+      let sum = 0;
+      for (let key = 0; key < visible; key++) {
+        const score = layerScores[index * plan.keys + key]!;
+        row[key] = score < options.minScore ? 0 : score;
+        sum += row[key]!;
+      }
+      const divisor = options.normalizeLayers && sum > 0 ? sum : 1;
+      for (let key = 0; key < visible; key++)
+        combined[index * plan.keys + key]! += row[key]! / divisor / perLayer.length;
+    });
+  }
+  return combined;
 }
 
 /**
