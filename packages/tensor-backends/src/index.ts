@@ -18,5 +18,6 @@ export * from "./graph/shape-inference.ts";
 export * from "./graph/subgraphs.ts";
 export * from "./graph/tensor.ts";
 export type * from "./graph/types.ts";
+export * from "./runtime/probe.ts";
 export * from "./runtime/registry.ts";
 export type * from "./runtime/types.ts";

@@ -4,9 +4,10 @@ import { createGraphBuilder } from "../graph/builder.ts";
 import { encodeModel } from "../graph/codec.ts";
 import type { OnnxModel } from "../graph/types.ts";
 import { nodeRuntimeCandidates } from "./candidates-node.ts";
-import { createOnnxruntimeNodeRuntime } from "./onnxruntime-node.ts";
+import { createOnnxruntimeNodeRuntime, onnxruntimeNodeHasCudaProvider } from "./onnxruntime-node.ts";
 import { createOnnxruntimeWebNodeRuntime } from "./onnxruntime-web-node.ts";
 import { nodeNamedInOrtMessage } from "./ort-adapter.ts";
+import { probeProviders } from "./probe.ts";
 import { orderCandidates, type RuntimeCandidate, selectRuntime } from "./registry.ts";
 import type { RuntimeSession, TensorRuntime } from "./types.ts";
 
@@ -111,15 +112,37 @@ describe("runtimes on a builder-made MLP", () => {
 
   it("falls back from CUDA to CPU with a recorded reason when the binary has no CUDA provider", async () => {
     const { session, outputs } = await runMlp(createOnnxruntimeNodeRuntime(), { providers: ["cuda", "cpu"] });
-    if (session.fallbacks.length === 0) {
-      expect(session.providers).toEqual(["cuda", "cpu"]);
+    if (await onnxruntimeNodeHasCudaProvider()) {
+      expect(session.providers[0]).toMatch(/^(cuda|cpu)$/);
     } else {
       expect(session.providers).toEqual(["cpu"]);
-      expect(session.fallbacks[0]).toMatch(/^cuda: /);
+      expect(session.fallbacks).toHaveLength(1);
+      expect(session.fallbacks[0]).toMatch(
+        /^cuda: the installed onnxruntime-node has no CUDA provider library/,
+      );
+      expect(session.fallbacks[0]).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12");
     }
     const got = Array.from(outputs["probs"]!.data as Float32Array);
     for (const [i, value] of reference().entries())
       expect(Math.abs(got[i]! - value)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("does not ask ONNX Runtime for CUDA when the provider library is absent, and probes say so", async () => {
+    const runtime = createOnnxruntimeNodeRuntime({ hasCudaProvider: async () => false });
+    const probe = await probeProviders(runtime, { providers: ["cuda", "cpu"] });
+    expect(probe.providers).toEqual(["cpu"]);
+    expect(probe.fallbacks).toEqual([
+      expect.stringMatching(/^cuda: the installed onnxruntime-node has no CUDA/),
+    ]);
+    expect(await probeProviders(runtime)).toEqual({ providers: ["cpu"], fallbacks: [] });
+  });
+
+  it("lets ONNX Runtime try CUDA when the library is there, and records its failure as the reason", async () => {
+    // The library "exists" here but cannot load (no GPU, or CPU-only binary): ONNX Runtime's own
+    // failure becomes the fallback reason.
+    const runtime = createOnnxruntimeNodeRuntime({ hasCudaProvider: async () => true });
+    const probe = await probeProviders(runtime, { providers: ["cuda", "cpu"] });
+    if (probe.providers[0] === "cpu") expect(probe.fallbacks[0]).toMatch(/^cuda: /);
   });
 });
 
