@@ -1,10 +1,18 @@
 /**
  * @packageDocumentation
  * tokenscope models: model files in (llama2.c, safetensors, GGUF), weights in memory under Hugging
- * Face Llama names, SentencePiece-style tokenizers with character offsets. This entry point only
- * exports, and imports nothing from `node:` so that it also runs in browsers.
+ * Face Llama names, SentencePiece-style and Hugging Face tokenizers with character offsets. This
+ * entry point only exports, and reaches nothing from `node:` (checked by entry-points.test.ts and
+ * browser-bundle.test.ts) so that it bundles and runs in browsers; file loaders are in `./node`.
  */
 
+export {
+  GGUF_DEFAULT_ALIGNMENT,
+  type GgufMetadataValue,
+  type GgufValueType,
+  ggufValueTypes,
+} from "./formats/gguf/format.ts";
+export { type GgmlTypeName, ggmlTypeIdName, ggmlTypeIds } from "./formats/gguf/ggml-types.ts";
 export {
   ggufLayerNames,
   ggufLlamaConfig,
@@ -125,6 +133,12 @@ export {
   type OnnxExportModelOptions,
 } from "./onnx-export/onnx-export-model.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
+export {
+  createHfPretrainedTokenizer,
+  type HfTokenizerFromJsonOptions,
+  type HfTokenizerJson,
+  hfTokenizerFromJson,
+} from "./tokenizers/hf-pretrained.ts";
 export {
   type HfPretrainedTokenizer,
   type HfTextTokenizerOptions,

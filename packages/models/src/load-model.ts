@@ -2,21 +2,27 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
-import { createOnnxruntimeNodeRuntime } from "@tokenscope/tensor-backends/node";
 import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
 import { loadGguf, loadLlama2cCheckpoint, loadLlama2cTokenizer } from "./formats/node-loaders.ts";
 import { resolveHfModel } from "./hf/hub.ts";
 import { loadHfFolder } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
-import { scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
+import { llama2cPiece, scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
+import { chooseNodeExecution } from "./runtime/node-execution.ts";
 import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
 export interface LoadModelOptions {
-  /** Tensor runtime; default onnxruntime-node (CPU). */
+  /**
+   * Tensor runtime; default onnxruntime-node, or onnxruntime-web (WebAssembly) when onnxruntime-node is
+   * not installed (said in `info.execution.notes`).
+   */
   runtime?: TensorRuntime;
-  /** "cpu" (default) or "cuda" (falls back to CPU, recorded, when the binary lacks CUDA). */
+  /**
+   * "cpu" (default) or "cuda". A CUDA request that cannot be had (no CUDA provider in the installed
+   * onnxruntime-node, no GPU) runs on the CPU; `info.execution` records the device used and why.
+   */
   device?: "cpu" | "cuda";
   /** Threads inside one operator; default: ONNX Runtime's choice (all cores). */
   threads?: number;
@@ -38,6 +44,11 @@ export interface LoadModelOptions {
 /** Formats {@link loadModel} recognises, for its error message. */
 const recognised =
   "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a transformers.js export folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
+
+/** A Hugging Face hub id such as `owner/name` or `owner/name@revision`. */
+function isHubId(ref: string): boolean {
+  return /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(ref);
+}
 
 async function pathKind(path: string): Promise<"file" | "folder" | undefined> {
   try {
@@ -86,12 +97,13 @@ async function findGguf(folder: string): Promise<string | undefined> {
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
   const path = resolve(ref);
   const kind = await pathKind(path);
-  const runtime = options.runtime ?? createOnnxruntimeNodeRuntime();
-  const sessionOptions: SessionOptions = {
-    ...(options.threads ? { intraOpThreads: options.threads } : {}),
-    ...(options.device === "cuda" ? { providers: ["cuda", "cpu"] } : {}),
-    ...options.sessionOptions,
-  };
+  if (!kind && !isHubId(ref)) loadFailed(ref, "no such file or folder");
+  const { runtime, sessionOptions, execution } = await chooseNodeExecution({
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
+  });
 
   // A transformers.js export (onnx/model*.onnx, no safetensors): run the exported graph as it is.
   if (kind === "folder" && (await isOnnxExportFolder(path))) {
@@ -99,6 +111,7 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       id: ref,
       runtime,
       sessionOptions,
+      execution,
       ...(options.dtype ? { dtype: options.dtype } : {}),
     });
   }
@@ -106,7 +119,6 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   // A Hugging Face folder, or a hub id (which is no local path): resolve through the hub cache.
   const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
   if (isHfFolder || !kind) {
-    if (!kind && !/^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(ref)) loadFailed(ref, "no such file or folder");
     const resolved = await resolveHfModel(isHfFolder ? path : ref, {
       ...(options.revision ? { revision: options.revision } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
@@ -123,6 +135,7 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       tokenizer,
       runtime,
       sessionOptions,
+      execution,
     });
   }
 
@@ -137,7 +150,7 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       ggufLlamaTokenizer(gguf.metadata, file),
       `GGUF llama tokenizer, ${weights.config.vocabSize} tokens`,
     );
-    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions });
+    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions, execution });
   }
   if (extname(file) === ".bin") {
     const tokenizerPath = await findLlama2cTokenizer(dirname(file));
@@ -147,8 +160,9 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     const tokenizer = scoreBpeTextTokenizer(
       bpe,
       `llama2.c score BPE (${basename(tokenizerPath)}), ${bpe.vocabSize} tokens`,
+      llama2cPiece,
     );
-    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions });
+    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions, execution });
   }
   return loadFailed(ref, `"${basename(file)}" is not a format tokenscope reads`);
 }

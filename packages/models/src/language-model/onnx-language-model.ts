@@ -2,6 +2,7 @@ import {
   assertCapabilities,
   type Capability,
   type DenseTensor,
+  type ExecutionInfo,
   type ForwardRequest,
   type ForwardResult,
   type LanguageModel,
@@ -39,6 +40,8 @@ export interface OnnxLanguageModelOptions {
   tokenizer: TextTokenizer;
   runtime: TensorRuntime;
   sessionOptions?: SessionOptions;
+  /** Where the model runs, as the loader found it (stored in `info`). */
+  execution?: ExecutionInfo;
 }
 
 const noTaps = { attention: false, values: false, residual: false, mlp: false };
@@ -90,6 +93,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     contextLength: config.contextLength,
     encoderDecoder: false,
     specialTokens: tokenizer.specialTokens,
+    ...(options.execution ? { execution: options.execution } : {}),
   };
 
   function embedRows(ids: number[][]): DenseTensor<Float32Array> {

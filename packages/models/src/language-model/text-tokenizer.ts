@@ -18,6 +18,23 @@ export interface TextTokenizer {
   readonly description: string;
 }
 
+/** Tokens with the tokenizer's own string for each id (`Token.piece`), where it has one. */
+export function withPieces(tokens: Token[], pieceOf: (id: number) => string | undefined): Token[] {
+  return tokens.map((token) => {
+    const piece = token.id === null ? undefined : pieceOf(token.id);
+    return piece === undefined ? token : { ...token, piece };
+  });
+}
+
+/**
+ * The SentencePiece piece of a llama2.c vocabulary entry: llama2.c's export writes "▁" as a space and
+ * BOS/EOS as "\n<s>\n" / "\n</s>\n"; pieces are given back as SentencePiece (and Inseq) name them.
+ */
+export function llama2cPiece(entry: string): string {
+  const trimmed = entry.trim();
+  return /^<\/?s>$/.test(trimmed) ? trimmed : entry.replaceAll(" ", "\u2581");
+}
+
 /**
  * Spans of `ids` decoded after `after`: decode the growing prefix and give each token the characters
  * it added. A token that ends inside a multi-byte character (byte fallback) adds nothing until the
@@ -44,8 +61,15 @@ export async function continuationTokens(
   return { text: full, tokens };
 }
 
-/** A {@link TextTokenizer} over a llama2.c / GGUF score-BPE tokenizer. */
-export function scoreBpeTextTokenizer(tokenizer: ScoreBpeTokenizer, description: string): TextTokenizer {
+/**
+ * A {@link TextTokenizer} over a llama2.c / GGUF score-BPE tokenizer. `pieceOf` maps a vocabulary
+ * entry to the piece tokens carry (default: the entry as stored, right for GGUF).
+ */
+export function scoreBpeTextTokenizer(
+  tokenizer: ScoreBpeTokenizer,
+  description: string,
+  pieceOf: (entry: string) => string = (entry) => entry,
+): TextTokenizer {
   // SentencePiece vocabularies (llama2.c, GGUF llama) keep "<unk>" at id 0: integrated gradients'
   // default baseline needs to know it.
   const unk = tokenizer.vocabSize > 0 && tokenizer.idToPiece(0) === "<unk>" ? 0 : undefined;
@@ -56,16 +80,23 @@ export function scoreBpeTextTokenizer(tokenizer: ScoreBpeTokenizer, description:
   };
   const isSpecial = (id: number) => id === tokenizer.bosId || id === tokenizer.eosId;
   const decode = async (ids: readonly number[]) => tokenizer.decode(ids);
+  const piece = (id: number) => (id < tokenizer.vocabSize ? pieceOf(tokenizer.idToPiece(id)) : undefined);
   return {
     vocabSize: tokenizer.vocabSize,
     specialTokens,
     description,
     encode: async (text, { addSpecialTokens, continuation }) =>
-      tokenizer.encode(text, {
-        addBos: addSpecialTokens && !continuation,
-        ...(continuation ? { addDummyPrefix: false } : {}),
-      }),
+      withPieces(
+        tokenizer.encode(text, {
+          addBos: addSpecialTokens && !continuation,
+          ...(continuation ? { addDummyPrefix: false } : {}),
+        }),
+        piece,
+      ),
     decode,
-    decodeTokens: (ids, after = []) => continuationTokens(ids, after, decode, isSpecial),
+    decodeTokens: async (ids, after = []) => {
+      const decoded = await continuationTokens(ids, after, decode, isSpecial);
+      return { ...decoded, tokens: withPieces(decoded.tokens, piece) };
+    },
   };
 }

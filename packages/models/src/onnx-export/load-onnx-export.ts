@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isTokenscopeError, type LanguageModel, TokenscopeError } from "@tokenscope/core";
+import { type ExecutionInfo, isTokenscopeError, type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import {
   decodeModel,
   loadExternalData,
@@ -30,6 +30,8 @@ export interface LoadOnnxExportOptions {
   dtype?: OnnxExportDtype;
   runtime: TensorRuntime;
   sessionOptions?: SessionOptions;
+  /** Where the model runs, as the loader found it (stored in `info`). */
+  execution?: ExecutionInfo;
   /** The reference to report as the model id; default the folder. */
   id?: string;
 }
@@ -183,5 +185,6 @@ export async function loadOnnxExport(folder: string, options: LoadOnnxExportOpti
     tokenizer,
     runtime: options.runtime,
     ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
+    ...(options.execution ? { execution: options.execution } : {}),
   });
 }

@@ -2,6 +2,7 @@ import {
   assertCapabilities,
   type Capability,
   type DenseTensor,
+  type ExecutionInfo,
   type ForwardRequest,
   type ForwardResult,
   type GradientRequest,
@@ -60,6 +61,8 @@ export interface OnnxExportModelOptions {
   tokenizer: TextTokenizer;
   runtime: TensorRuntime;
   sessionOptions?: SessionOptions;
+  /** Where the model runs, as the loader found it (stored in `info`). */
+  execution?: ExecutionInfo;
 }
 
 function missingCapability(modelId: string, capability: Capability, reason: string): TokenscopeError {
@@ -295,6 +298,7 @@ export function createOnnxExportModel(options: OnnxExportModelOptions): Language
     contextLength: config.contextLength,
     encoderDecoder: false,
     specialTokens: tokenizer.specialTokens,
+    ...(options.execution ? { execution: options.execution } : {}),
   };
   const hasPresent =
     exportInterface.cache.length > 0 && exportInterface.cache.every((layer) => layer.presentKey);

@@ -1,59 +1,13 @@
-import { access, readFile } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { TokenscopeError } from "@tokenscope/core";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
-import { type HfPretrainedTokenizer, hfTextTokenizer } from "./hf-tokenizer.ts";
+import { hfTokenizerFromJson } from "./hf-pretrained.ts";
 
 /** Options of {@link loadHfTokenizer}. */
 export interface LoadHfTokenizerOptions {
   /** More ids that end generation (config.json / generation_config.json). */
   extraEosTokenIds?: readonly number[];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** transformers.js settings this loader changes for the duration of one load. */
-const envKeys = [
-  "allowRemoteModels",
-  "allowLocalModels",
-  "localModelPath",
-  "useFSCache",
-  "useBrowserCache",
-  "useCustomCache",
-] as const;
-
-let queue: Promise<unknown> = Promise.resolve();
-
-/**
- * Runs loads one at a time: transformers.js reads its settings from one global `env`, which each
- * load sets and restores.
- */
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
-/**
- * The chat template of a folder whose tokenizer_config.json has none: recent transformers saves it
- * to chat_template.jinja (or chat_template.json), which transformers.js tokenizers do not read.
- */
-async function folderChatTemplate(folder: string): Promise<string | undefined> {
-  const jinja = join(folder, "chat_template.jinja");
-  if (await exists(jinja)) return readFile(jinja, "utf8");
-  const json = join(folder, "chat_template.json");
-  if (await exists(json)) {
-    const template = (JSON.parse(await readFile(json, "utf8")) as { chat_template?: unknown }).chat_template;
-    if (typeof template === "string") return template;
-  }
-  return undefined;
 }
 
 function loadFailed(folder: string, what: string, hint: string, cause?: unknown): TokenscopeError {
@@ -64,64 +18,77 @@ function loadFailed(folder: string, what: string, hint: string, cause?: unknown)
   });
 }
 
+/** A file's text, or undefined when it does not exist. */
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new TokenscopeError("IO_ERROR", `Cannot read ${path}.`, {
+      hint: "Check the file's permissions.",
+      details: { path },
+      cause: error,
+    });
+  }
+}
+
+/** A JSON file of the folder, parsed; undefined when it does not exist. */
+async function readJson(folder: string, name: string): Promise<unknown> {
+  const text = await readOptional(join(folder, name));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw loadFailed(folder, `${name} is not valid JSON`, "The file is damaged; download it again.", error);
+  }
+}
+
 /**
- * Loads the tokenizer of a local Hugging Face model folder with `@huggingface/transformers`
- * (`AutoTokenizer.from_pretrained`, remote models switched off, so nothing is downloaded) and
- * wraps it as a {@link TextTokenizer} with character spans (see `hfTextTokenizer`). Reads
- * tokenizer.json and tokenizer_config.json (without the latter, the base tokenizer class), and
- * chat_template.jinja when the config holds no chat template.
- * @throws TokenscopeError MODEL_LOAD_FAILED when tokenizer.json is missing or unreadable.
+ * The chat template saved beside tokenizer_config.json: recent transformers writes it to
+ * chat_template.jinja (or chat_template.json), which transformers.js tokenizers do not read.
+ */
+async function folderChatTemplate(folder: string): Promise<string | undefined> {
+  const jinja = await readOptional(join(folder, "chat_template.jinja"));
+  if (jinja !== undefined) return jinja;
+  const json = (await readJson(folder, "chat_template.json")) as { chat_template?: unknown } | undefined;
+  return typeof json?.chat_template === "string" ? json.chat_template : undefined;
+}
+
+/**
+ * Loads the tokenizer of a local Hugging Face model folder as transformers.js would
+ * (`@huggingface/tokenizers` and `@huggingface/jinja`, see `createHfPretrainedTokenizer`) and wraps
+ * it as a {@link TextTokenizer} with character spans (see `hfTextTokenizer`). Reads tokenizer.json,
+ * tokenizer_config.json (without it, the base tokenizer: no special tokens named), and
+ * chat_template.jinja or chat_template.json when the config holds no chat template.
+ * @throws TokenscopeError MODEL_LOAD_FAILED when tokenizer.json is missing, a file is not JSON, or
+ *   the files do not make a tokenizer; IO_ERROR when a file exists but cannot be read.
  */
 export async function loadHfTokenizer(
   folder: string,
   options: LoadHfTokenizerOptions = {},
 ): Promise<TextTokenizer> {
-  const absolute = resolve(folder);
-  if (!(await exists(join(absolute, "tokenizer.json")))) {
+  const tokenizerJson = await readJson(folder, "tokenizer.json");
+  if (tokenizerJson === undefined) {
     throw loadFailed(
       folder,
       "it has no tokenizer.json",
-      "transformers.js reads tokenizer.json only; write one from the original tokenizer with Python transformers (AutoTokenizer.from_pretrained(...).save_pretrained(folder)).",
+      "tokenscope reads tokenizer.json only, as transformers.js does; write one from the original tokenizer with Python transformers (AutoTokenizer.from_pretrained(...).save_pretrained(folder)).",
     );
   }
-  const transformers = await import("@huggingface/transformers");
-  const tokenizer = await oneAtATime(async () => {
-    const env = transformers.env as unknown as Record<(typeof envKeys)[number], unknown>;
-    const saved = Object.fromEntries(envKeys.map((key) => [key, env[key]]));
-    Object.assign(env, {
-      allowRemoteModels: false,
-      allowLocalModels: true,
-      localModelPath: dirname(absolute) + sep,
-      useFSCache: false,
-      useBrowserCache: false,
-      useCustomCache: false,
-    });
-    try {
-      if (!(await exists(join(absolute, "tokenizer_config.json")))) {
-        const json = JSON.parse(await readFile(join(absolute, "tokenizer.json"), "utf8"));
-        return new transformers.PreTrainedTokenizer(json, {});
-      }
-      // An absolute path, not an id under localModelPath: transformers.js memoizes file lookups
-      // by id, and two folders with the same name would share them.
-      return await transformers.AutoTokenizer.from_pretrained(absolute, { local_files_only: true });
-    } catch (error) {
-      throw loadFailed(
-        folder,
-        error instanceof Error ? error.message : String(error),
-        "Check that tokenizer.json and tokenizer_config.json are complete and were written by transformers.",
-        error,
-      );
-    } finally {
-      Object.assign(env, saved);
-    }
-  });
-  const hfTokenizer = tokenizer as unknown as HfPretrainedTokenizer;
-  if (!hfTokenizer.chat_template) {
-    const template = await folderChatTemplate(absolute);
-    if (template) hfTokenizer.chat_template = template;
-  }
-  return hfTextTokenizer(hfTokenizer, {
-    ...(options.extraEosTokenIds ? { extraEosTokenIds: options.extraEosTokenIds } : {}),
-    name: `Hugging Face ${tokenizer.constructor.name}`,
-  });
+  const tokenizerConfig = await readJson(folder, "tokenizer_config.json");
+  const chatTemplate = await folderChatTemplate(folder);
+  return hfTokenizerFromJson(
+    {
+      tokenizerJson: tokenizerJson as Record<string, unknown>,
+      ...(tokenizerConfig !== undefined
+        ? { tokenizerConfig: tokenizerConfig as Record<string, unknown> }
+        : {}),
+      ...(chatTemplate !== undefined ? { chatTemplate } : {}),
+    },
+    {
+      source: folder,
+      ...(options.extraEosTokenIds ? { extraEosTokenIds: options.extraEosTokenIds } : {}),
+    },
+  );
 }

@@ -110,7 +110,7 @@ describe("loadHfTokenizer: GPT-2 style byte-level BPE (Ġ)", () => {
     const generated = [...ids.slice(emoji + 1), 2];
     const continuation = await tokenizer.decodeTokens(generated, prompt);
     expect(continuation.text).toBe("😀 Then");
-    expect(continuation.tokens.at(-1)).toEqual({ id: 2, text: "", span: null, special: true });
+    expect(continuation.tokens.at(-1)).toEqual({ id: 2, text: "", span: null, special: true, piece: "</s>" });
     for (const token of continuation.tokens.filter((t) => t.span)) {
       expect(continuation.text.slice(token.span![0], token.span![1])).toBe(token.text);
     }
@@ -130,7 +130,7 @@ describe("loadHfTokenizer: SentencePiece BPE with byte fallback (▁)", () => {
 
   it("adds BOS with addSpecialTokens only, as a special token without characters", async () => {
     const withBos = await tokenizer.encode("The river", { addSpecialTokens: true });
-    expect(withBos[0]).toEqual({ id: 1, text: "", span: null, special: true });
+    expect(withBos[0]).toEqual({ id: 1, text: "", span: null, special: true, piece: "<s>" });
     const without = await tokenizer.encode("The river", { addSpecialTokens: false });
     expect(without.map((t) => t.id)).toEqual(withBos.slice(1).map((t) => t.id));
     expect(tokenizer.specialTokens).toEqual({ bos: 1, eos: [2], pad: 3, unk: 0 });

@@ -1,11 +1,12 @@
 import type { ChatMessage, SpecialTokenIds, Token } from "@tokenscope/core";
-import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
+import { type TextTokenizer, withPieces } from "../language-model/text-tokenizer.ts";
 import { alignPieces } from "./hf-align.ts";
 import { tokenPieces } from "./hf-pieces.ts";
 
 /**
- * What tokenscope uses of a `@huggingface/transformers` tokenizer (`PreTrainedTokenizer` has all
- * of it); kept structural so that this file needs no import of transformers.js at run time.
+ * What tokenscope uses of a Hugging Face tokenizer, in the shape of transformers.js's
+ * `PreTrainedTokenizer` (which has all of it, so one can be passed as it is):
+ * `createHfPretrainedTokenizer` builds one from the parsed files without transformers.js.
  */
 export interface HfPretrainedTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
@@ -54,8 +55,8 @@ function vocabularySize(tokenizer: HfPretrainedTokenizer): number {
 }
 
 /**
- * A {@link TextTokenizer} over a `@huggingface/transformers` tokenizer, with the character spans
- * transformers.js does not give: each token's decoded piece (`tokenPieces`) is placed on the
+ * A {@link TextTokenizer} over a Hugging Face tokenizer, with the character spans neither
+ * transformers.js nor `@huggingface/tokenizers` gives: each token's decoded piece (`tokenPieces`) is placed on the
  * original text (`alignPieces`), so that every span slices the text given to `encode`. Spans
  * follow tokenscope's conventions: a GPT-2 "Ġword" or SentencePiece "▁word" token spans " word"
  * (the first word of a SentencePiece text, whose space the tokenizer invents, spans "word"); a
@@ -92,6 +93,9 @@ export function hfTextTokenizer(
     return pieces;
   };
   const vocabSize = vocabularySize(tokenizer);
+  const pieces = new Map<number, string>();
+  for (const [piece, id] of tokenizer.get_vocab()) if (!pieces.has(id)) pieces.set(id, piece);
+  const pieceOf = (id: number) => pieces.get(id);
   const chatTemplate = tokenizer.chat_template;
   const hasChatTemplate =
     (typeof chatTemplate === "string" && chatTemplate.length > 0) ||
@@ -105,10 +109,11 @@ export function hfTextTokenizer(
       const ids = tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
       const special = ids.map(isSpecial);
       const spans = alignPieces(text, encodedPieces(ids), special);
-      return ids.map((id, index): Token => {
+      const tokens = ids.map((id, index): Token => {
         const span = spans[index] ?? null;
         return { id, text: span ? text.slice(span[0], span[1]) : "", span, special: special[index]! };
       });
+      return withPieces(tokens, pieceOf);
     },
     async decode(ids) {
       if (ids.length === 0) return "";
@@ -125,7 +130,7 @@ export function hfTextTokenizer(
         text += pieces[index]!;
         return { id, text: pieces[index]!, span: [start, text.length], special: false };
       });
-      return { text, tokens };
+      return { text, tokens: withPieces(tokens, pieceOf) };
     },
     ...(hasChatTemplate
       ? {

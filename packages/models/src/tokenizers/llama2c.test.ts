@@ -196,3 +196,13 @@ describe("llama2.c tokenizer (tok512.bin)", () => {
     expect(codeOf(() => readLlama2cVocabulary(tokenizerBytes, { vocabSize: 500 }))).toMatch(/holds more/);
   });
 });
+
+describe("token pieces", () => {
+  it("gives SentencePiece's pieces for llama2.c entries: ▁ for spaces, <s> without llama2.c's newlines", async () => {
+    const { llama2cPiece } = await import("../language-model/text-tokenizer.ts");
+    expect(llama2cPiece("\n<s>\n")).toBe("<s>");
+    expect(llama2cPiece("\n</s>\n")).toBe("</s>");
+    expect(llama2cPiece(" upon")).toBe("▁upon");
+    expect(llama2cPiece("<0x0A>")).toBe("<0x0A>");
+  });
+});

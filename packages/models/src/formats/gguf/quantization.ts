@@ -1,4 +1,3 @@
-import { GGMLQuantizationType } from "@huggingface/gguf";
 import { TokenscopeError } from "@tokenscope/core";
 import {
   bf16BitsToFloat32,
@@ -7,6 +6,7 @@ import {
   numbersToF16Bits,
 } from "../../weights/half-floats.ts";
 import { copyFloat32LE, copyUint16LE, viewOf } from "../binary.ts";
+import { ggmlTypeIds } from "./ggml-types.ts";
 
 /** The GGML tensor types tokenscope reads; all are dequantized to fp32 at load. */
 export type GgmlReadableType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0";
@@ -25,13 +25,13 @@ interface TypeLayout {
 }
 
 const layouts: Record<GgmlReadableType, TypeLayout> = {
-  F32: { id: GGMLQuantizationType.F32, blockValues: 1, blockBytes: 4 },
-  F16: { id: GGMLQuantizationType.F16, blockValues: 1, blockBytes: 2 },
-  BF16: { id: GGMLQuantizationType.BF16, blockValues: 1, blockBytes: 2 },
+  F32: { id: ggmlTypeIds.F32, blockValues: 1, blockBytes: 4 },
+  F16: { id: ggmlTypeIds.F16, blockValues: 1, blockBytes: 2 },
+  BF16: { id: ggmlTypeIds.BF16, blockValues: 1, blockBytes: 2 },
   // fp16 scale d, then 32 int8: x = d * q.
-  Q8_0: { id: GGMLQuantizationType.Q8_0, blockValues: QK, blockBytes: 2 + QK },
+  Q8_0: { id: ggmlTypeIds.Q8_0, blockValues: QK, blockBytes: 2 + QK },
   // fp16 scale d, then 16 bytes of 4-bit q (low nibbles: values 0..15, high nibbles: 16..31): x = d * (q - 8).
-  Q4_0: { id: GGMLQuantizationType.Q4_0, blockValues: QK, blockBytes: 2 + QK / 2 },
+  Q4_0: { id: ggmlTypeIds.Q4_0, blockValues: QK, blockBytes: 2 + QK / 2 },
 };
 
 /** The GGML type id of a type name. */

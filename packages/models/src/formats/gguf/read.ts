@@ -1,13 +1,30 @@
-import { gguf } from "@huggingface/gguf";
 import { TokenscopeError } from "@tokenscope/core";
+import { GgufByteReader } from "./byte-reader.ts";
+import {
+  GGML_MAX_DIMS,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  type GgufMetadataValue,
+  ggufReadableVersions,
+  isPowerOfTwo,
+  padTo,
+} from "./format.ts";
+import { ggmlTypeIdName } from "./ggml-types.ts";
 import { dequantize, type GgmlReadableType, ggmlByteLength, ggmlTypeName } from "./quantization.ts";
+
+// Why not `@huggingface/gguf`: its ESM build statically imports a Node-only FileBlob module (fs,
+// fs/promises, stream, url), and its browser build is reachable only through the legacy
+// package.json "browser" field, which bundlers do not apply to a package with an "exports" map;
+// so neither `esbuild --bundle --platform=browser` nor Vite could bundle @tokenscope/models. The
+// container is small (format.ts), the bytes are already in memory, and the quantization code was
+// ours anyway.
 
 /** One tensor of a GGUF file, located but not yet read. */
 export interface GgufTensorEntry {
   name: string;
   /** Row-major dims, outermost first (GGUF lists them innermost first; this is the reverse). */
   dims: number[];
-  /** GGML type id (see `GGMLQuantizationType`). */
+  /** GGML type id (see `ggmlTypeIds`). */
   typeId: number;
   /** Absolute offset of the tensor's bytes in the file. */
   byteOffset: number;
@@ -29,81 +46,157 @@ export interface GgufReadOptions {
   source?: string;
 }
 
-/**
- * Serves HTTP range requests from memory: `@huggingface/gguf` reads a file through `fetch` in
- * chunks, so handing it this function parses bytes we already hold, in Node and in browsers alike.
- */
-function fetchFromBytes(bytes: Uint8Array): typeof fetch {
-  return (async (_input: unknown, init?: RequestInit) => {
-    const range = /bytes=(\d+)-(\d+)/.exec(new Headers(init?.headers).get("Range") ?? "");
-    const start = range ? Math.min(Number(range[1]), bytes.byteLength) : 0;
-    const end = range ? Math.min(Number(range[2]) + 1, bytes.byteLength) : bytes.byteLength;
-    return new Response(bytes.slice(start, end), {
-      status: 206,
-      headers: { "Content-Range": `bytes ${start}-${Math.max(start, end - 1)}/${bytes.byteLength}` },
-    });
-  }) as typeof fetch;
+/** A tensor info as stored: dims innermost first, offset relative to the start of the data. */
+interface StoredTensorInfo {
+  name: string;
+  storedDims: number[];
+  typeId: number;
+  dataOffset: number;
 }
 
-/**
- * Parses the header, metadata and tensor directory of a GGUF file with `@huggingface/gguf`; tensor
- * bytes are read on demand by {@link readGgufTensor}. Malformed files and tensors that run past the
- * end of the file fail with `MODEL_LOAD_FAILED`.
- */
-export async function readGguf(bytes: Uint8Array, options: GgufReadOptions = {}): Promise<GgufFile> {
-  const source = options.source ?? "GGUF file";
-  let parsed: Awaited<ReturnType<typeof gguf>>;
-  try {
-    parsed = await gguf("https://gguf.invalid/model.gguf", { fetch: fetchFromBytes(bytes) });
-  } catch (error) {
-    throw new TokenscopeError(
-      "MODEL_LOAD_FAILED",
-      `${source}: not a readable GGUF file (${error instanceof Error ? error.message : String(error)}).`,
-      { hint: "The file is damaged or is not GGUF; download it again.", details: { source }, cause: error },
-    );
+/** Fewest bytes of one metadata entry: u64 key length, u32 value type, a 1-byte value. */
+const MIN_METADATA_ENTRY_BYTES = 13;
+/** Fewest bytes of one tensor info: u64 name length, u32 dim count, u32 type, u64 offset. */
+const MIN_TENSOR_INFO_BYTES = 24;
+
+/** Checks magic and version; returns the version and the declared counts. */
+function readHeader(
+  reader: GgufByteReader,
+  source: string,
+): { version: number; tensorCount: number; metadataCount: number } {
+  const magic = reader.raw(GGUF_MAGIC.length, "the magic number");
+  if (magic.some((byte, index) => byte !== GGUF_MAGIC[index])) {
+    const hex = Array.from(magic, (byte) => byte.toString(16).padStart(2, "0")).join(" ");
+    throw reader.fail(`it starts with the bytes ${hex}, not "GGUF"`);
   }
-  if (!parsed.littleEndian) {
+  const version = reader.u32("the version");
+  // A big-endian file's version reads as 0x02000000 or 0x03000000 here.
+  if (version !== 0 && (version & 0xffff) === 0) {
     throw loadError(
       source,
       "big-endian GGUF files are not supported",
       "Convert the model to a little-endian GGUF.",
     );
   }
-  const dataStart = Number(parsed.tensorDataOffset);
-  const tensors = new Map<string, GgufTensorEntry>();
-  for (const info of parsed.tensorInfos) {
-    const dims = info.shape.map(Number).reverse();
-    const entry = { name: info.name, dims, typeId: info.dtype, byteOffset: dataStart + Number(info.offset) };
-    const type = ggmlTypeName(info.dtype);
-    if (type) {
-      const count = dims.reduce((a, b) => a * b, 1);
-      let end: number;
-      try {
-        end = entry.byteOffset + ggmlByteLength(type, count);
-      } catch {
-        throw loadError(
-          source,
-          `tensor "${info.name}" has ${count} values, not whole ${type} blocks`,
-          "Re-export the file.",
-        );
-      }
-      if (end > bytes.byteLength) {
-        throw loadError(
-          source,
-          `tensor "${info.name}" (${type} [${dims}]) ends at byte ${end}, past the end of the ${bytes.byteLength}-byte file`,
-          "The file is truncated; download it again.",
-        );
-      }
+  if (!ggufReadableVersions.includes(version)) {
+    throw loadError(
+      source,
+      `GGUF version ${version} is not supported; tokenscope reads versions ${ggufReadableVersions.join(" and ")}`,
+      "Convert the model again with a recent llama.cpp (convert_hf_to_gguf.py writes version 3).",
+    );
+  }
+  // Tensor infos follow the metadata, so the bytes left bound the tensor count too.
+  const tensorCount = reader.count("the tensor count", MIN_TENSOR_INFO_BYTES);
+  const metadataCount = reader.count("the metadata count", MIN_METADATA_ENTRY_BYTES);
+  return { version, tensorCount, metadataCount };
+}
+
+/** Sets `key` even when it is "__proto__": metadata keys come from the file. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function readMetadata(reader: GgufByteReader, count: number): Record<string, GgufMetadataValue> {
+  const metadata: Record<string, GgufMetadataValue> = {};
+  for (let index = 0; index < count; index++) {
+    const key = reader.string(`the key of metadata entry ${index}`);
+    if (Object.hasOwn(metadata, key)) throw reader.fail(`the metadata key "${key}" appears twice`);
+    const type = reader.valueType(`the value type of "${key}"`);
+    setOwn(metadata, key, reader.value(type, `the value of "${key}"`));
+  }
+  return metadata;
+}
+
+function readTensorInfo(reader: GgufByteReader, index: number): StoredTensorInfo {
+  const name = reader.string(`the name of tensor ${index}`);
+  const dimCount = reader.u32(`the dim count of tensor "${name}"`);
+  if (dimCount > GGML_MAX_DIMS) {
+    throw reader.fail(`tensor "${name}" has ${dimCount} dims; GGML tensors have at most ${GGML_MAX_DIMS}`);
+  }
+  const storedDims: number[] = [];
+  let count = 1;
+  for (let dim = 0; dim < dimCount; dim++) {
+    storedDims.push(reader.safeU64(`dim ${dim} of tensor "${name}"`));
+    count *= storedDims[dim]!;
+    if (!Number.isSafeInteger(count)) {
+      throw reader.fail(`tensor "${name}" [${storedDims}...] has over 2^53 values`);
     }
+  }
+  const typeId = reader.u32(`the type of tensor "${name}"`);
+  const dataOffset = reader.safeU64(`the data offset of tensor "${name}"`);
+  return { name, storedDims, typeId, dataOffset };
+}
+
+/** `general.alignment`, which must be a power of two, else 32. */
+function dataAlignment(metadata: Record<string, GgufMetadataValue>, reader: GgufByteReader): number {
+  if (!Object.hasOwn(metadata, "general.alignment")) return GGUF_DEFAULT_ALIGNMENT;
+  const value = metadata["general.alignment"];
+  const alignment = typeof value === "bigint" ? Number(value) : value;
+  if (!isPowerOfTwo(alignment))
+    throw reader.fail(`general.alignment is ${String(value)}, not a power of two`);
+  return alignment;
+}
+
+/** Checks that a tensor of a type tokenscope reads lies inside the file. */
+function checkTensorExtent(entry: GgufTensorEntry, fileBytes: number, source: string): void {
+  const type = ggmlTypeName(entry.typeId);
+  if (!type) return;
+  const count = entry.dims.reduce((a, b) => a * b, 1);
+  let end: number;
+  try {
+    end = entry.byteOffset + ggmlByteLength(type, count);
+  } catch {
+    throw loadError(
+      source,
+      `tensor "${entry.name}" has ${count} values, not whole ${type} blocks`,
+      "Re-export the file.",
+    );
+  }
+  if (end > fileBytes) {
+    throw loadError(
+      source,
+      `tensor "${entry.name}" (${type} [${entry.dims}]) ends at byte ${end}, past the end of the ${fileBytes}-byte file`,
+      "The file is truncated; download it again.",
+    );
+  }
+}
+
+/**
+ * Parses the header, metadata and tensor directory of a GGUF file (versions 2 and 3,
+ * little-endian) held in memory, in Node and in browsers alike; tensor bytes are read on demand by
+ * {@link readGgufTensor}. Every length and count is checked against the bytes left before it is
+ * used, so a damaged file fails fast.
+ * @throws TokenscopeError MODEL_LOAD_FAILED naming what is wrong: a truncated header, a bad magic
+ *   number, an unsupported version or byte order, a string, array or count that runs past the end
+ *   of the file, a duplicate key or tensor, a bad alignment, or a tensor (of a type tokenscope
+ *   reads) that runs past the end of the file.
+ */
+export async function readGguf(bytes: Uint8Array, options: GgufReadOptions = {}): Promise<GgufFile> {
+  const source = options.source ?? "GGUF file";
+  const reader = new GgufByteReader(bytes, source);
+  const { version, tensorCount, metadataCount } = readHeader(reader, source);
+  const metadata = readMetadata(reader, metadataCount);
+  const infos = Array.from({ length: tensorCount }, (_, index) => readTensorInfo(reader, index));
+  const alignment = dataAlignment(metadata, reader);
+  const dataStart = padTo(reader.offset, alignment);
+  const tensors = new Map<string, GgufTensorEntry>();
+  for (const info of infos) {
+    if (tensors.has(info.name)) throw reader.fail(`the tensor name "${info.name}" appears twice`);
+    if (info.dataOffset % alignment !== 0) {
+      throw reader.fail(
+        `the data of tensor "${info.name}" starts at offset ${info.dataOffset}, not a multiple of the alignment ${alignment}`,
+      );
+    }
+    const entry = {
+      name: info.name,
+      dims: [...info.storedDims].reverse(),
+      typeId: info.typeId,
+      byteOffset: dataStart + info.dataOffset,
+    };
+    checkTensorExtent(entry, bytes.byteLength, source);
     tensors.set(info.name, entry);
   }
-  const {
-    version,
-    tensor_count: _count,
-    kv_count: _kv,
-    ...metadata
-  } = parsed.metadata as Record<string, unknown>;
-  return { source, version: Number(version), metadata, tensors, bytes };
+  return { source, version, metadata, tensors, bytes };
 }
 
 /**
@@ -123,7 +216,7 @@ export function readGgufTensor(file: GgufFile, name: string): { dims: number[]; 
   if (!type) {
     throw loadError(
       file.source,
-      `tensor "${name}" has GGML type ${entry.typeId}, which tokenscope cannot dequantize (F32, F16, BF16, Q8_0, Q4_0)`,
+      `tensor "${name}" has GGML type ${entry.typeId}, which tokenscope cannot dequantize (${ggmlTypeIdName(entry.typeId) ?? "a type ggml does not define"}; tokenscope reads F32, F16, BF16, Q8_0 and Q4_0)`,
       "Convert the model to one of these types, e.g. with llama.cpp's llama-quantize --allow-requantize to Q8_0.",
     );
   }
