@@ -6,7 +6,7 @@ import {
 } from "@tokenscope/core";
 import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
 import { makeColorScale, paint, type Rgb, type ScaleKind } from "./color-scale.ts";
-import { displayToken, escapeControlCharacters } from "./display-token.ts";
+import { escapeControlCharacters, tokenLabel } from "./display-token.ts";
 import { formatScore } from "./format-score.ts";
 import { renderLegend } from "./legend.ts";
 import {
@@ -101,12 +101,12 @@ export function topTokenIndices(scores: readonly (number | null)[], count: numbe
  * tokens always show their label.
  */
 function inlineText(token: Token): string {
-  if (token.special) return displayToken(token.text);
+  if (token.special) return tokenLabel(token);
   const text = escapeControlCharacters(token.text)
     .replace(/\r\n|\r|\n/g, "↵\n")
     .replace(/\t/g, "⇥");
   // A token that would leave no trace (empty, a lone zero-width character) shows its label, so its colour shows.
-  return displayWidth(text) === 0 ? displayToken(token.text) : text;
+  return displayWidth(text) === 0 ? tokenLabel(token) : text;
 }
 
 function tokenPieces(
@@ -176,7 +176,7 @@ export function renderColoredText(result: AttributionResult, options: ColoredTex
     tokenPieces(entry, color, scale.colorOf(entry.score), plain && topIndices.includes(i)),
   );
   const target = sequence.target[step]!;
-  const targetLabel = displayToken(target.text);
+  const targetLabel = tokenLabel(target);
   pieces.push({ text: " → ", breakBefore: false, style: (chunk) => chunk });
   pieces.push({
     text: targetLabel,
@@ -198,7 +198,7 @@ export function renderColoredText(result: AttributionResult, options: ColoredTex
   if (topIndices.length > 0) {
     const listed = topIndices.map(
       (i, rank) =>
-        `${rank === 0 ? "top:" : " ·"} ${rank + 1}. ${displayToken(entries[i]!.token.text)} ${formatScore(entries[i]!.score, digits)}`,
+        `${rank === 0 ? "top:" : " ·"} ${rank + 1}. ${tokenLabel(entries[i]!.token)} ${formatScore(entries[i]!.score, digits)}`,
     );
     lines.push(
       ...wrapPieces(

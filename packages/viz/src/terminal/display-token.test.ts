@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayToken, escapeControlCharacters } from "./display-token.ts";
+import { displayToken, escapeControlCharacters, tokenLabel } from "./display-token.ts";
 
 describe("displayToken", () => {
   it("shows spaces at the ends, line breaks, tabs and empty texts", () => {
@@ -33,5 +33,15 @@ describe("displayToken", () => {
 describe("escapeControlCharacters", () => {
   it("replaces C0 controls by control pictures and DEL by ␡, leaving line breaks to the caller", () => {
     expect(escapeControlCharacters("a\u0000b\u007fc\nd")).toBe("a␀b␡c\nd");
+  });
+});
+
+describe("tokenLabel", () => {
+  it("shows a token without text by its tokenizer piece (BOS as <s>), else its text", () => {
+    expect(tokenLabel({ text: "", piece: "<s>" })).toBe("<s>");
+    expect(tokenLabel({ text: "" })).toBe("∅");
+    expect(tokenLabel({ text: " upon", piece: "▁upon" })).toBe("␣upon");
+    // A piece from a vocabulary is escaped as any text is.
+    expect(tokenLabel({ text: "", piece: "<\u001b[2J>" })).toBe("<␛[2J>");
   });
 });

@@ -1,3 +1,4 @@
+import type { Token } from "@tokenscope/core";
 import { displayWidth } from "./text-width.ts";
 
 /**
@@ -43,4 +44,12 @@ export function displayToken(text: string): string {
     escaped,
     (char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`,
   ).join(" ");
+}
+
+/**
+ * A token's label: its text (see {@link displayToken}), or, for a token without text such as BOS,
+ * the tokenizer's piece ("<s>") when the result has it, so that column reads as what it is.
+ */
+export function tokenLabel(token: Pick<Token, "text" | "piece">): string {
+  return displayToken(token.text === "" && token.piece ? token.piece : token.text);
 }

@@ -1,7 +1,12 @@
-import { type AttributionResult, type SequenceAttribution, TokenscopeError } from "@tokenscope/core";
+import {
+  type AttributionResult,
+  type SequenceAttribution,
+  type Token,
+  TokenscopeError,
+} from "@tokenscope/core";
 import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
 import { type ColorScale, makeColorScale, paint, type ScaleKind } from "./color-scale.ts";
-import { displayToken, escapeControlCharacters } from "./display-token.ts";
+import { escapeControlCharacters, tokenLabel } from "./display-token.ts";
 import { formatScore } from "./format-score.ts";
 import { type ColumnGroup, type LayoutColumn, packColumns } from "./heatmap-layout.ts";
 import { renderLegend } from "./legend.ts";
@@ -68,9 +73,9 @@ function matrixColumns(
   digits: number,
 ): HeatmapColumn[] {
   const rows = sequence.target.length;
-  const column = (group: ColumnGroup, text: string, special: boolean, scores: (number | null)[]) => ({
+  const column = (group: ColumnGroup, token: Token, special: boolean, scores: (number | null)[]) => ({
     group,
-    header: displayToken(text),
+    header: tokenLabel(token),
     special,
     scores,
     cells: scores.map((score) => formatScore(score, digits)),
@@ -79,7 +84,7 @@ function matrixColumns(
   const source = sequence.source.map((token, s) =>
     column(
       "source",
-      token.text,
+      token,
       token.special,
       Array.from({ length: rows }, (_, t) => sequence.sourceAttributions[t]?.[s] ?? null),
     ),
@@ -90,7 +95,7 @@ function matrixColumns(
   const targets = sequence.target.map((token, u) =>
     column(
       "prefix",
-      token.text,
+      token,
       token.special,
       Array.from({ length: rows }, (_, t) => (u < t ? (prefix[t]?.[u] ?? null) : null)),
     ),
@@ -211,7 +216,7 @@ function sequenceHeatmap(sequence: SequenceAttribution, index: number, settings:
   const ids = pickStepScores(sequence, index, settings.stepScores, caller);
   const matrix = matrixColumns(sequence, settings.showTargetPrefix, digits);
   const columns = [...matrix, ...stepColumns(sequence, ids, digits)];
-  const labels = sequence.target.map((token) => displayToken(token.text));
+  const labels = sequence.target.map((token) => tokenLabel(token));
   const labelWidth = fitWidths(columns, labels, settings);
   const scale = makeColorScale(
     matrix.flatMap((column) => column.scores ?? []),
