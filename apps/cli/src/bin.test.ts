@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 
 // The command as `pnpm tokenscope` runs it: node with the source condition and tsx.
 const bin = fileURLToPath(new URL("./bin.ts", import.meta.url));
+const stories = fileURLToPath(new URL("../../../../shared/models/stories260K", import.meta.url));
 function tokenscope(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ["--conditions=@tokenscope/source", "--import", "tsx", bin, ...args], {
     encoding: "utf8",
@@ -31,5 +32,24 @@ describe("the tokenscope executable", () => {
     const result = tokenscope(["methods", "explain", "nope"]);
     expect(result.status).toBe(3);
     expect(result.stderr).toContain("UNKNOWN_ID");
+  });
+
+  it("--device cuda without CUDA says once, on one stderr line, that it runs on the CPU and why", () => {
+    const result = tokenscope(
+      ["generate", "--model", stories, "Once upon a time", "--max-new-tokens", "2", "--device", "cuda"],
+      { NO_COLOR: "1" },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stderr.split("\n").filter((line) => line.trim().length > 0);
+    // ONNX Runtime's own logger would add a coloured "[E:onnxruntime:..." line: none may appear.
+    expect(result.stderr).not.toContain("onnxruntime:");
+    expect(result.stderr).not.toContain("\u001b[");
+    const device = lines.filter((line) => line.startsWith("runs on "));
+    expect(device).toHaveLength(1);
+    if (!device[0]!.startsWith("runs on cuda")) {
+      expect(device[0]).toMatch(
+        /^runs on cpu \(onnxruntime-node\): CUDA was requested but cannot be used: .+/,
+      );
+    }
   });
 });

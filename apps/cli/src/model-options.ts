@@ -1,4 +1,7 @@
 import { Option } from "@commander-js/extra-typings";
+import { escapeControlCharacters } from "@tokenscope/viz";
+import type { ModelInfo } from "tokenscope";
+import type { CliIO } from "./io.ts";
 
 /** `--model <ref>`: the model every model command takes. */
 export function modelOption() {
@@ -22,4 +25,18 @@ export function deviceOption() {
   return new Option("--device <device>", "cpu, or cuda where onnxruntime-node has it")
     .choices(["cpu", "cuda"] as const)
     .default("cpu" as const);
+}
+
+/**
+ * One line on stderr saying where the model runs, and why when a request fell back (a CUDA request on
+ * a machine without it, onnxruntime-node missing): the same facts the result keeps in `info.execution`.
+ */
+export function reportExecution(io: CliIO, info: ModelInfo): void {
+  const execution = info.execution;
+  if (!execution) return;
+  const threads = execution.threads ? `, ${execution.threads} threads` : "";
+  const where = `runs on ${execution.device} (${execution.runtime}${threads})`;
+  const why = execution.notes.length > 0 ? `: ${execution.notes.join("; ")}` : "";
+  const line = escapeControlCharacters(`${where}${why}`);
+  io.stderr(`${execution.notes.length > 0 ? io.color.yellow(line) : io.color.dim(line)}\n`);
 }

@@ -1,16 +1,47 @@
 import { progress } from "@clack/prompts";
-import type { ProgressCallback } from "tokenscope";
+import type { ProgressCallback, ProgressEvent } from "tokenscope";
 import type { CliIO } from "./io.ts";
 
 /** A progress callback drawing one bar per phase on stderr, and `done` to clear it. */
 export interface ProgressReporter {
   onProgress: ProgressCallback;
-  done(message?: string): void;
+  /** Removes the bar; nothing of it stays on the screen. */
+  done(): void;
+}
+
+/** A duration for a progress line: "12 s", "3 min 05 s", "1 h 02 min". */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** A rate for a progress line with about three significant digits: "0.42/s", "12.5/s", "230/s". */
+function formatRate(perSecond: number): string {
+  if (perSecond >= 100) return `${Math.round(perSecond)}/s`;
+  if (perSecond >= 10) return `${perSecond.toFixed(1)}/s`;
+  return `${perSecond.toFixed(2)}/s`;
+}
+
+/**
+ * The text of a progress line: the phase's own message (or `phase completed/total`), then the rate
+ * and time left once a unit has completed: "generate 12/32 · 9.61/s · ETA 3 s".
+ */
+export function progressMessage(event: ProgressEvent, elapsedMs: number): string {
+  const base = event.message ?? `${event.phase} ${event.completed}/${event.total}`;
+  if (event.completed <= 0 || elapsedMs <= 0) return base;
+  const rate = (event.completed / elapsedMs) * 1000;
+  const left = Math.max(0, event.total - event.completed);
+  return `${base} · ${formatRate(rate)} · ETA ${formatEta(left / rate)}`;
 }
 
 /**
  * Progress bars on stderr (a terminal only: nothing in pipes, CI or tests), one per phase
- * ("generate", "attribute", ...), restarted when the phase changes.
+ * ("generate", "integrated_gradients", ...), restarted when the phase changes. Each bar shows the
+ * elapsed time, which ticks between events, so a long model call never looks frozen; `done` clears
+ * it and leaves no line behind.
  */
 export function createProgressReporter(io: CliIO, signal?: AbortSignal): ProgressReporter {
   const output = io.progressOutput;
@@ -18,24 +49,30 @@ export function createProgressReporter(io: CliIO, signal?: AbortSignal): Progres
   let bar: ReturnType<typeof progress> | undefined;
   let phase: string | undefined;
   let shown = 0;
+  let phaseStarted = 0;
+  const clear = () => {
+    bar?.clear();
+    bar = undefined;
+    phase = undefined;
+  };
   return {
     onProgress(event) {
       if (event.phase !== phase || !bar) {
-        bar?.stop();
-        bar = progress({ output, max: Math.max(1, event.total), ...(signal ? { signal } : {}) });
-        bar.start(event.phase);
+        clear();
+        bar = progress({
+          output,
+          max: Math.max(1, event.total),
+          indicator: "timer",
+          ...(signal ? { signal } : {}),
+        });
+        bar.start(event.message ?? event.phase);
         phase = event.phase;
         shown = 0;
+        phaseStarted = performance.now();
       }
-      bar.advance(
-        event.completed - shown,
-        event.message ?? `${event.phase} ${event.completed}/${event.total}`,
-      );
+      bar.advance(event.completed - shown, progressMessage(event, performance.now() - phaseStarted));
       shown = event.completed;
     },
-    done(message) {
-      bar?.stop(message);
-      bar = undefined;
-    },
+    done: clear,
   };
 }

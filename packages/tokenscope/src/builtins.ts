@@ -1,7 +1,5 @@
 import { methodRegistry, registerCoreBuiltins, registerMethod } from "@tokenscope/core";
-import { methods as attentionMethods } from "@tokenscope/methods-attention";
-import { methods as gradientMethods } from "@tokenscope/methods-gradient";
-import { methods as perturbationMethods } from "@tokenscope/methods-perturbation";
+import { methods } from "./methods.ts";
 
 /**
  * Registers every built-in method, step function and aggregator of the
@@ -9,7 +7,7 @@ import { methods as perturbationMethods } from "@tokenscope/methods-perturbation
  */
 export function registerBuiltins(): void {
   registerCoreBuiltins();
-  for (const method of [...gradientMethods, ...perturbationMethods, ...attentionMethods]) {
+  for (const method of methods) {
     if (!methodRegistry.has(method.id)) registerMethod(method);
   }
 }

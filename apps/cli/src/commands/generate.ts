@@ -1,21 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
-import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { TokenscopeError } from "tokenscope";
+import { DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
-import { deviceOption, modelOption, threadsOption } from "../model-options.ts";
+import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-
-function nonNegativeInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
-  return parsed;
-}
-
-function number(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new InvalidArgumentError("expected a number");
-  return parsed;
-}
+import { finiteNumber, integer } from "../parsers.ts";
 
 /** `tokenscope generate --model <ref> "<prompt>"`. */
 export function register(program: Command, io: CliIO): void {
@@ -24,11 +12,11 @@ export function register(program: Command, io: CliIO): void {
     .description("continue a prompt with a model (greedy unless --temperature is given)")
     .argument("<prompt>", "the prompt text")
     .addOption(modelOption())
-    .option("--max-new-tokens <n>", "how many tokens to generate", nonNegativeInteger, 32)
-    .option("--temperature <t>", "sampling temperature; 0 = greedy", number, 0)
-    .option("--top-k <k>", "sample from the k most likely tokens", nonNegativeInteger)
-    .option("--top-p <p>", "sample from the smallest set with this much probability", number)
-    .option("--seed <seed>", "seed of the sampler", nonNegativeInteger, 0)
+    .option("--max-new-tokens <n>", "how many tokens to generate", integer(0), DEFAULT_MAX_NEW_TOKENS)
+    .option("--temperature <t>", "sampling temperature; 0 = greedy", finiteNumber, 0)
+    .option("--top-k <k>", "sample from the k most likely tokens", integer(0))
+    .option("--top-p <p>", "sample from the smallest set with this much probability", finiteNumber)
+    .option("--seed <seed>", "seed of the sampler", integer(0), 0)
     .addOption(threadsOption())
     .addOption(deviceOption())
     .addOption(jsonOption())
@@ -43,6 +31,7 @@ export function register(program: Command, io: CliIO): void {
         device: options.device,
         ...(options.threads ? { threads: options.threads } : {}),
       });
+      reportExecution(io, model.info);
       try {
         const { tokens } = await model.tokenize(prompt);
         const promptIds = tokens.map((token) => token.id!);

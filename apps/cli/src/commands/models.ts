@@ -1,17 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
-import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Option } from "@commander-js/extra-typings";
 import { capabilityDocs } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
-
-function integer(minimum: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < minimum)
-      throw new InvalidArgumentError(`expected an integer ≥ ${minimum}`);
-    return parsed;
-  };
-}
+import { integer } from "../parsers.ts";
 
 /** `tokenscope models inspect <ref>` and `tokenscope models random`. */
 export function register(program: Command, io: CliIO): void {

@@ -6,6 +6,7 @@ import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { TokenscopeError } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
+import { integer } from "../parsers.ts";
 
 function tensorList(value: string, previous: string[] = []): string[] {
   const names = value
@@ -15,12 +16,6 @@ function tensorList(value: string, previous: string[] = []): string[] {
   if (names.length === 0)
     throw new InvalidArgumentError("expected one or more tensor names separated by commas");
   return [...previous, ...names];
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a positive integer");
-  return parsed;
 }
 
 /** Reads and decodes an .onnx file, loading external data from beside it. */
@@ -66,7 +61,7 @@ export function register(program: Command, io: CliIO): void {
     .option(
       "--seeds <K>",
       "give seeds and gradients a leading axis of K seeds (K VJPs, one forward pass)",
-      positiveInteger,
+      integer(1),
     )
     .addOption(jsonOption())
     .action(async (input, options) => {
