@@ -90,3 +90,33 @@ describe("formatWithParameters", () => {
     );
   });
 });
+
+describe("renderSummary: where the run computed", () => {
+  it("says the device and runtime, and a request that fell back", () => {
+    const base = makeResult([]);
+    const cpu = {
+      ...base,
+      info: {
+        ...base.info,
+        execution: { runtime: "onnxruntime-node", device: "cpu", threads: 2, notes: [] },
+      },
+    };
+    expect(renderSummary(cpu, { color: 0 })).toContain("device       cpu · onnxruntime-node, 2 threads\n");
+    const fellBack = {
+      ...base,
+      info: {
+        ...base.info,
+        execution: {
+          runtime: "onnxruntime-node",
+          device: "cpu",
+          requestedDevice: "cuda",
+          notes: ["no CUDA"],
+        },
+      },
+    };
+    expect(renderSummary(fellBack, { color: 0 })).toContain(
+      "cpu · onnxruntime-node (cuda requested, unavailable)",
+    );
+    expect(renderSummary(base, { color: 0 })).not.toContain("device");
+  });
+});

@@ -50,9 +50,16 @@ function aggregationSummary(result: AttributionResult): string {
   return `differs by sequence: ${chains.join(" | ")}`;
 }
 
+/** Where the run computed: device and runtime, and the CUDA (or other) request it could not meet. */
+function executionSummary(execution: NonNullable<AttributionResult["info"]["execution"]>): string {
+  const threads = execution.threads ? `, ${execution.threads} threads` : "";
+  const requested = execution.requestedDevice ? ` (${execution.requestedDevice} requested, unavailable)` : "";
+  return `${execution.device} · ${execution.runtime}${threads}${requested}`;
+}
+
 /**
  * A short header describing a result: the model (id, revision,
- * architecture), the method and its parameters, the attributed function, the
+ * architecture), where it ran (when the result says), the method and its parameters, the attributed function, the
  * aggregation applied, how many sequences and tokens, and how long the run
  * took. One "label  value" line each, cut to `columns`; every text from the
  * result has its control characters made visible. Ends in a newline.
@@ -72,6 +79,7 @@ export function renderSummary(result: AttributionResult, options: SummaryOptions
   const targets = result.sequences.reduce((sum, sequence) => sum + sequence.target.length, 0);
   const rows: [string, string][] = [
     ["model", model],
+    ...(info.execution ? ([["device", executionSummary(info.execution)]] as [string, string][]) : []),
     ["method", formatWithParameters(info.method.id, info.method.parameters)],
     [
       "attributed",
