@@ -7,9 +7,11 @@ import { loadGguf, loadLlama2cCheckpoint, loadLlama2cTokenizer } from "./formats
 import { resolveHfModel } from "./hf/hub.ts";
 import { loadHfFolder } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
+import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
 import { llama2cPiece, scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
+import type { DecoderWeights } from "./weights/types.ts";
 import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
@@ -85,6 +87,78 @@ async function findGguf(folder: string): Promise<string | undefined> {
   return names.length === 1 ? join(folder, names[0]!) : undefined;
 }
 
+/** Hub options of {@link loadDecoderWeights} (the hub and cache part of {@link LoadModelOptions}). */
+export type LoadWeightsOptions = Pick<
+  LoadModelOptions,
+  "revision" | "cacheDir" | "offline" | "hubUrl" | "onFile"
+>;
+
+/** A model's weights and tokenizer in memory, before any graph or session exists. */
+export interface DecoderSource {
+  weights: DecoderWeights;
+  tokenizer: TextTokenizer;
+  /** Hub revision (commit when known) the files came from. */
+  revision?: string;
+}
+
+/**
+ * Reads a causal LM's weights and tokenizer from anything {@link loadModel} reads except a
+ * transformers.js export (which is a graph already): a Hugging Face folder or hub id, a llama2.c
+ * checkpoint or folder, or a .gguf file. For building graphs yourself (`buildDecoderGraph`) or
+ * writing one out (`tokenscope onnx export`).
+ * @throws TokenscopeError MODEL_LOAD_FAILED naming the reference and what was wrong.
+ */
+export async function loadDecoderWeights(
+  ref: string,
+  options: LoadWeightsOptions = {},
+): Promise<DecoderSource> {
+  const path = resolve(ref);
+  const kind = await pathKind(path);
+  if (!kind && !isHubId(ref)) loadFailed(ref, "no such file or folder");
+  if (kind === "folder" && (await isOnnxExportFolder(path))) {
+    loadFailed(ref, "it is a transformers.js ONNX export, a graph rather than weights");
+  }
+  const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
+  if (isHfFolder || !kind) {
+    const resolved = await resolveHfModel(isHfFolder ? path : ref, {
+      ...(options.revision ? { revision: options.revision } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.offline !== undefined ? { offline: options.offline } : {}),
+      ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
+      ...(options.onFile ? { onFile: options.onFile } : {}),
+    });
+    const revision = resolved.commit ?? resolved.revision;
+    return { ...(await loadHfFolder(resolved.folder)), ...(revision ? { revision } : {}) };
+  }
+
+  let file = kind === "file" ? path : undefined;
+  if (kind === "folder") file = (await findLlama2cCheckpoint(path)) ?? (await findGguf(path));
+  if (!file) loadFailed(ref, "the folder holds no llama2.c checkpoint and no single .gguf file");
+
+  if (extname(file) === ".gguf") {
+    const gguf = await loadGguf(file);
+    const weights = ggufToDecoderWeights(gguf);
+    const tokenizer = scoreBpeTextTokenizer(
+      ggufLlamaTokenizer(gguf.metadata, file),
+      `GGUF llama tokenizer, ${weights.config.vocabSize} tokens`,
+    );
+    return { weights, tokenizer };
+  }
+  if (extname(file) === ".bin") {
+    const tokenizerPath = await findLlama2cTokenizer(dirname(file));
+    if (!tokenizerPath) loadFailed(ref, `no tokenizer.bin or tok*.bin beside ${basename(file)}`);
+    const weights = await loadLlama2cCheckpoint(file);
+    const bpe = await loadLlama2cTokenizer(tokenizerPath, { vocabSize: weights.config.vocabSize });
+    const tokenizer = scoreBpeTextTokenizer(
+      bpe,
+      `llama2.c score BPE (${basename(tokenizerPath)}), ${bpe.vocabSize} tokens`,
+      llama2cPiece,
+    );
+    return { weights, tokenizer };
+  }
+  return loadFailed(ref, `"${basename(file)}" is not a format tokenscope reads`);
+}
+
 /**
  * Loads a causal language model and returns it behind core's model interface: a Hugging Face
  * model folder or hub id (llama, mistral, qwen2, qwen3, gpt2, gpt_neox; safetensors f32/f16/bf16,
@@ -115,54 +189,14 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       ...(options.dtype ? { dtype: options.dtype } : {}),
     });
   }
-
-  // A Hugging Face folder, or a hub id (which is no local path): resolve through the hub cache.
-  const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
-  if (isHfFolder || !kind) {
-    const resolved = await resolveHfModel(isHfFolder ? path : ref, {
-      ...(options.revision ? { revision: options.revision } : {}),
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      ...(options.offline !== undefined ? { offline: options.offline } : {}),
-      ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
-      ...(options.onFile ? { onFile: options.onFile } : {}),
-    });
-    const { weights, tokenizer } = await loadHfFolder(resolved.folder);
-    const revision = resolved.commit ?? resolved.revision;
-    return createOnnxLanguageModel({
-      id: ref,
-      ...(revision ? { revision } : {}),
-      weights,
-      tokenizer,
-      runtime,
-      sessionOptions,
-      execution,
-    });
-  }
-
-  let file = kind === "file" ? path : undefined;
-  if (kind === "folder") file = (await findLlama2cCheckpoint(path)) ?? (await findGguf(path));
-  if (!file) loadFailed(ref, "the folder holds no llama2.c checkpoint and no single .gguf file");
-
-  if (extname(file) === ".gguf") {
-    const gguf = await loadGguf(file);
-    const weights = ggufToDecoderWeights(gguf);
-    const tokenizer = scoreBpeTextTokenizer(
-      ggufLlamaTokenizer(gguf.metadata, file),
-      `GGUF llama tokenizer, ${weights.config.vocabSize} tokens`,
-    );
-    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions, execution });
-  }
-  if (extname(file) === ".bin") {
-    const tokenizerPath = await findLlama2cTokenizer(dirname(file));
-    if (!tokenizerPath) loadFailed(ref, `no tokenizer.bin or tok*.bin beside ${basename(file)}`);
-    const weights = await loadLlama2cCheckpoint(file);
-    const bpe = await loadLlama2cTokenizer(tokenizerPath, { vocabSize: weights.config.vocabSize });
-    const tokenizer = scoreBpeTextTokenizer(
-      bpe,
-      `llama2.c score BPE (${basename(tokenizerPath)}), ${bpe.vocabSize} tokens`,
-      llama2cPiece,
-    );
-    return createOnnxLanguageModel({ id: ref, weights, tokenizer, runtime, sessionOptions, execution });
-  }
-  return loadFailed(ref, `"${basename(file)}" is not a format tokenscope reads`);
+  const { weights, tokenizer, revision } = await loadDecoderWeights(ref, options);
+  return createOnnxLanguageModel({
+    id: ref,
+    ...(revision ? { revision } : {}),
+    weights,
+    tokenizer,
+    runtime,
+    sessionOptions,
+    execution,
+  });
 }

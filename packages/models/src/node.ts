@@ -17,7 +17,13 @@ export {
   writeRandomHfFolder,
 } from "./hf/write-random-folder.ts";
 export * from "./index.ts";
-export { type LoadModelOptions, loadModel } from "./load-model.ts";
+export {
+  type DecoderSource,
+  type LoadModelOptions,
+  type LoadWeightsOptions,
+  loadDecoderWeights,
+  loadModel,
+} from "./load-model.ts";
 export {
   isOnnxExportFolder,
   type LoadOnnxExportOptions,

@@ -1,10 +1,11 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { TokenscopeError } from "tokenscope";
 import { type CliIO, printJson } from "../io.ts";
+import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
 import { integer } from "../parsers.ts";
 
@@ -41,9 +42,50 @@ function formatShape(shape: readonly (number | string | null)[] | undefined): st
   return shape ? `[${shape.map((dim) => dim ?? "?").join(", ")}]` : "[unknown rank]";
 }
 
-/** `tokenscope onnx grad` and `tokenscope onnx inspect`. */
+/** `tokenscope onnx export`, `tokenscope onnx grad` and `tokenscope onnx inspect`. */
 export function register(program: Command, io: CliIO): void {
-  const onnx = program.command("onnx").description("work with ONNX graphs: differentiate them, inspect them");
+  const onnx = program
+    .command("onnx")
+    .description("work with ONNX graphs: write a model's graph, differentiate graphs, inspect them");
+
+  onnx
+    .command("export")
+    .description(
+      "write the ONNX graph tokenscope builds for a model (weights inside), e.g. to view it in Netron",
+    )
+    .addOption(modelOption())
+    .requiredOption("--out <model.onnx>", "where to write the graph")
+    .addOption(
+      new Option(
+        "--input <kind>",
+        "what the graph takes: token ids (input_ids) or embeddings (inputs_embeds)",
+      )
+        .choices(["ids", "embeds"] as const)
+        .default("ids" as const),
+    )
+    .addOption(jsonOption())
+    .action(async (options) => {
+      const { loadDecoderWeights, buildDecoderGraph } = await import("@tokenscope/models/node");
+      const { encodeModel } = await import("@tokenscope/tensor-backends");
+      const { writeFileAtomically } = await import("@tokenscope/core/node");
+      const { weights } = await loadDecoderWeights(options.model);
+      const graph = buildDecoderGraph(weights, { input: options.input, source: options.model }).model;
+      await writeFileAtomically(options.out, encodeModel(graph));
+      const written = {
+        out: options.out,
+        architecture: weights.config.architecture,
+        inputs: graph.graph.inputs.map((value) => value.name),
+        outputs: graph.graph.outputs.map((value) => value.name),
+        nodes: graph.graph.nodes.length,
+      };
+      if (options.json) {
+        printJson(io, written);
+        return;
+      }
+      io.stdout(
+        `${io.color.green("wrote")} ${options.out} (${written.architecture}, ${written.nodes} nodes; inputs ${written.inputs.join(", ")}; outputs ${written.outputs.join(", ")})\n`,
+      );
+    });
 
   onnx
     .command("grad")
@@ -72,14 +114,8 @@ export function register(program: Command, io: CliIO): void {
         wrt: options.wrt,
         ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
       });
-      try {
-        await writeFile(options.out, encodeModel(gradient));
-      } catch (cause) {
-        throw new TokenscopeError("IO_ERROR", `Cannot write "${options.out}".`, {
-          cause,
-          hint: "Check the folder exists.",
-        });
-      }
+      const { writeFileAtomically } = await import("@tokenscope/core/node");
+      await writeFileAtomically(options.out, encodeModel(gradient));
       const added = {
         out: options.out,
         seedInputs: gradient.graph.inputs.filter((value) => value.name.endsWith("_grad")),
