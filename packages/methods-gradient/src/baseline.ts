@@ -4,13 +4,15 @@ import {
   type MethodSequence,
   type TensorData,
   TokenscopeError,
+  unknownToken,
 } from "@tokenscope/core";
 
 /** A baseline of integrated gradients: a special token's embedding, zeros, or a custom embedding vector. */
 export type BaselineChoice = "unk" | "pad" | "zero" | number[];
 
 /**
- * The token id of a token baseline: the unknown token (else padding) for "unk", padding for "pad".
+ * The token id of a token baseline: for "unk" core's `unknownToken` (the unknown token, else padding,
+ * else EOS, Inseq's order), padding for "pad".
  * @throws TokenscopeError INVALID_PARAMETERS when the model defines no such token; `hint` says what to
  *   use instead.
  */
@@ -19,12 +21,11 @@ export function baselineTokenId(
   choice: "unk" | "pad",
   hint = `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.hiddenSize} numbers).`,
 ): number {
-  const { unk, pad } = model.info.specialTokens;
-  const id = choice === "unk" ? (unk ?? pad) : pad;
+  const id = choice === "unk" ? unknownToken(model.info.specialTokens)?.id : model.info.specialTokens.pad;
   if (id === undefined) {
     throw new TokenscopeError(
       "INVALID_PARAMETERS",
-      `Baseline "${choice}" needs ${choice === "unk" ? "an unknown-token or padding" : "a padding"} token id, but model "${model.info.id}" defines ${choice === "unk" ? "neither" : "none"}.`,
+      `Baseline "${choice}" needs ${choice === "unk" ? "an unknown, padding or EOS" : "a padding"} token id, but model "${model.info.id}" defines ${choice === "unk" ? "neither" : "none"}.`,
       {
         hint,
         details: { baseline: choice, model: model.info.id, specialTokens: model.info.specialTokens },

@@ -1,6 +1,7 @@
 export { assertCapabilities } from "./assert-capabilities.ts";
 export { type Capability, capabilities, capabilityDocs } from "./capabilities.ts";
 export type { ExecutionInfo } from "./execution.ts";
+export { type UnknownToken, unknownToken } from "./unknown-token.ts";
 export type {
   ChatMessage,
   ForwardRequest,

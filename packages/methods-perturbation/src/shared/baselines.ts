@@ -1,9 +1,10 @@
 import {
   assertCapabilities,
   type LanguageModel,
-  type SpecialTokenIds,
   type TensorData,
   TokenscopeError,
+  type UnknownToken,
+  unknownToken,
 } from "@tokenscope/core";
 import type { ForwardRow } from "./forward-rows.ts";
 import type { Baseline } from "./parameters.ts";
@@ -18,23 +19,10 @@ export interface BaselineInputs {
 }
 
 /** The token a replacement baseline writes, and which special token of the model it is. */
-export interface ReplacementToken {
-  id: number;
-  token: "unk" | "pad" | "eos";
-}
+export type ReplacementToken = UnknownToken;
 
-/**
- * The token the "unk" baseline writes: the unknown token, else the padding token, else the first EOS
- * token. This is Inseq's order (it sets `unk_token_id = pad_token_id` for a tokenizer without UNK, and
- * its pad token falls back to EOS), so that "unk", the default of occlusion and LIME, runs on models
- * without UNK (Llama 3, Qwen) and replaces with the same token Inseq does there.
- */
-export function unknownReplacement(specialTokens: SpecialTokenIds): ReplacementToken | undefined {
-  if (specialTokens.unk !== undefined) return { id: specialTokens.unk, token: "unk" };
-  if (specialTokens.pad !== undefined) return { id: specialTokens.pad, token: "pad" };
-  const eos = specialTokens.eos?.[0];
-  return eos === undefined ? undefined : { id: eos, token: "eos" };
-}
+/** The token the "unk" baseline writes (core's `unknownToken`: unk, else pad, else EOS, as Inseq). */
+export const unknownReplacement = unknownToken;
 
 function specialId(model: LanguageModel, baseline: "unk" | "pad", owner: string): number {
   const { specialTokens } = model.info;
