@@ -15,7 +15,7 @@ export const perplexity: StepFunction<z.output<typeof parameters>> = {
     "perplexity = exp(crossentropy) holds exactly. Inseq computes 2 ** crossentropy with a natural-log " +
     "cross-entropy, mixing bases; its values are therefore 2^(−ln p) rather than 1/p. Overflows to Infinity " +
     "when the cross-entropy exceeds about 709 nats.",
-  unit: "tokens",
+  unit: "tokens (e^crossentropy, base e)",
   merge: "prod",
   differentiable: true,
   parameters,

@@ -324,3 +324,23 @@ describe("renderHeatmap, bad options", () => {
     expect(renderHeatmap(huge, { color: 0, columns: 20 })).toContain("123456789.00");
   });
 });
+
+describe("renderHeatmap: units of step scores", () => {
+  it("states units that are not self-evident beside the scores, perplexity's base included", async () => {
+    const { registerCoreBuiltins } = await import("@tokenscope/core");
+    registerCoreBuiltins();
+    const result = makeResult([
+      makeSequence({
+        source: ["a", " b"],
+        target: [" c", " d"],
+        stepScores: { probability: [0.5, 0.25], entropy: [1, 2], perplexity: [2, 4] },
+      }),
+    ]);
+    const lines = renderHeatmap(result, { color: 0, columns: 120 }).trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("entropy in nats · perplexity in tokens (e^crossentropy, base e)");
+    const probabilityOnly = makeResult([
+      makeSequence({ source: ["a"], target: [" c"], stepScores: { probability: [0.5], deltas: [0.1] } }),
+    ]);
+    expect(renderHeatmap(probabilityOnly, { color: 0 })).not.toContain(" in ");
+  });
+});

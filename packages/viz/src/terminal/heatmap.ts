@@ -1,6 +1,7 @@
 import {
   type AttributionResult,
   type SequenceAttribution,
+  stepFunctionRegistry,
   type Token,
   TokenscopeError,
 } from "@tokenscope/core";
@@ -229,7 +230,25 @@ function sequenceHeatmap(sequence: SequenceAttribution, index: number, settings:
     lines.push(...renderBlock(block, sequence, labels, labelWidth, scale, color));
   });
   if (matrix.length > 0) lines.push(renderLegend(scale, color, digits, lineWidth));
+  const units = stepScoreUnits(ids);
+  if (units) lines.push(truncateToWidth(color.dim(units), lineWidth));
   return lines;
+}
+
+/** Units that are not self-evident (probabilities and logits are), so no value is read in the wrong base. */
+const evidentUnits = new Set(["probability", "logit"]);
+
+/**
+ * "entropy in nats · perplexity in tokens (e^crossentropy, base e)": the unit of each shown step score
+ * whose registered step function names one beyond the evident, or "" when there is none to say.
+ */
+export function stepScoreUnits(ids: readonly string[]): string {
+  const parts = ids.flatMap((id) => {
+    if (!stepFunctionRegistry.has(id)) return [];
+    const { unit } = stepFunctionRegistry.get(id);
+    return evidentUnits.has(unit) ? [] : [`${escapeControlCharacters(id)} in ${unit}`];
+  });
+  return parts.join(" · ");
 }
 
 /**
