@@ -10,9 +10,10 @@ describe("progress lines", () => {
     expect(progressMessage({ phase: "integrated_gradients", completed: 300, total: 1200 }, 1000)).toBe(
       "integrated_gradients 300/1200 · 300/s · ETA 3 s",
     );
-    expect(progressMessage({ phase: "x", completed: 4, total: 4, message: "rows 4/4" }, 100)).toBe(
-      "rows 4/4 · 40.0/s · ETA 0 s",
+    expect(progressMessage({ phase: "x", completed: 4, total: 4, message: "rows 4/4" }, 250)).toBe(
+      "rows 4/4 · 16.0/s · ETA 0 s",
     );
+    expect(progressMessage({ phase: "x", completed: 4, total: 8 }, 100)).toBe("x 4/8");
   });
 
   it("formats times left for people", () => {

@@ -27,11 +27,13 @@ function formatRate(perSecond: number): string {
 
 /**
  * The text of a progress line: the phase's own message (or `phase completed/total`), then the rate
- * and time left once a unit has completed: "generate 12/32 · 9.61/s · ETA 3 s".
+ * and time left once a unit has completed and a fifth of a second has passed: "generate 12/32 · 9.61/s
+ * · ETA 3 s".
  */
 export function progressMessage(event: ProgressEvent, elapsedMs: number): string {
   const base = event.message ?? `${event.phase} ${event.completed}/${event.total}`;
-  if (event.completed <= 0 || elapsedMs <= 0) return base;
+  // Under a fifth of a second a rate is mostly noise (and a thousandfold wrong on the first event).
+  if (event.completed <= 0 || elapsedMs < 200) return base;
   const rate = (event.completed / elapsedMs) * 1000;
   const left = Math.max(0, event.total - event.completed);
   return `${base} · ${formatRate(rate)} · ETA ${formatEta(left / rate)}`;
@@ -50,6 +52,8 @@ export function createProgressReporter(io: CliIO, signal?: AbortSignal): Progres
   let phase: string | undefined;
   let shown = 0;
   let phaseStarted = 0;
+  // A phase's work starts when the previous event arrived (its first event comes after its first unit).
+  let lastEventAt = performance.now();
   const clear = () => {
     bar?.clear();
     bar = undefined;
@@ -68,10 +72,12 @@ export function createProgressReporter(io: CliIO, signal?: AbortSignal): Progres
         bar.start(event.message ?? event.phase);
         phase = event.phase;
         shown = 0;
-        phaseStarted = performance.now();
+        phaseStarted = lastEventAt;
       }
-      bar.advance(event.completed - shown, progressMessage(event, performance.now() - phaseStarted));
+      const now = performance.now();
+      bar.advance(event.completed - shown, progressMessage(event, now - phaseStarted));
       shown = event.completed;
+      lastEventAt = now;
     },
     done: clear,
   };
