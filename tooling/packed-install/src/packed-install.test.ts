@@ -75,6 +75,13 @@ describe("npm install of the packed packages into an empty folder", () => {
     expect(await installedCopies(nodeModules, "sharp")).toEqual([]);
     expect(await installedCopies(nodeModules, "onnxruntime-web")).toHaveLength(1);
 
+    // The issue's own check: the umbrella's one import finds every package's entry points.
+    const names = await runIn(folder, process.execPath, [
+      "-e",
+      'import("tokenscope").then((t) => console.log(JSON.stringify(["loadModel", "attribute", "renderHeatmap", "load"].map((name) => typeof t[name]))))',
+    ]);
+    expect(JSON.parse(names)).toEqual(["function", "function", "function", "function"]);
+
     const onWasm = lastJson(await runIn(folder, process.execPath, ["umbrella.mjs"], env));
     expect(onWasm.text).toBe(", there was a little g");
     expect(onWasm.execution).toMatchObject({ runtime: "onnxruntime-web", device: "wasm" });
