@@ -11,8 +11,8 @@ import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
 import { llama2cPiece, scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
-import type { DecoderWeights } from "./weights/types.ts";
 import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
+import type { DecoderWeights } from "./weights/types.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
 export interface LoadModelOptions {

@@ -1,7 +1,6 @@
 export { assertCapabilities } from "./assert-capabilities.ts";
 export { type Capability, capabilities, capabilityDocs } from "./capabilities.ts";
 export type { ExecutionInfo } from "./execution.ts";
-export { type UnknownToken, unknownToken } from "./unknown-token.ts";
 export type {
   ChatMessage,
   ForwardRequest,
@@ -24,3 +23,4 @@ export type {
 } from "./language-model.ts";
 export { type DenseTensor, sizeOf, type TensorData } from "./tensor.ts";
 export type { Token } from "./token.ts";
+export { type UnknownToken, unknownToken } from "./unknown-token.ts";
