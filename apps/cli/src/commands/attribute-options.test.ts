@@ -235,4 +235,23 @@ describe("tokenscope attribute: Inseq's surface", () => {
       expect(result.info.execution!.notes).toHaveLength(1);
     }
   });
+
+  it("checks the method's parameters, the attributed function and the step scores before it loads the model", async () => {
+    const missing = join(folder, "no-model-here");
+    const cases: [string[], string][] = [
+      [["--param", "absx=1"], "INVALID_PARAMETERS"],
+      [["--attributed-fn", "probabilty"], "UNKNOWN_ID"],
+      [["--attributed-fn-args", '{"logprob": "yes"}'], "INVALID_PARAMETERS"],
+      [["--step-scores", "entropy,nope"], "UNKNOWN_ID"],
+      [
+        ["--step-scores", "top_p_size", "--step-scores-args", '{"top_p_size": {"top_p": 7}}'],
+        "INVALID_PARAMETERS",
+      ],
+    ];
+    for (const [args, code] of cases) {
+      const result = await cli(["attribute", "--model", missing, "Once upon a time", ...args]);
+      expect(result.code, args.join(" ")).toBe(3);
+      expect(result.err, args.join(" ")).toContain(code);
+    }
+  });
 });

@@ -4,7 +4,9 @@ import {
   type AttributeOptions,
   DEFAULT_MAX_NEW_TOKENS,
   getMethod,
+  getStepFunction,
   parseGenerationArgs,
+  parseParameters,
   type StepFunctionChoice,
   TokenscopeError,
 } from "tokenscope";
@@ -235,6 +237,20 @@ export function register(program: Command, io: CliIO): void {
       if (options.nSteps !== undefined) parameters["n_steps"] = options.nSteps;
       if (options.tolerance !== undefined) parameters["tolerance"] = options.tolerance;
       const method = getMethod(options.method);
+      // Everything the command line names is checked before the model loads: a typo costs no load.
+      parseParameters(method.parameters, parameters, method.id);
+      const attributedFunction = getStepFunction(options.attributedFn);
+      parseParameters(
+        attributedFunction.parameters,
+        options.attributedFnArgs,
+        `Attributed function "${attributedFunction.id}"`,
+      );
+      const stepScores = stepScoreChoices(options.stepScores, options.stepScoresArgs);
+      for (const choice of stepScores) {
+        const { id, parameters: args } =
+          typeof choice === "string" ? { id: choice, parameters: undefined } : choice;
+        parseParameters(getStepFunction(id).parameters, args, `Step score "${id}"`);
+      }
       const aggregation = aggregationChoice(
         {
           ...(options.aggregate ? { aggregate: options.aggregate } : {}),
@@ -274,7 +290,7 @@ export function register(program: Command, io: CliIO): void {
           ...(targets ? { target: targets } : {}),
           ...(prefixes ? { targetPrefix: prefixes } : {}),
           generation,
-          stepScores: stepScoreChoices(options.stepScores, options.stepScoresArgs),
+          stepScores,
           // Undefined unless --attribute-target or --no-attribute-target was given: the library decides.
           ...(options.attributeTarget !== undefined ? { attributeTarget: options.attributeTarget } : {}),
           ...(steps ? { steps } : {}),
