@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
- * tokenscope's browser entry: everything of the Node entry that runs in a browser (core, the models'
- * graph builders, formats and tokenizers, every method, viz) and the front door over a model you
+ * tokenscope's browser entry: everything of the Node entry that runs in a browser (core, the ONNX
+ * toolkit and onnxruntime-web runtime, the models' graph builders, formats and tokenizers, every
+ * method, viz) and the front door over a model you
  * built, e.g. with `createOnnxLanguageModel` on onnxruntime-web. Nothing here imports `node:`.
  */
 import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
@@ -9,6 +10,7 @@ import { browserPlatform } from "./front-door/browser-platform.ts";
 import { type AttributionModel, loadAttributionModel, type MethodChoice } from "./front-door/load.ts";
 
 export * from "@tokenscope/models";
+export * from "@tokenscope/tensor-backends/web";
 export * from "./shared-exports.ts";
 
 /** Options of {@link load} in browsers: the default method and its parameters. */
