@@ -13,9 +13,11 @@ describe("the umbrella's exports", () => {
     for (const name of ["loadModel", "attribute", "renderHeatmap", "renderResult", "load", "saveResult"]) {
       expect(typeof (tokenscope as Record<string, unknown>)[name], name).toBe("function");
     }
-    // One from each package: core, models, each method package, viz.
+    // One from each package: core, tensor-backends, models, each method package, viz.
     for (const name of [
       "toInseqJson",
+      "buildGradientGraph",
+      "createOnnxruntimeNodeRuntime",
       "buildDecoderGraph",
       "integratedGradients",
       "occlusion",
