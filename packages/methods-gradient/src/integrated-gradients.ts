@@ -160,7 +160,9 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsParameter
     "counted); extras.segments: its final segments; extras.baselineScores: f(x′). Each round sends every " +
     "unconverged step and point of a sequence to the model in one batched " +
     "gradient call (split by the memory budget). Same as Inseq's `integrated_gradients` (Sundararajan et " +
-    "al., 2017; Captum's IntegratedGradients), defaults included.",
+    "al., 2017; Captum's IntegratedGradients), defaults included, with one difference: Inseq keeps EOS " +
+    "positions at EOS in the baseline (include_eos_baseline=False), here every position takes the baseline " +
+    "unless listed in `keep` (in a decoder-only prompt and its generated prefix EOS does not occur).",
   references: ["https://arxiv.org/abs/1703.01365"],
   requires: ["embed", "gradients"],
   supports: { targetPrefix: true, contrastive: false, batching: true },
