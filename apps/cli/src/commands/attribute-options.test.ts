@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MAX_NEW_TOKENS, gunzip, loadResult } from "tokenscope";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { memoryIO } from "../io.ts";
 import { run } from "../main.ts";
 
@@ -11,6 +11,7 @@ import { run } from "../main.ts";
 // pipelines, function and generation arguments, precision and split files.
 const stories = fileURLToPath(new URL("../../../../../shared/models/stories260K", import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), "tokenscope-attribute-options-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 interface Saved {
   info: {

@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadModel } from "@tokenscope/models/node";
 import { createOnnxruntimeNodeRuntime, decodeModel } from "@tokenscope/tensor-backends/node";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { memoryIO } from "../io.ts";
 import { run } from "../main.ts";
 
 const stories = fileURLToPath(new URL("../../../../../shared/models/stories260K", import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), "tokenscope-onnx-export-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe("tokenscope onnx export", () => {
   it("writes the model's graph, which ONNX Runtime runs to the model's own logits, and which onnx grad differentiates", async () => {
