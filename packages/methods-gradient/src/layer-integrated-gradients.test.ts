@@ -249,7 +249,10 @@ describe("layer_integrated_gradients", () => {
     await expect(
       runMethod(layerIntegratedGradients, model, sequence, { parameters: { keep: [9] } }),
     ).rejects.toMatchObject({ code: "INVALID_PARAMETERS", message: expect.stringContaining("index 9") });
-    const noUnk = createLayeredModel(2, { pad: false });
+    // "unk" falls back to padding, then EOS (core's unknownToken): a model with none of the three.
+    const noUnkPad = createLayeredModel(2, { pad: false });
+    const { eos: _eos, ...noBaselineToken } = noUnkPad.info.specialTokens;
+    const noUnk = { ...noUnkPad, info: { ...noUnkPad.info, specialTokens: noBaselineToken } };
     await expect(runMethod(layerIntegratedGradients, noUnk, sequence, {})).rejects.toMatchObject({
       code: "INVALID_PARAMETERS",
       message: expect.stringContaining('Baseline "unk"'),
