@@ -112,12 +112,33 @@ export async function loadDecoderWeights(
   ref: string,
   options: LoadWeightsOptions = {},
 ): Promise<DecoderSource> {
+  const location = await locateModel(ref);
+  if (location.onnxExport)
+    loadFailed(ref, "it is a transformers.js ONNX export, a graph rather than weights");
+  return readDecoderSource(ref, location, options);
+}
+
+/** Where a reference points: a file, a folder (a transformers.js export or not), or neither (a hub id). */
+interface ModelLocation {
+  path: string;
+  kind: "file" | "folder" | undefined;
+  onnxExport: boolean;
+}
+
+/** Looks a reference up once, for both loaders. @throws MODEL_LOAD_FAILED for a missing path that is no hub id. */
+async function locateModel(ref: string): Promise<ModelLocation> {
   const path = resolve(ref);
   const kind = await pathKind(path);
   if (!kind && !isHubId(ref)) loadFailed(ref, "no such file or folder");
-  if (kind === "folder" && (await isOnnxExportFolder(path))) {
-    loadFailed(ref, "it is a transformers.js ONNX export, a graph rather than weights");
-  }
+  return { path, kind, onnxExport: kind === "folder" && (await isOnnxExportFolder(path)) };
+}
+
+/** Weights and tokenizer at a located reference that is not a transformers.js export. */
+async function readDecoderSource(
+  ref: string,
+  { path, kind }: ModelLocation,
+  options: LoadWeightsOptions,
+): Promise<DecoderSource> {
   const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
   if (isHfFolder || !kind) {
     const resolved = await resolveHfModel(isHfFolder ? path : ref, {
@@ -169,9 +190,7 @@ export async function loadDecoderWeights(
  * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32).
  */
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
-  const path = resolve(ref);
-  const kind = await pathKind(path);
-  if (!kind && !isHubId(ref)) loadFailed(ref, "no such file or folder");
+  const location = await locateModel(ref);
   const { runtime, sessionOptions, execution } = await chooseNodeExecution({
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.device ? { device: options.device } : {}),
@@ -180,8 +199,8 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   });
 
   // A transformers.js export (onnx/model*.onnx, no safetensors): run the exported graph as it is.
-  if (kind === "folder" && (await isOnnxExportFolder(path))) {
-    return loadOnnxExport(path, {
+  if (location.onnxExport) {
+    return loadOnnxExport(location.path, {
       id: ref,
       runtime,
       sessionOptions,
@@ -189,7 +208,7 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       ...(options.dtype ? { dtype: options.dtype } : {}),
     });
   }
-  const { weights, tokenizer, revision } = await loadDecoderWeights(ref, options);
+  const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options);
   return createOnnxLanguageModel({
     id: ref,
     ...(revision ? { revision } : {}),

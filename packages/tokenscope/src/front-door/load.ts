@@ -72,9 +72,7 @@ export async function loadAttributionModel<LoaderOptions extends object>(
   const method = getMethod(methodId);
   const defaults = parseParameters(method.parameters, parameters, method.id) as Record<string, unknown>;
   const owned = !isLanguageModel(reference);
-  const model = isLanguageModel(reference)
-    ? reference
-    : await resolve(reference, loaderOptions as unknown as LoaderOptions);
+  const model = owned ? await resolve(reference, loaderOptions as unknown as LoaderOptions) : reference;
   try {
     assertCapabilities(model, method.requires, `Method "${method.id}"`);
   } catch (error) {
