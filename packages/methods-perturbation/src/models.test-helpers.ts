@@ -156,6 +156,16 @@ export function softmaxProbability(logits: ArrayLike<number>, targetId: number):
   return Math.exp(logits[targetId]! - max) / sum;
 }
 
+/** The probability `model` gives `targetId` right after `ids`: one forward call, softmax in float64. */
+export async function probabilityOfIds(
+  model: LanguageModel,
+  ids: number[],
+  targetId: number,
+): Promise<number> {
+  const { logits } = await model.forward!({ inputs: { ids: [ids] }, positions: [[ids.length - 1]] });
+  return softmaxProbability(logits.data, targetId);
+}
+
 /**
  * The target probability the toy model gives after `ids`, with the input
  * embeddings of `zeroed` positions set to zero — computed here, independently

@@ -10,7 +10,7 @@ import {
   contextFor,
   createIndicatorModel,
   indicatorSequence,
-  softmaxProbability,
+  probabilityOfIds,
   toySequence,
 } from "./models.test-helpers.ts";
 import { occlusion } from "./occlusion.ts";
@@ -18,11 +18,6 @@ import { unknownReplacement } from "./shared/baselines.ts";
 
 // Occlusion's defaults are Inseq's: the UNK token replaces a token, |Δf| is reported, nothing is normalised.
 const toy = createToyModel({ seed: 5 });
-
-async function probabilityOfIds(ids: number[], targetId: number): Promise<number> {
-  const { logits } = await toy.forward!({ inputs: { ids: [ids] }, positions: [[ids.length - 1]] });
-  return softmaxProbability(logits.data, targetId);
-}
 
 /** `model` with every id row it is asked to run recorded, in order. */
 function recordingIds(model: LanguageModel): { model: LanguageModel; rows: number[][] } {
@@ -68,10 +63,11 @@ describe("occlusion defaults (Inseq's)", () => {
     for (let t = 0; t < T; t++) {
       const prefix = ids.slice(0, S + t);
       const targetId = ids[S + t]!;
-      const original = await probabilityOfIds(prefix, targetId);
+      const original = await probabilityOfIds(toy, prefix, targetId);
       const drop = async (position: number) =>
         original -
         (await probabilityOfIds(
+          toy,
           prefix.map((id, p) => (p === position ? unk : id)),
           targetId,
         ));

@@ -7,6 +7,7 @@ import {
   countForwardCalls,
   createIndicatorModel,
   indicatorSequence,
+  probabilityOfIds,
   probabilityWithZeroed,
   softmaxProbability,
   toySequence,
@@ -15,11 +16,6 @@ import { occlusion } from "./occlusion.ts";
 import { rowBytes } from "./shared/memory-budget.ts";
 
 const toy = createToyModel({ seed: 5 });
-
-async function probabilityOfIds(ids: number[], targetId: number): Promise<number> {
-  const { logits } = await toy.forward!({ inputs: { ids: [ids] }, positions: [[ids.length - 1]] });
-  return softmaxProbability(logits.data, targetId);
-}
 
 describe("occlusion", () => {
   it('Captum\'s occlusion ({ baseline: "zero", abs: false }) equals f(original) − f(that embedding zeroed)', async () => {
@@ -57,7 +53,7 @@ describe("occlusion", () => {
     const ids = [...sequence.source, ...sequence.target].map((t) => t.id!);
     const prefix = ids.slice(0, 5); // BOS d o g " " predicts "o"
     const targetId = ids[5]!;
-    const original = await probabilityOfIds(prefix, targetId);
+    const original = await probabilityOfIds(toy, prefix, targetId);
     const [removed] = await occlusion.run(
       contextFor(toy, [sequence], { parameters: { baseline: "removal", abs: false } }),
     );
@@ -67,12 +63,12 @@ describe("occlusion", () => {
     for (let s = 1; s < 4; s++) {
       const dropped = prefix.filter((_, position) => position !== s);
       expect(removed!.source.data[4 + s]).toBeCloseTo(
-        original - (await probabilityOfIds(dropped, targetId)),
+        original - (await probabilityOfIds(toy, dropped, targetId)),
         12,
       );
       const replaced = prefix.map((id, position) => (position === s ? 0 : id));
       expect(unk!.source.data[4 + s]).toBeCloseTo(
-        original - (await probabilityOfIds(replaced, targetId)),
+        original - (await probabilityOfIds(toy, replaced, targetId)),
         12,
       );
     }
