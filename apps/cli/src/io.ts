@@ -1,4 +1,6 @@
+import { jsonSafe, terminalSafe } from "@tokenscope/core";
 import ansis, { Ansis as AnsisFactory } from "ansis";
+import { installInterruptHandler } from "./interrupt.ts";
 
 type Ansis = typeof ansis;
 
@@ -7,9 +9,12 @@ type Ansis = typeof ansis;
  * tests run them in-process and read what they printed.
  */
 export interface CliIO {
-  /** Data (tables, JSON): what a pipe should receive. */
+  /**
+   * Data (tables, JSON): what a pipe should receive. Passed through {@link terminalSafe}: control
+   * characters from a model, a saved result or an argument show as visible stand-ins.
+   */
   stdout(text: string): void;
-  /** Messages, progress and errors. */
+  /** Messages, progress and errors; made terminal-safe as stdout is. */
   stderr(text: string): void;
   /** Colours for this stream; plain when NO_COLOR is set or output is not a terminal. */
   color: Ansis;
@@ -17,41 +22,80 @@ export interface CliIO {
   columns: number;
   /** Where progress bars go: stderr when it is a terminal; absent otherwise (no bars in pipes, CI, tests). */
   progressOutput?: NodeJS.WriteStream;
+  /**
+   * Aborts when the user presses Ctrl-C (see interrupt.ts): every command passes it to the library
+   * calls it makes and stops promptly. Absent in tests that run commands in-process.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * `write` behind the one output gate: what a command prints can never move the cursor, clear the
+ * screen or write the clipboard, whatever text from a vocabulary, a saved result or the command line
+ * it holds. Colour sequences pass only when colours are on (the instance's level).
+ */
+function gated(write: (text: string) => void, color: Ansis): (text: string) => void {
+  const keepColours = color.level > 0;
+  return (text) => write(terminalSafe(text, { keepColours }));
 }
 
 /**
  * The real terminal. ansis detects colour support (TTY, FORCE_COLOR, --no-color); NO_COLOR, when set
- * and non-empty, turns colours off even where FORCE_COLOR is set too (no-color.org).
+ * and non-empty, turns colours off even where FORCE_COLOR is set too (no-color.org). Everything
+ * written passes {@link terminalSafe}.
  */
 export function processIO(): CliIO {
+  const color = process.env["NO_COLOR"] ? new AnsisFactory(0) : ansis;
+  const stderr = gated((text) => process.stderr.write(text), color);
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    color: process.env["NO_COLOR"] ? new AnsisFactory(0) : ansis,
+    stdout: gated((text) => process.stdout.write(text), color),
+    stderr,
+    signal: installInterruptHandler(stderr).signal,
+    color,
     columns: process.stdout.columns || 80,
     ...(process.stderr.isTTY && !process.env["CI"] ? { progressOutput: process.stderr } : {}),
   };
 }
 
-/** An in-memory IO for tests: colours off, 100 columns. */
+/** An in-memory IO for tests: colours off, 100 columns, terminal-safe as {@link processIO}. */
 export function memoryIO(): CliIO & { out: () => string; err: () => string } {
   let out = "";
   let err = "";
+  const color = new AnsisFactory(0);
   return {
-    stdout: (text) => {
+    stdout: gated((text) => {
       out += text;
-    },
-    stderr: (text) => {
+    }, color),
+    stderr: gated((text) => {
       err += text;
-    },
-    color: new AnsisFactory(0),
+    }, color),
+    color,
     columns: 100,
     out: () => out,
     err: () => err,
   };
 }
 
-/** Prints `value` as indented JSON followed by a newline. */
+/**
+ * `text` from outside the CLI (an error message, a token, a model's config) with every escape
+ * sequence made visible, colour sequences included. Wrap such text before colouring it: in colour
+ * mode the output gate lets colours through, and colours from a vocabulary could still hide what
+ * follows (black on black) or disguise it.
+ */
+export function plainText(text: string): string {
+  return terminalSafe(text);
+}
+
+/**
+ * Prints a JSON text followed by a newline, with the characters JSON.stringify leaves raw (DEL, C1,
+ * U+2028/2029, bidirectional controls) written as `\uXXXX` escapes: the values stay exactly what they
+ * were, and the text is safe on a terminal. Every JSON the CLI prints goes through here.
+ */
+export function printJsonText(io: CliIO, jsonText: string): void {
+  io.stdout(`${jsonSafe(jsonText.endsWith("\n") ? jsonText.slice(0, -1) : jsonText)}\n`);
+}
+
+/** Prints `value` as indented JSON followed by a newline (see {@link printJsonText}). */
 export function printJson(io: CliIO, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  printJsonText(io, JSON.stringify(value, null, 2));
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { registerBuiltins } from "tokenscope";
 import { commandModules } from "./commands/index.ts";
 import { exitCodeFor, exitCodes, typedErrorParts } from "./exit-codes.ts";
-import { type CliIO, processIO } from "./io.ts";
+import { type CliIO, plainText, processIO } from "./io.ts";
 import { loadPlugins } from "./plugins.ts";
 import { CLI_VERSION } from "./version.ts";
 
@@ -67,14 +67,16 @@ export async function createProgram(argv: readonly string[], io: CliIO): Promise
 function reportError(io: CliIO, error: unknown): void {
   const typed = typedErrorParts(error);
   if (typed) {
-    const message = (error as Error).message;
-    const hint = typed.hint ? `${/[.!?]$/.test(message) ? "" : "."} ${typed.hint}` : "";
+    // Messages quote ids, keys and model fields as given: never let them colour or hide the rest.
+    const message = plainText((error as Error).message);
+    const hint = typed.hint ? `${/[.!?]$/.test(message) ? "" : "."} ${plainText(typed.hint)}` : "";
     io.stderr(`${io.color.red(`error [${typed.code}]`)}: ${message}${hint}\n`);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = plainText(error instanceof Error ? error.message : String(error));
   io.stderr(`${io.color.red("unexpected error")}: ${message}\n`);
-  if (process.env["TOKENSCOPE_DEBUG"] && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  if (process.env["TOKENSCOPE_DEBUG"] && error instanceof Error && error.stack)
+    io.stderr(`${plainText(error.stack)}\n`);
   else io.stderr(io.color.dim("Set TOKENSCOPE_DEBUG=1 for a stack trace, and please report this.\n"));
 }
 

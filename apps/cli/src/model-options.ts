@@ -2,6 +2,7 @@ import { Option } from "@commander-js/extra-typings";
 import { escapeControlCharacters } from "@tokenscope/viz";
 import type { ModelInfo } from "tokenscope";
 import type { CliIO } from "./io.ts";
+import { limitedInteger } from "./parsers.ts";
 
 /** `--model <ref>`: the model every model command takes. */
 export function modelOption() {
@@ -11,13 +12,11 @@ export function modelOption() {
   ).makeOptionMandatory();
 }
 
-/** `--threads <n>`: intra-op threads of ONNX Runtime. */
+/** `--threads <n>`: intra-op threads of ONNX Runtime, 1 up to the documented `threads` limit. */
 export function threadsOption() {
-  return new Option("--threads <n>", "threads for ONNX Runtime (default: all cores)").argParser((value) => {
-    const threads = Number(value);
-    if (!Number.isInteger(threads) || threads < 1) throw new Error("expected a positive integer");
-    return threads;
-  });
+  return new Option("--threads <n>", "threads for ONNX Runtime (default: all cores)").argParser(
+    limitedInteger(1, "threads"),
+  );
 }
 
 /** `--device <device>`: where ONNX Runtime runs. */

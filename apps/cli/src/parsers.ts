@@ -1,16 +1,45 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { checkLimit, isTokenscopeError, type LimitName, limits } from "@tokenscope/core";
 
 /*
  * Option-value parsers shared by every command: a malformed value is a bad command line (exit 2),
  * reported by commander with the option's name.
  */
 
-/** An integer ≥ `minimum`. */
-export function integer(minimum: number) {
+/** An integer ≥ `minimum` and, when given, ≤ `maximum`. */
+export function integer(minimum: number, maximum?: number) {
+  const expected =
+    maximum === undefined ? `an integer ≥ ${minimum}` : `an integer from ${minimum} to ${maximum}`;
   return (value: string): number => {
     const parsed = Number(value);
-    if (value.trim() === "" || !Number.isInteger(parsed) || parsed < minimum) {
-      throw new InvalidArgumentError(`expected an integer ≥ ${minimum}`);
+    const inRange = parsed >= minimum && (maximum === undefined || parsed <= maximum);
+    if (value.trim() === "" || !Number.isInteger(parsed) || !inRange) {
+      throw new InvalidArgumentError(`expected ${expected}`);
+    }
+    return parsed;
+  };
+}
+
+/**
+ * An integer ≥ `minimum` and within one of tokenscope's documented {@link limits}: a value above the
+ * bound is refused before any work, with the bound and its reason (`checkLimit`).
+ */
+export function limitedInteger(minimum: number, limit: LimitName) {
+  const parse = integer(minimum);
+  return (value: string): number => {
+    let parsed: number;
+    try {
+      parsed = parse(value);
+    } catch {
+      throw new InvalidArgumentError(
+        `expected an integer from ${minimum} to ${limits[limit].max.toLocaleString("en-US")}`,
+      );
+    }
+    try {
+      checkLimit(limit, parsed, "That");
+    } catch (error) {
+      if (isTokenscopeError(error)) throw new InvalidArgumentError(error.message);
+      throw error;
     }
     return parsed;
   };

@@ -16,6 +16,14 @@ describe("progress lines", () => {
     expect(progressMessage({ phase: "x", completed: 4, total: 8 }, 100)).toBe("x 4/8");
   });
 
+  it("shows a message's control characters as stand-ins and keeps it on one line", () => {
+    const message = "rows\u001b]52;c;aGk=\u0007 1/2\r\u001b[2J\n\u009b\u202e";
+    expect(progressMessage({ phase: "x", completed: 1, total: 2, message }, 100)).toBe(
+      "rows␛]52;c;aGk=␇ 1/2␍␛[2J↵��",
+    );
+    expect(progressMessage({ phase: "p\u001b[1A", completed: 0, total: 2 }, 0)).toBe("p␛[1A 0/2");
+  });
+
   it("formats times left for people", () => {
     expect(formatEta(0.2)).toBe("1 s");
     expect(formatEta(65)).toBe("1 min 05 s");

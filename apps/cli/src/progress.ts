@@ -1,4 +1,5 @@
 import { progress } from "@clack/prompts";
+import { terminalSafe } from "@tokenscope/core";
 import type { ProgressCallback, ProgressEvent } from "tokenscope";
 import type { CliIO } from "./io.ts";
 
@@ -26,12 +27,21 @@ function formatRate(perSecond: number): string {
 }
 
 /**
+ * A phase name or message as one terminal-safe line: progress goes to the stream directly (clack
+ * draws it), not through the CLI's gated stderr, and a method's message may hold anything. A line
+ * break would also leave clack erasing the wrong lines.
+ */
+function progressLabel(text: string): string {
+  return terminalSafe(text).replace(/\r?\n/g, "↵");
+}
+
+/**
  * The text of a progress line: the phase's own message (or `phase completed/total`), then the rate
  * and time left once a unit has completed and a fifth of a second has passed: "generate 12/32 · 9.61/s
- * · ETA 3 s".
+ * · ETA 3 s". Control characters in the message show as visible stand-ins.
  */
 export function progressMessage(event: ProgressEvent, elapsedMs: number): string {
-  const base = event.message ?? `${event.phase} ${event.completed}/${event.total}`;
+  const base = progressLabel(event.message ?? `${event.phase} ${event.completed}/${event.total}`);
   // Under a fifth of a second a rate is mostly noise (and a thousandfold wrong on the first event).
   if (event.completed <= 0 || elapsedMs < 200) return base;
   const rate = (event.completed / elapsedMs) * 1000;
@@ -69,7 +79,7 @@ export function createProgressReporter(io: CliIO, signal?: AbortSignal): Progres
           indicator: "timer",
           ...(signal ? { signal } : {}),
         });
-        bar.start(event.message ?? event.phase);
+        bar.start(progressLabel(event.message ?? event.phase));
         phase = event.phase;
         shown = 0;
         phaseStarted = lastEventAt;

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileBounded } from "@tokenscope/core/node";
 import { TokenscopeError } from "tokenscope";
 
 /** One prompt to attribute, with an optional forced target from an input file. */
@@ -17,10 +17,16 @@ function badLine(file: string, line: number, what: string): never {
 /**
  * Prompts from an input file: a .jsonl file holds one JSON object per line with `prompt` (or
  * Inseq's `input_text`) and an optional `target` (or `generated_text`), so prompts may span lines;
- * any other file holds one prompt per line. Blank lines are skipped.
+ * any other file holds one prompt per line. Blank lines are skipped. The file must be a regular
+ * file of at most `limits.inputFileBytes` (a device or FIFO is refused rather than read forever).
  */
 export async function readPromptFile(file: string): Promise<PromptInput[]> {
-  const text = await readFile(file, "utf8");
+  const bytes = await readFileBounded(file, {
+    what: "prompt file",
+    fileBytes: { limit: "inputFileBytes" },
+    raiseHint: "Split the prompts over several runs.",
+  });
+  const text = new TextDecoder().decode(bytes);
   const lines = text.split(/\r?\n/);
   const inputs: PromptInput[] = [];
   lines.forEach((line, index) => {

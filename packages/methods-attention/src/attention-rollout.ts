@@ -1,5 +1,6 @@
 import {
   type AttributionMethod,
+  createYieldPoint,
   parseParameters,
   resolveSelection,
   selectionSchema,
@@ -55,10 +56,15 @@ export const attentionRollout: AttributionMethod<AttentionRolloutParameters> = {
       });
     }
     const maps = await attentionMaps(context, layers, "attention_rollout");
-    return context.sequences.map((sequence, index) => {
-      const matrix = rollout(maps[index]!, parsed.attention_weight);
+    const point = createYieldPoint(context.signal);
+    const outputs = [];
+    for (const [index, sequence] of context.sequences.entries()) {
+      const matrix = await rollout(maps[index]!, parsed.attention_weight, point);
       const n = maps[index]!.length;
-      return sequenceOutput(context, sequence, "attention_rollout", (query, key) => matrix[query * n + key]!);
-    });
+      outputs.push(
+        sequenceOutput(context, sequence, "attention_rollout", (query, key) => matrix[query * n + key]!),
+      );
+    }
+    return outputs;
   },
 };

@@ -5,6 +5,7 @@ import {
   type MethodContext,
   type MethodSequence,
   type ModelInputs,
+  responsiveRowsPerCall,
   stepPosition,
   type TensorData,
   targetId,
@@ -69,9 +70,11 @@ export async function forEachGradientRow(
   const seq = sequence.source.length + sequence.target.length;
   const total = options.steps.length;
   const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
-  for (let start = 0; start < total; start += chunk) {
+  // Smaller calls than the budget allows where one would hold the event loop for long (Ctrl-C).
+  const callRows = Math.min(chunk, responsiveRowsPerCall(model.info, seq, "gradient"));
+  for (let start = 0; start < total; start += callRows) {
     throwIfAborted(context.signal);
-    const end = Math.min(total, start + chunk);
+    const end = Math.min(total, start + callRows);
     const steps = options.steps.slice(start, end);
     const result = await model.gradients!({
       inputs: options.inputs(start, end),

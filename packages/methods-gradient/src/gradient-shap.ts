@@ -6,21 +6,23 @@ import {
   type MethodSequenceOutput,
   seededNormal,
   seededUniform,
+  sizeParameter,
+  withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
-import { forEachPointGradient, type PointRow } from "./point-gradients.ts";
+import { forEachPointGradient } from "./point-gradients.ts";
 import { withNoise } from "./random.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const baselineChoice = z.union([z.enum(["unk", "pad", "zero"]), z.array(z.number()).min(1)]);
 
 const parameters = z.strictObject({
-  n_samples: z
-    .int()
-    .min(1)
+  n_samples: sizeParameter("samples", 1)
     .default(5)
-    .describe("Random (baseline, interpolation point) samples per step (Captum's default 5)."),
+    .describe(
+      withLimit("Random (baseline, interpolation point) samples per step (Captum's default 5).", "samples"),
+    ),
   stdevs: z
     .number()
     .nonnegative()
@@ -54,33 +56,52 @@ function choicesOf(baselines: GradientShapParameters["baselines"]): Choice[] {
 }
 
 interface Sample {
-  baseline: number;
-  alpha: number;
-  /** The (noisy) input x̃ of the sample. */
-  input: Float64Array;
   /** x̃ − x′: the factor of the sample's gradient. */
   difference: Float64Array;
+  /** x′ + α (x̃ − x′), where the sample's gradient is taken. */
   point: Float64Array;
 }
 
-function drawSamples(
+/**
+ * The samples of one sequence, drawn in order as their rows come up and dropped once used: the
+ * baseline index and α of every sample are drawn first (two numbers each, from their own stream),
+ * the noisy input only when the sample's first row is built, so 100,000 samples never hold 100,000
+ * copies of the input. The same seed gives the same samples as drawing them all at once.
+ */
+function createSampleStream(
   input: ArrayLike<number>,
   baselines: readonly Float64Array[],
   options: GradientShapParameters,
-): Sample[] {
+) {
   const uniform = seededUniform(options.seed);
   const normal = seededNormal(options.seed ^ 0x5bd1e995);
-  const samples: Sample[] = [];
+  const baselineIndices: number[] = [];
+  const alphas: number[] = [];
   for (let s = 0; s < options.n_samples; s++) {
-    const baseline = Math.min(baselines.length - 1, Math.floor(uniform() * baselines.length));
-    const alpha = uniform();
-    const noisy = withNoise(input, options.stdevs, normal);
-    const from = baselines[baseline]!;
-    const difference = Float64Array.from(noisy, (value, i) => value - from[i]!);
-    const point = Float64Array.from(difference, (value, i) => from[i]! + alpha * value);
-    samples.push({ baseline, alpha, input: noisy, difference, point });
+    baselineIndices.push(Math.min(baselines.length - 1, Math.floor(uniform() * baselines.length)));
+    alphas.push(uniform());
   }
-  return samples;
+  const live = new Map<number, Sample>();
+  let drawn = 0;
+  return {
+    baselineIndices,
+    alphas,
+    /** Sample `index`; samples must be asked for in increasing order. */
+    get(index: number): Sample {
+      for (; drawn <= index; drawn++) {
+        const noisy = withNoise(input, options.stdevs, normal);
+        const from = baselines[baselineIndices[drawn]!]!;
+        const alpha = alphas[drawn]!;
+        const difference = Float64Array.from(noisy, (value, i) => value - from[i]!);
+        const point = Float64Array.from(difference, (value, i) => from[i]! + alpha * value);
+        live.set(drawn, { difference, point });
+      }
+      return live.get(index)!;
+    },
+    release(index: number): void {
+      live.delete(index);
+    },
+  };
 }
 
 async function shapSequence(
@@ -93,21 +114,21 @@ async function shapSequence(
   const baselines: Float64Array[] = [];
   for (const choice of choicesOf(options.baselines))
     baselines.push(await baselineEmbeddings(model, sequence, input, choice, options.keep));
-  const samples = drawSamples(input, baselines, options);
+  const samples = createSampleStream(input, baselines, options);
   const size = input.length;
   const inputPoint = Float64Array.from(input);
+  const { steps } = sequence;
+  const sampleRows = options.n_samples * steps.length;
+  const valueRows = 1 + baselines.length;
 
-  // Per step: its samples' rows, then value-only rows at the input and at every baseline (for deltas).
-  const rows: (PointRow & { sample: number; role: "sample" | "input" | number })[] = [];
-  for (const step of sequence.steps) {
-    samples.forEach((sample, index) => {
-      rows.push({ step, point: sample.point, sample: index, role: "sample" });
-    });
-    rows.push({ step, point: inputPoint, sample: -1, role: "input" });
-    baselines.forEach((baseline, index) => {
-      rows.push({ step, point: baseline, sample: -1, role: index });
-    });
-  }
+  // Sample-major rows (every step of sample 0, then of sample 1, ...), then per step value-only rows
+  // at the input and at every baseline (for deltas). Each step still sums its samples in order.
+  const rowAt = (index: number) => {
+    if (index < sampleRows)
+      return { sample: Math.floor(index / steps.length), stepIndex: index % steps.length, role: -1 };
+    const rest = index - sampleRows;
+    return { sample: -1, stepIndex: Math.floor(rest / valueRows), role: rest % valueRows };
+  };
   const length = sequence.target.length;
   const sums = new Map<number, Float64Array>();
   const inputScores = new Array<number>(length).fill(Number.NaN);
@@ -115,34 +136,47 @@ async function shapSequence(
   await forEachPointGradient(
     context,
     sequence,
-    rows,
+    {
+      count: sampleRows + steps.length * valueRows,
+      stepOf: (index) => steps[rowAt(index).stepIndex]!,
+      pointOf(index) {
+        const { sample, role } = rowAt(index);
+        if (sample >= 0) return samples.get(sample).point;
+        return role === 0 ? inputPoint : baselines[role - 1]!;
+      },
+    },
     input instanceof Float32Array,
     "gradient_shap",
     (index, gradient, value) => {
-      const row = rows[index]!;
-      if (row.role === "input") inputScores[row.step] = value;
-      else if (typeof row.role === "number") baselineScores[row.step]![row.role] = value;
-      else {
-        const { difference } = samples[row.sample]!;
-        let sum = sums.get(row.step);
-        if (!sum) {
-          sum = new Float64Array(size);
-          sums.set(row.step, sum);
-        }
-        for (let i = 0; i < size; i++) sum[i]! += (gradient[i]! * difference[i]!) / samples.length;
+      const { sample, stepIndex, role } = rowAt(index);
+      const step = steps[stepIndex]!;
+      if (sample < 0) {
+        if (role === 0) inputScores[step] = value;
+        else baselineScores[step]![role - 1] = value;
+        return;
       }
+      const { difference } = samples.get(sample);
+      let sum = sums.get(step);
+      if (!sum) {
+        sum = new Float64Array(size);
+        sums.set(step, sum);
+      }
+      for (let i = 0; i < size; i++) sum[i]! += (gradient[i]! * difference[i]!) / options.n_samples;
+      if (stepIndex === steps.length - 1) samples.release(sample);
     },
   );
   const tensors = createStepTensors(sequence, size / ids.length, context.attributeTarget);
   const deltas = new Array<number>(length).fill(Number.NaN);
-  const counts = baselines.map((_, index) => samples.filter((sample) => sample.baseline === index).length);
-  for (const step of sequence.steps) {
+  const counts = baselines.map(
+    (_, index) => samples.baselineIndices.filter((chosen) => chosen === index).length,
+  );
+  for (const step of steps) {
     const attribution = sums.get(step)!;
     writeStep(tensors, sequence, step, attribution);
     // Captum's delta: Σ attributions − (f(x) − mean over the drawn baselines of f(x′)).
     let expectedBaseline = 0;
     baselineScores[step]!.forEach((score, index) => {
-      expectedBaseline += (score * counts[index]!) / samples.length;
+      expectedBaseline += (score * counts[index]!) / options.n_samples;
     });
     let total = 0;
     for (const value of attribution) total += value;
@@ -151,10 +185,7 @@ async function shapSequence(
   return stepOutput(
     tensors,
     { [context.attributedFunction.id]: inputScores, deltas },
-    {
-      alphas: samples.map((sample) => sample.alpha),
-      baselineIndices: samples.map((sample) => sample.baseline),
-    },
+    { alphas: samples.alphas, baselineIndices: samples.baselineIndices },
   );
 }
 

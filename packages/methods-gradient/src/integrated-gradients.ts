@@ -4,7 +4,9 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  sizeParameter,
   type TensorData,
+  withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { refinePath } from "./adaptive-path.ts";
@@ -16,11 +18,14 @@ import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z
   .strictObject({
-    n_steps: z
-      .int()
-      .min(1)
+    n_steps: sizeParameter("integrationSteps", 1)
       .default(50)
-      .describe("Points on the path from the baseline to the input (Inseq's default 50)."),
+      .describe(
+        withLimit(
+          "Points on the path from the baseline to the input (Inseq's default 50).",
+          "integrationSteps",
+        ),
+      ),
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")
@@ -46,12 +51,13 @@ const parameters = z
       .describe(
         "Adaptive mode: while a step's |delta| > tolerance × |f(input) − f(baseline)|, split the path segments with the largest own completeness gap (cut toward where the path derivative is concentrated) and integrate only the new halves with min(n_steps, 8) points each, until met or max_n_steps is spent.",
       ),
-    max_n_steps: z
-      .int()
-      .min(1)
+    max_n_steps: sizeParameter("integrationSteps", 1)
       .default(1024)
       .describe(
-        "Most gradient points per step in adaptive mode, the first n_steps included (default 1024: the zero baseline on stories260K needs up to ~750 at tolerance 0.01).",
+        withLimit(
+          "Most gradient points per step in adaptive mode, the first n_steps included (default 1024: the zero baseline on stories260K needs up to ~750 at tolerance 0.01).",
+          "integrationSteps",
+        ),
       ),
   })
   .refine((value) => !needsTwoPoints(value.method) || value.n_steps >= 2, {

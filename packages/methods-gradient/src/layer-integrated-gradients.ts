@@ -8,10 +8,13 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  responsiveRowsPerCall,
+  sizeParameter,
   type TensorData,
   TokenscopeError,
   targetId,
   throwIfAborted,
+  withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineTokenId, checkKeep } from "./baseline.ts";
@@ -30,11 +33,14 @@ const parameters = z
       .describe(
         "Residual stream after this layer (0 = after the first block). Default 0: the closest to Inseq's default, the embedding layer.",
       ),
-    n_steps: z
-      .int()
-      .min(1)
+    n_steps: sizeParameter("integrationSteps", 1)
       .default(50)
-      .describe("Points on the path from the baseline residual to the input residual (Inseq's default 50)."),
+      .describe(
+        withLimit(
+          "Points on the path from the baseline residual to the input residual (Inseq's default 50).",
+          "integrationSteps",
+        ),
+      ),
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")
@@ -162,9 +168,11 @@ async function layerIntegrateSequence(
   const values = new Float64Array(rows.length);
 
   const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
-  for (let start = 0; start < rows.length; start += chunk) {
+  // Smaller calls than the budget allows where one would hold the event loop for long (Ctrl-C).
+  const callRows = Math.min(chunk, responsiveRowsPerCall(model.info, seq, "gradient"));
+  for (let start = 0; start < rows.length; start += callRows) {
     throwIfAborted(context.signal);
-    const end = Math.min(rows.length, start + chunk);
+    const end = Math.min(rows.length, start + callRows);
     const steps = rows.slice(start, end).map((row) => row.step);
     const result = await model.gradients!({
       inputs: { ids: steps.map(() => ids) },

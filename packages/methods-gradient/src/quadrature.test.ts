@@ -1,5 +1,7 @@
+import { limits } from "@tokenscope/core";
 import { describe, expect, it } from "vitest";
-import { gaussLegendre, integrationMethods, quadrature } from "./quadrature.ts";
+import type { QuadratureWork } from "./legendre-march.ts";
+import { gaussLegendre, integrationMethods, newtonGaussLegendre, quadrature } from "./quadrature.ts";
 
 function integrate(
   method: (typeof integrationMethods)[number],
@@ -83,5 +85,50 @@ describe("quadrature", () => {
   it("refuses point counts a rule cannot use", () => {
     expect(() => quadrature("riemann_trapezoid", 1)).toThrowError(/≥ 2/);
     expect(() => quadrature("gausslegendre", 0)).toThrowError(/INVALID|≥ 1/);
+  });
+
+  it("sets up every rule in work linear in n, up to the bound (10,000 points)", () => {
+    const work = (method: (typeof integrationMethods)[number], n: number) => {
+      const counter: QuadratureWork = { iterations: 0 };
+      quadrature(method, n, counter);
+      return counter.iterations;
+    };
+    const half = limits.integrationSteps.max / 2;
+    // Newton's method on the three-term recurrence did n iterations per Newton step: a ratio of 4.
+    const ratio = work("gausslegendre", 2 * half) / work("gausslegendre", half);
+    expect(ratio).toBeGreaterThan(1.8);
+    expect(ratio).toBeLessThan(2.2);
+    expect(work("gausslegendre", 2 * half) / (2 * half)).toBeLessThan(40);
+  });
+
+  it("gives the same Gauss–Legendre rule above 256 points as Newton's method on the recurrence", () => {
+    for (const n of [257, 1000]) {
+      const marched = gaussLegendre(n);
+      const reference = newtonGaussLegendre(n);
+      for (let k = 0; k < n; k++) {
+        expect(Math.abs(marched.alphas[k]! - reference.alphas[k]!)).toBeLessThan(1e-14);
+        expect(Math.abs(marched.weights[k]! / reference.weights[k]! - 1)).toBeLessThan(1e-11);
+      }
+    }
+    // Up to 256 points the rule is the one it always was, bit for bit.
+    expect(gaussLegendre(256)).toEqual(newtonGaussLegendre(256));
+  });
+
+  it("stays exact for polynomials at the bound of 10,000 points", () => {
+    const n = limits.integrationSteps.max;
+    const { alphas, weights } = quadrature("gausslegendre", n);
+    for (let k = 1; k < n; k++) expect(alphas[k]!).toBeGreaterThan(alphas[k - 1]!);
+    expect(alphas[0]!).toBeGreaterThan(0);
+    expect(alphas[n - 1]!).toBeLessThan(1);
+    for (const degree of [0, 1, 7, 1000, 2 * n - 1]) {
+      let total = 0;
+      for (let k = 0; k < n; k++) total += weights[k]! * alphas[k]! ** degree;
+      expect(Math.abs(total * (degree + 1) - 1)).toBeLessThan(1e-10);
+    }
+  });
+
+  it("refuses more points than the bound before allocating them", () => {
+    expect(() => quadrature("gausslegendre", 1e9)).toThrowError(/above tokenscope's limit of 10,000/);
+    expect(() => quadrature("riemann_left", 1e9)).toThrowError(/limit of 10,000/);
   });
 });

@@ -4,7 +4,9 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  sizeParameter,
   stepPosition,
+  withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
@@ -14,7 +16,9 @@ import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z
   .strictObject({
-    n_steps: z.int().min(1).default(50).describe("Points on each position's path (Inseq's default 50)."),
+    n_steps: sizeParameter("integrationSteps", 1)
+      .default(50)
+      .describe(withLimit("Points on each position's path (Inseq's default 50).", "integrationSteps")),
     method: z
       .enum(integrationMethods)
       .default("gausslegendre")

@@ -6,6 +6,8 @@ import {
   type MethodSequenceOutput,
   parseParameters,
   seededNormal,
+  sizeParameter,
+  withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
 import {
@@ -13,7 +15,7 @@ import {
   integratedGradients,
   integrateSequence,
 } from "./integrated-gradients.ts";
-import { forEachPointGradient, type PointRow } from "./point-gradients.ts";
+import { forEachPointGradient } from "./point-gradients.ts";
 import { withNoise } from "./random.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
@@ -28,7 +30,9 @@ const parameters = z.strictObject({
     .describe(
       "How samples combine (Captum's NoiseTunnel): mean, mean of squares, or variance of the attributions.",
     ),
-  nt_samples: z.int().min(1).default(5).describe("Noise samples per input (Captum's default 5)."),
+  nt_samples: sizeParameter("samples", 1)
+    .default(5)
+    .describe(withLimit("Noise samples per input (Captum's default 5).", "samples")),
   stdevs: z
     .number()
     .nonnegative()
@@ -37,7 +41,9 @@ const parameters = z.strictObject({
       "Standard deviation of the Gaussian noise added to every input embedding component (default 1.0).",
     ),
   abs: z.boolean().default(true).describe("saliency only: absolute gradients (its own default, true)."),
-  n_steps: z.int().min(1).default(50).describe("integrated_gradients only: points on the path (default 50)."),
+  n_steps: sizeParameter("integrationSteps", 1)
+    .default(50)
+    .describe(withLimit("integrated_gradients only: points on the path (default 50).", "integrationSteps")),
   seed: z.int().default(42).describe("Seed of the noise samples."),
 });
 
@@ -74,29 +80,65 @@ function accumulate(moments: Map<number, Moments>, step: number, attribution: Ar
   }
 }
 
-/** Saliency / input × gradient: every step × noise sample in one batched gradient call. */
+/**
+ * The noisy inputs of one sequence, drawn in order when first asked for and dropped once used, so
+ * that `nt_samples` inputs [seq, hidden] are never all held at once; the same seed gives the same
+ * inputs as drawing them all up front.
+ */
+function createNoiseStream(input: ArrayLike<number>, options: SmoothGradParameters) {
+  const normal = seededNormal(options.seed);
+  const live = new Map<number, Float64Array>();
+  let drawn = 0;
+  return {
+    count: options.nt_samples,
+    /** Noisy input `index`; inputs must be asked for in increasing order. */
+    get(index: number): Float64Array {
+      for (; drawn <= index; drawn++) live.set(drawn, withNoise(input, options.stdevs, normal));
+      return live.get(index)!;
+    },
+    release(index: number): void {
+      live.delete(index);
+    },
+  };
+}
+
+type NoiseStream = ReturnType<typeof createNoiseStream>;
+
+/** Saliency / input × gradient: every noise sample × step in one batched gradient call. */
 async function plainSamples(
   context: MethodContext<SmoothGradParameters>,
   sequence: MethodSequence,
-  noisy: Float64Array[],
+  noisy: NoiseStream,
   float32: boolean,
   moments: Map<number, Moments>,
 ): Promise<number[]> {
   const { base_method, abs } = context.parameters;
-  const rows: (PointRow & { sample: number })[] = [];
-  for (const step of sequence.steps)
-    for (const [sample, point] of noisy.entries()) rows.push({ step, point, sample });
+  const { steps } = sequence;
+  // Sample-major rows: each step still accumulates its samples in order.
   const values = new Array<number>(sequence.target.length).fill(0);
-  await forEachPointGradient(context, sequence, rows, float32, "smooth_grad", (index, gradient, value) => {
-    const { step, sample } = rows[index]!;
-    const input = noisy[sample]!;
-    const attribution =
-      base_method === "input_x_gradient"
-        ? Float64Array.from(input, (x, i) => x * gradient[i]!)
-        : Float64Array.from(gradient, (g) => (abs ? Math.abs(g) : g));
-    accumulate(moments, step, attribution);
-    values[step]! += value / noisy.length;
-  });
+  await forEachPointGradient(
+    context,
+    sequence,
+    {
+      count: noisy.count * steps.length,
+      stepOf: (index) => steps[index % steps.length]!,
+      pointOf: (index) => noisy.get(Math.floor(index / steps.length)),
+    },
+    float32,
+    "smooth_grad",
+    (index, gradient, value) => {
+      const sample = Math.floor(index / steps.length);
+      const step = steps[index % steps.length]!;
+      const input = noisy.get(sample);
+      const attribution =
+        base_method === "input_x_gradient"
+          ? Float64Array.from(input, (x, i) => x * gradient[i]!)
+          : Float64Array.from(gradient, (g) => (abs ? Math.abs(g) : g));
+      accumulate(moments, step, attribution);
+      values[step]! += value / noisy.count;
+      if (index % steps.length === steps.length - 1) noisy.release(sample);
+    },
+  );
   return values;
 }
 
@@ -104,7 +146,7 @@ async function plainSamples(
 async function integratedSamples(
   context: MethodContext<SmoothGradParameters>,
   sequence: MethodSequence,
-  noisy: Float64Array[],
+  noisy: NoiseStream,
   moments: Map<number, Moments>,
 ): Promise<number[]> {
   const igContext: MethodContext<IntegratedGradientsParameters> = {
@@ -116,8 +158,9 @@ async function integratedSamples(
     ),
   };
   const values = new Array<number>(sequence.target.length).fill(0);
-  for (const input of noisy) {
-    const output = await integrateSequence(igContext, sequence, input);
+  for (let sample = 0; sample < noisy.count; sample++) {
+    const output = await integrateSequence(igContext, sequence, noisy.get(sample));
+    noisy.release(sample);
     const hidden = output.source.dims[2];
     const seq = sequence.source.length + sequence.target.length;
     for (const step of sequence.steps) {
@@ -135,7 +178,7 @@ async function integratedSamples(
           );
       }
       accumulate(moments, step, row);
-      values[step]! += output.stepScores![context.attributedFunction.id]![step]! / noisy.length;
+      values[step]! += output.stepScores![context.attributedFunction.id]![step]! / noisy.count;
     }
   }
   return values;
@@ -148,8 +191,7 @@ async function tunnelSequence(
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
   const input = (await model.embed!([ids])).data;
-  const normal = seededNormal(options.seed);
-  const noisy = Array.from({ length: options.nt_samples }, () => withNoise(input, options.stdevs, normal));
+  const noisy = createNoiseStream(input, options);
   const moments = new Map<number, Moments>();
   const values =
     options.base_method === "integrated_gradients"
@@ -158,7 +200,7 @@ async function tunnelSequence(
   const tensors = createStepTensors(sequence, input.length / ids.length, context.attributeTarget);
   const scores = new Array<number>(sequence.target.length).fill(Number.NaN);
   for (const step of sequence.steps) {
-    writeStep(tensors, sequence, step, combine(moments.get(step)!, noisy.length, options.nt_type));
+    writeStep(tensors, sequence, step, combine(moments.get(step)!, noisy.count, options.nt_type));
     scores[step] = values[step]!;
   }
   // The step score is the attributed function averaged over the noisy inputs.

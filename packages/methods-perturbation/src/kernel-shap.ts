@@ -1,4 +1,4 @@
-import { type AttributionMethod, parseParameters } from "@tokenscope/core";
+import { type AttributionMethod, parseParameters, sizeParameter, withLimit } from "@tokenscope/core";
 import { z } from "zod";
 import { kernelShapPlan } from "./plans/kernel-shap.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
@@ -6,14 +6,14 @@ import { baselineDescription, featureMethodFields, seedParameter } from "./share
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
-  samples: z
-    .number()
-    .int()
-    .positive()
+  samples: sizeParameter("samples", 1)
     .default(200)
     .describe(
-      "Coalitions per step besides the empty and full ones (Captum's n_samples counts those two as well); all " +
-        "are enumerated when 2^d − 2 fit.",
+      withLimit(
+        "Coalitions per step besides the empty and full ones (Captum's n_samples counts those two as well); all " +
+          "are enumerated when 2^d − 2 fit.",
+        "samples",
+      ),
     ),
   ...featureMethodFields("zero"),
   seed: seedParameter,
@@ -51,8 +51,13 @@ export const kernelShap: AttributionMethod<KernelShapParameters> = {
       baseline: parsed.baseline,
       includeSpecial: parsed.include_special,
       batchSize: parsed.batch_size,
-      plan: (task) =>
-        kernelShapPlan(task.features.length, parsed.samples, stepStream(parsed.seed, task.ids, task.step)),
+      plan: (task, point) =>
+        kernelShapPlan(
+          task.features.length,
+          parsed.samples,
+          stepStream(parsed.seed, task.ids, task.step),
+          point,
+        ),
     });
   },
 };

@@ -1,4 +1,4 @@
-import { type AttributionMethod, parseParameters } from "@tokenscope/core";
+import { type AttributionMethod, parseParameters, sizeParameter, withLimit } from "@tokenscope/core";
 import { z } from "zod";
 import { type LimeSettings, limePlan } from "./plans/lime.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
@@ -6,14 +6,13 @@ import { baselineDescription, featureMethodFields, seedParameter } from "./share
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
-  n_samples: z
-    .number()
-    .int()
-    .min(2)
+  n_samples: sizeParameter("samples", 2)
     .default(50)
     .describe(
-      "Samples the surrogate is fitted on per step (Captum's n_samples; 50 as Inseq), the original input " +
-        "included.",
+      withLimit(
+        "Samples the surrogate is fitted on per step (Captum's n_samples; 50 as Inseq), the original input included.",
+        "samples",
+      ),
     ),
   mask_probability: z
     .number()
@@ -86,7 +85,8 @@ export const lime: AttributionMethod<LimeParameters> = {
       baseline: parsed.baseline,
       includeSpecial: parsed.include_special,
       batchSize: parsed.batch_size,
-      plan: (task) => limePlan(task.features.length, settings, stepStream(parsed.seed, task.ids, task.step)),
+      plan: (task, point) =>
+        limePlan(task.features.length, settings, stepStream(parsed.seed, task.ids, task.step), point),
     });
   },
 };

@@ -1,4 +1,10 @@
-import { type AttributionMethod, assertCapabilities, parseParameters } from "@tokenscope/core";
+import {
+  type AttributionMethod,
+  assertCapabilities,
+  parseParameters,
+  sizeParameter,
+  withLimit,
+} from "@tokenscope/core";
 import { z } from "zod";
 import { predictiveDistributions } from "./reagent/predictive-distributions.ts";
 import {
@@ -21,12 +27,14 @@ import { type StepTask, stepTasks } from "./shared/step-tasks.ts";
 
 const parameters = z
   .strictObject({
-    keep_top_n: z
-      .number()
-      .int()
-      .nonnegative()
+    keep_top_n: sizeParameter("contextTokens", 0)
       .default(5)
-      .describe("Tokens kept (by importance) in the stopping-condition check; 0: use keep_ratio."),
+      .describe(
+        withLimit(
+          "Tokens kept (by importance) in the stopping-condition check; 0: use keep_ratio.",
+          "contextTokens",
+        ),
+      ),
     keep_ratio: z
       .number()
       .gt(0)
@@ -38,20 +46,26 @@ const parameters = z
       .boolean()
       .default(false)
       .describe("Replace the top tokens in the stopping-condition check and keep the others."),
-    stopping_condition_top_k: z
-      .number()
-      .int()
-      .positive()
+    stopping_condition_top_k: sizeParameter("rankedTokens", 1)
       .default(3)
-      .describe("A probe stops when the target is among the top k predictions of its check input."),
+      .describe(
+        withLimit(
+          "A probe stops when the target is among the top k predictions of its check input.",
+          "rankedTokens",
+        ),
+      ),
     replacing_ratio: z
       .number()
       .gt(0)
       .lt(1)
       .default(0.3)
       .describe("Probability that a token is replaced in an update input."),
-    max_probe_steps: z.number().int().positive().default(3000).describe("Most update iterations."),
-    num_probes: z.number().int().positive().default(16).describe("Independent probes per step, averaged."),
+    max_probe_steps: sizeParameter("probeSteps", 1)
+      .default(3000)
+      .describe(withLimit("Most update iterations.", "probeSteps")),
+    num_probes: sizeParameter("probes", 1)
+      .default(16)
+      .describe(withLimit("Independent probes per step, averaged.", "probes")),
     sampler: z
       .enum(["uniform", "pos", "model"])
       .default("pos")

@@ -1,4 +1,4 @@
-import { type AttributionMethod, parseParameters } from "@tokenscope/core";
+import { type AttributionMethod, parseParameters, sizeParameter, withLimit } from "@tokenscope/core";
 import { z } from "zod";
 import { shapleySamplingPlan } from "./plans/shapley-sampling.ts";
 import { runCoalitions } from "./shared/coalitions.ts";
@@ -6,12 +6,14 @@ import { baselineDescription, featureMethodFields, seedParameter } from "./share
 import { stepStream } from "./shared/random.ts";
 
 const parameters = z.strictObject({
-  n_samples: z
-    .number()
-    .int()
-    .positive()
+  n_samples: sizeParameter("samples", 1)
     .default(25)
-    .describe("Random feature orders per step (Captum's n_samples)."),
+    .describe(
+      withLimit(
+        "Random feature orders per step (Captum's n_samples); each order costs one forward pass per feature.",
+        "samples",
+      ),
+    ),
   ...featureMethodFields("zero"),
   seed: seedParameter,
 });

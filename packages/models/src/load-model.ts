@@ -4,6 +4,7 @@ import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
 import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
 import { loadGguf, loadLlama2cCheckpoint, loadLlama2cTokenizer } from "./formats/node-loaders.ts";
+import type { DownloadProgressCallback } from "./hf/download-progress.ts";
 import { resolveHfModel } from "./hf/hub.ts";
 import { loadHfFolder } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
@@ -39,6 +40,14 @@ export interface LoadModelOptions {
   hubUrl?: string;
   /** Hub models: called for each file downloaded. */
   onFile?: (path: string, index: number, count: number) => void;
+  /** Hub models: each file's bytes as they arrive, and when it is done (see `DownloadProgress`). */
+  onDownloadProgress?: DownloadProgressCallback;
+  /** Hub models: cancels the download (an `ABORTED` error). */
+  signal?: AbortSignal;
+  /** Hub models: how long a request waits for its response (default TOKENSCOPE_HUB_CONNECT_TIMEOUT_MS or 30 s). */
+  connectTimeoutMs?: number;
+  /** Hub models: how long a download may receive nothing (default TOKENSCOPE_HUB_READ_TIMEOUT_MS or 60 s). */
+  readTimeoutMs?: number;
   /** transformers.js exports: which onnx/model*.onnx to run (default fp32, or the only one there). */
   dtype?: OnnxExportDtype;
 }
@@ -47,9 +56,19 @@ export interface LoadModelOptions {
 const recognised =
   "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a transformers.js export folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
 
-/** A Hugging Face hub id such as `owner/name` or `owner/name@revision`. */
+/** One name of a hub id: letters, digits, `_ . -`, neither starting nor ending with `.` or `-`. */
+const HUB_NAME = "[A-Za-z0-9_](?:[\\w.-]{0,94}[A-Za-z0-9_])?";
+const hubIdPattern = new RegExp(`^(?:${HUB_NAME}/)?(${HUB_NAME})(?:@[\\w./-]+)?$`);
+/** Model file extensions: a missing `model.gguf` is a mistyped path, not a hub repository. */
+const modelFileExtension = /\.(bin|gguf|safetensors|onnx|json|pt|pth|ckpt)$/i;
+
+/**
+ * A Hugging Face hub id as the hub accepts one: `owner/name`, or a bare `name` such as `gpt2` (the
+ * hub's canonical models), optionally `@revision`; no `--` or `..`, and no model file extension.
+ */
 function isHubId(ref: string): boolean {
-  return /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(ref);
+  const match = hubIdPattern.exec(ref);
+  return match !== null && !/--|\.\./.test(ref.split("@")[0]!) && !modelFileExtension.test(match[1]!);
 }
 
 async function pathKind(path: string): Promise<"file" | "folder" | undefined> {
@@ -90,7 +109,15 @@ async function findGguf(folder: string): Promise<string | undefined> {
 /** Hub options of {@link loadDecoderWeights} (the hub and cache part of {@link LoadModelOptions}). */
 export type LoadWeightsOptions = Pick<
   LoadModelOptions,
-  "revision" | "cacheDir" | "offline" | "hubUrl" | "onFile"
+  | "revision"
+  | "cacheDir"
+  | "offline"
+  | "hubUrl"
+  | "onFile"
+  | "onDownloadProgress"
+  | "signal"
+  | "connectTimeoutMs"
+  | "readTimeoutMs"
 >;
 
 /** A model's weights and tokenizer in memory, before any graph or session exists. */
@@ -147,6 +174,10 @@ async function readDecoderSource(
       ...(options.offline !== undefined ? { offline: options.offline } : {}),
       ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
       ...(options.onFile ? { onFile: options.onFile } : {}),
+      ...(options.onDownloadProgress ? { onDownloadProgress: options.onDownloadProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.readTimeoutMs !== undefined ? { readTimeoutMs: options.readTimeoutMs } : {}),
     });
     const revision = resolved.commit ?? resolved.revision;
     return { ...(await loadHfFolder(resolved.folder)), ...(revision ? { revision } : {}) };

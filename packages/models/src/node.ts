@@ -3,6 +3,7 @@
  * Node-only entry of @tokenscope/models: everything in the main entry plus file loaders.
  */
 export * from "./formats/node-loaders.ts";
+export type { DownloadProgress, DownloadProgressCallback } from "./hf/download-progress.ts";
 export { type ResolvedHfModel, type ResolveHfModelOptions, resolveHfModel } from "./hf/hub.ts";
 export {
   type HfModelFolder,

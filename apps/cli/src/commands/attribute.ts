@@ -11,12 +11,15 @@ import {
   TokenscopeError,
 } from "tokenscope";
 import { aggregationChoice } from "../aggregation-options.ts";
-import type { CliIO } from "../io.ts";
+import { hubOptions } from "../download-progress.ts";
+import { type CliIO, printJsonText } from "../io.ts";
+import { memoryBudgetOption } from "../memory-budget-option.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
 import { collect, commaList, integer, jsonObject, nameValue, positiveNumber } from "../parsers.ts";
 import { createProgressReporter } from "../progress.ts";
 import { type PromptInput, readPromptFile } from "../prompt-inputs.ts";
+import { checkStepAgainstTargets, checkStepBeforeLoading, type StepPlan } from "../step-option.ts";
 import { printResult } from "./render-result.ts";
 
 function inputError(message: string, hint: string): TokenscopeError {
@@ -202,6 +205,7 @@ export function register(program: Command, io: CliIO): void {
         .default("float32" as const),
     )
     .option("--split-sequences", "with --out: one file per sequence (out-0.json, out-1.json, ...)")
+    .addOption(memoryBudgetOption())
     .addOption(threadsOption())
     .addOption(deviceOption())
     .addOption(jsonOption())
@@ -268,19 +272,28 @@ export function register(program: Command, io: CliIO): void {
               ...(options.endPos !== undefined ? { end: options.endPos } : {}),
             }
           : undefined;
+      const stepPlan: StepPlan = {
+        step: options.step,
+        startPos: options.startPos,
+        endPos: options.endPos,
+        forcedTargets: targets !== undefined,
+        targetPrefixes: prefixes !== undefined,
+        maxNewTokens: generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      };
+      checkStepBeforeLoading(stepPlan);
 
       const { attribute } = await import("tokenscope");
       const { loadModel } = await import("@tokenscope/models/node");
-      const controller = new AbortController();
-      const interrupt = () => controller.abort(new Error("interrupted"));
-      process.once("SIGINT", interrupt);
-      const progress = createProgressReporter(io, controller.signal);
+      const signal = io.signal ?? new AbortController().signal;
+      const progress = createProgressReporter(io, signal);
       const model = await loadModel(options.model, {
+        ...hubOptions(io),
         device: options.device,
         ...(options.threads ? { threads: options.threads } : {}),
       });
       reportExecution(io, model.info);
       try {
+        await checkStepAgainstTargets(model, stepPlan, { forced: targets, prefixes });
         const attributeOptions: AttributeOptions = {
           method: method.id,
           parameters,
@@ -295,8 +308,9 @@ export function register(program: Command, io: CliIO): void {
           ...(options.attributeTarget !== undefined ? { attributeTarget: options.attributeTarget } : {}),
           ...(steps ? { steps } : {}),
           ...aggregation,
+          ...(options.memoryBudget !== undefined ? { memoryBudgetBytes: options.memoryBudget } : {}),
           onProgress: progress.onProgress,
-          signal: controller.signal,
+          signal,
         };
         const result = await attribute(
           model,
@@ -314,15 +328,15 @@ export function register(program: Command, io: CliIO): void {
         }
         if (options.json) {
           const { serializeResult } = await import("tokenscope");
-          io.stdout(
-            `${new TextDecoder().decode(serializeResult(result, { precision: options.precision }))}\n`,
+          printJsonText(
+            io,
+            new TextDecoder().decode(serializeResult(result, { precision: options.precision })),
           );
           return;
         }
         await printResult(io, result, options.step !== undefined ? { step: options.step } : {});
       } finally {
         progress.done();
-        process.off("SIGINT", interrupt);
         await model.dispose?.();
       }
     });

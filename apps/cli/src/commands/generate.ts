@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
-import { DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
+import { checkLimit, DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
+import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJson } from "../io.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
@@ -26,8 +27,12 @@ export function register(program: Command, io: CliIO): void {
           hint: "Give some text to continue.",
         });
       }
+      // Sizes are checked before the model loads: a typo such as 1e9 costs no load.
+      checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
+      if (options.topK !== undefined) checkLimit("rankedTokens", options.topK, "--top-k");
       const { loadModel } = await import("@tokenscope/models/node");
       const model = await loadModel(options.model, {
+        ...hubOptions(io),
         device: options.device,
         ...(options.threads ? { threads: options.threads } : {}),
       });
@@ -42,6 +47,8 @@ export function register(program: Command, io: CliIO): void {
           seed: options.seed,
           ...(options.topK !== undefined ? { topK: options.topK } : {}),
           ...(options.topP !== undefined ? { topP: options.topP } : {}),
+          // Ctrl-C: the library checks it before every token.
+          ...(io.signal ? { signal: io.signal } : {}),
         });
         const seconds = (performance.now() - started) / 1000;
         if (options.json) {

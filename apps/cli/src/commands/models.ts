@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { capabilityDocs } from "tokenscope";
+import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
 import { integer } from "../parsers.ts";
@@ -24,7 +25,11 @@ export function register(program: Command, io: CliIO): void {
     .option("--intermediate <n>", "feed-forward width", integer(1))
     .option("--context <n>", "context length", integer(1))
     .requiredOption("--seed <n>", "seed of the weights", integer(0))
-    .requiredOption("--out <dir>", "folder to write")
+    .requiredOption("--out <dir>", "folder to write: new or empty (written beside, then renamed into place)")
+    .option(
+      "--force",
+      "replace --out if it is a non-empty folder (the old one is removed once the new one is complete)",
+    )
     .addOption(jsonOption())
     .action(async (options) => {
       const { writeRandomHfFolder } = await import("@tokenscope/models/node");
@@ -36,6 +41,8 @@ export function register(program: Command, io: CliIO): void {
         vocab: options.vocab,
         seed: options.seed,
         out: options.out,
+        force: options.force === true,
+        ...(io.signal ? { signal: io.signal } : {}),
         ...(options.kvHeads !== undefined ? { kvHeads: options.kvHeads } : {}),
         ...(options.intermediate !== undefined ? { intermediate: options.intermediate } : {}),
         ...(options.context !== undefined ? { contextLength: options.context } : {}),
@@ -55,7 +62,10 @@ export function register(program: Command, io: CliIO): void {
     .addOption(jsonOption())
     .action(async (ref, options) => {
       const { loadModel } = await import("@tokenscope/models/node");
-      const model = await loadModel(ref, options.offline ? { offline: true } : {});
+      const model = await loadModel(ref, {
+        ...hubOptions(io),
+        ...(options.offline ? { offline: true } : {}),
+      });
       try {
         const summary = { ...model.info, capabilities: [...model.capabilities] };
         if (options.json) {

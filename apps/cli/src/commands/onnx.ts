@@ -4,6 +4,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { TokenscopeError } from "tokenscope";
+import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJson } from "../io.ts";
 import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
@@ -68,7 +69,7 @@ export function register(program: Command, io: CliIO): void {
       const { loadDecoderWeights, buildDecoderGraph } = await import("@tokenscope/models/node");
       const { encodeModel } = await import("@tokenscope/tensor-backends");
       const { writeFileAtomically } = await import("@tokenscope/core/node");
-      const { weights } = await loadDecoderWeights(options.model);
+      const { weights } = await loadDecoderWeights(options.model, hubOptions(io));
       const graph = buildDecoderGraph(weights, { input: options.input, source: options.model }).model;
       await writeFileAtomically(options.out, encodeModel(graph));
       const written = {

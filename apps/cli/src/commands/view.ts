@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import type { AttributionResult } from "tokenscope";
-import type { CliIO } from "../io.ts";
+import { type CliIO, printJsonText } from "../io.ts";
 import { integer } from "../parsers.ts";
 import { printResult } from "./render-result.ts";
 
@@ -35,6 +35,11 @@ export function register(program: Command, io: CliIO): void {
       ).choices(Object.keys(formats) as (keyof typeof formats)[]),
     )
     .option("--out <file>", "with --to: write the conversion here (.gz: gzipped) instead of stdout")
+    .option(
+      "--max-size <bytes>",
+      "accept a result this large (bytes of JSON text; default 256 MiB, gzip refused past 32 MiB when it expands over 50 times)",
+      integer(1),
+    )
     .action(async (file, options) => {
       const { loadResult } = await import("@tokenscope/core/node");
       const { aggregate, TokenscopeError } = await import("tokenscope");
@@ -43,12 +48,17 @@ export function register(program: Command, io: CliIO): void {
           hint: "Say what to write, e.g. --to inseq --out result.inseq.json.",
         });
       }
-      const loaded = await loadResult(file);
+      const loaded = await loadResult(file, {
+        ...(options.maxSize !== undefined ? { maxBytes: options.maxSize } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
       const result = options.aggregate ? aggregate(loaded, [options.aggregate, "normalize"]) : loaded;
       if (options.to) {
         const text = await formats[options.to](result);
         if (!options.out) {
-          io.stdout(text.endsWith("\n") ? text : `${text}\n`);
+          // JSON keeps its values exact (\uXXXX escapes); csv and markdown are text for the terminal.
+          if (options.to === "inseq" || options.to === "json") printJsonText(io, text);
+          else io.stdout(text.endsWith("\n") ? text : `${text}\n`);
           return;
         }
         const { writeFileAtomically } = await import("@tokenscope/core/node");

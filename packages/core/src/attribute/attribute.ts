@@ -11,6 +11,7 @@ import {
 import { TOOL_VERSION } from "../version.ts";
 import { aggregationSteps, keepsRawOnly } from "./aggregation-plan.ts";
 import { buildSequence } from "./build-sequence.ts";
+import { checkGenerationSettings } from "./generation-args.ts";
 import { prepareSource } from "./prepare-source.ts";
 import { prepareTarget, type TargetSpec } from "./prepare-target.ts";
 import { type AttributionPlan, resolvePlan } from "./resolve-plan.ts";
@@ -131,6 +132,8 @@ export async function attribute(
   }
   const plan = resolvePlan(model, options);
   checkStepRange(options.steps);
+  // A generation too long for the limits fails here, before the prompt is even tokenized.
+  if (options.target === undefined) checkGenerationSettings(options.generation ?? {});
   throwIfAborted(options.signal);
   const prepared = await prepareSequences(model, prompts, options);
   const sequences = prepared.map((entry) => entry.sequence);

@@ -1,5 +1,6 @@
 import { TokenscopeError } from "../errors/index.ts";
-import type { GenerationSettings } from "./types.ts";
+import { checkLimit, describeLimit, type LimitName, limits } from "../limits/index.ts";
+import { DEFAULT_MAX_NEW_TOKENS, type GenerationSettings } from "./types.ts";
 
 /** Names generation arguments go by (ours and Hugging Face's, as Inseq's `generation_args` pass them). */
 const aliases: Record<string, keyof GenerationSettings | "do_sample"> = {
@@ -25,10 +26,11 @@ function invalid(key: string, value: unknown, expected: string): never {
   );
 }
 
-function integerAt(key: string, value: unknown, minimum: number): number {
+function integerAt(key: string, value: unknown, minimum: number, limit?: LimitName): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < minimum) {
     invalid(key, value, `an integer ≥ ${minimum}`);
   }
+  if (limit) checkLimit(limit, value, `Generation argument "${key}"`);
   return value;
 }
 
@@ -37,7 +39,8 @@ function integerAt(key: string, value: unknown, minimum: number): number {
  * `generation_args` give them: our names or Hugging Face's (`max_new_tokens`, `top_k`, `top_p`,
  * `eos_token_id`, `do_sample`; `do_sample: false` means greedy, `true` samples at temperature 1
  * unless a temperature is given). Values are checked; an unknown name is an error naming the known
- * ones, never silently ignored.
+ * ones, never silently ignored. `max_new_tokens` and `top_k` above {@link limits} are refused here,
+ * before any work.
  * @throws TokenscopeError INVALID_INPUT.
  */
 export function parseGenerationArgs(args: Record<string, unknown>): GenerationSettings {
@@ -54,8 +57,8 @@ export function parseGenerationArgs(args: Record<string, unknown>): GenerationSe
     if (name === "do_sample") {
       if (typeof value !== "boolean") invalid(key, value, "true or false");
       doSample = value;
-    } else if (name === "maxNewTokens") settings.maxNewTokens = integerAt(key, value, 0);
-    else if (name === "topK") settings.topK = integerAt(key, value, 0);
+    } else if (name === "maxNewTokens") settings.maxNewTokens = integerAt(key, value, 0, "newTokens");
+    else if (name === "topK") settings.topK = integerAt(key, value, 0, "rankedTokens");
     else if (name === "seed") settings.seed = integerAt(key, value, 0);
     else if (name === "temperature") {
       if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
@@ -74,4 +77,40 @@ export function parseGenerationArgs(args: Record<string, unknown>): GenerationSe
   if (doSample === false) settings.temperature = 0;
   if (doSample === true && settings.temperature === undefined) settings.temperature = 1;
   return settings;
+}
+
+/**
+ * Checks generation settings before any work starts (`attribute()` calls it before it tokenizes,
+ * a command line before it loads the model): `INVALID_PARAMETERS` listing every bad setting, with
+ * `maxNewTokens` and `topK` held to {@link limits} (the bound and its reason in the message).
+ * Returns `maxNewTokens` with its default applied.
+ */
+export function checkGenerationSettings(generation: GenerationSettings): number {
+  const maxNewTokens = generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const problems: string[] = [];
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1))
+    problems.push("maxNewTokens: a positive integer");
+  else if (maxNewTokens > limits.newTokens.max)
+    problems.push(
+      `maxNewTokens: ${maxNewTokens.toLocaleString("en-US")} is above the limit, ${describeLimit("newTokens")}`,
+    );
+  const { temperature, topK, topP, seed, stopTokenIds } = generation;
+  if (temperature !== undefined && !(temperature >= 0)) problems.push("temperature: a number ≥ 0");
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) problems.push("topK: a positive integer");
+  else if (topK !== undefined && topK > limits.rankedTokens.max)
+    problems.push(
+      `topK: ${topK.toLocaleString("en-US")} is above the limit, ${describeLimit("rankedTokens")}`,
+    );
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) problems.push("topP: a number in (0, 1]");
+  if (seed !== undefined && !Number.isInteger(seed)) problems.push("seed: an integer");
+  if (stopTokenIds !== undefined && !stopTokenIds.every((id) => Number.isInteger(id) && id >= 0)) {
+    problems.push("stopTokenIds: token ids");
+  }
+  if (problems.length > 0) {
+    throw new TokenscopeError("INVALID_PARAMETERS", `Invalid generation settings: ${problems.join("; ")}.`, {
+      hint: "Fix the listed generation settings, or leave them out for greedy decoding.",
+      details: { generation, problems },
+    });
+  }
+  return maxNewTokens;
 }

@@ -1,6 +1,6 @@
 export { aggregationSteps } from "./aggregation-plan.ts";
 export { attribute } from "./attribute.ts";
-export { parseGenerationArgs } from "./generation-args.ts";
+export { checkGenerationSettings, parseGenerationArgs } from "./generation-args.ts";
 export {
   type AttributeOptions,
   DEFAULT_ATTRIBUTED_FUNCTION,

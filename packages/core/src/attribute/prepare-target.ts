@@ -2,7 +2,8 @@ import { TokenscopeError } from "../errors/index.ts";
 import { assertCapabilities } from "../model/assert-capabilities.ts";
 import type { LanguageModel, Tokenization } from "../model/language-model.ts";
 import type { AbortOptions, ProgressCallback } from "../progress.ts";
-import { DEFAULT_MAX_NEW_TOKENS, type GenerationSettings } from "./types.ts";
+import { checkGenerationSettings } from "./generation-args.ts";
+import type { GenerationSettings } from "./types.ts";
 
 /** How the target of one sequence is obtained. */
 export type TargetSpec =
@@ -42,28 +43,6 @@ async function tokenizeTarget(model: LanguageModel, text: string, what: string, 
   return tokens;
 }
 
-function checkGeneration(generation: GenerationSettings): number {
-  const maxNewTokens = generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-  const problems: string[] = [];
-  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1))
-    problems.push("maxNewTokens: a positive integer");
-  const { temperature, topK, topP, seed, stopTokenIds } = generation;
-  if (temperature !== undefined && !(temperature >= 0)) problems.push("temperature: a number ≥ 0");
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) problems.push("topK: a positive integer");
-  if (topP !== undefined && !(topP > 0 && topP <= 1)) problems.push("topP: a number in (0, 1]");
-  if (seed !== undefined && !Number.isInteger(seed)) problems.push("seed: an integer");
-  if (stopTokenIds !== undefined && !stopTokenIds.every((id) => Number.isInteger(id) && id >= 0)) {
-    problems.push("stopTokenIds: token ids");
-  }
-  if (problems.length > 0) {
-    throw new TokenscopeError("INVALID_PARAMETERS", `Invalid generation settings: ${problems.join("; ")}.`, {
-      hint: "Fix the listed generation settings, or leave them out for greedy decoding.",
-      details: { generation, problems },
-    });
-  }
-  return maxNewTokens;
-}
-
 /**
  * The target tokens of one sequence: a forced text tokenized without special
  * tokens, or tokens generated after the prompt — after a `prefix` when given.
@@ -87,7 +66,7 @@ export async function prepareTarget(
     }
     return { text: spec.text, tokens };
   }
-  const maxNewTokens = checkGeneration(spec.generation);
+  const maxNewTokens = checkGenerationSettings(spec.generation);
   const prefix =
     spec.prefix === undefined
       ? []

@@ -1,3 +1,4 @@
+export { RESPONSIVE_CALL_FLOPS, responsiveRowsPerCall, rowFlops } from "./call-work.ts";
 export { resolveSelection, type Selection, selectionSchema } from "./layer-selection.ts";
 export { decoderInputIds, stepPosition, targetId } from "./sequence-inputs.ts";
 export type {
@@ -8,3 +9,4 @@ export type {
   MethodSequenceOutput,
   MethodSupport,
 } from "./types.ts";
+export { createYieldPoint, YIELD_INTERVAL_MS, type YieldPoint, yieldToEventLoop } from "./yield-point.ts";

@@ -1,4 +1,9 @@
-export { createRegistry, type RegisterOptions, type Registry } from "./create-registry.ts";
+export {
+  type CreateRegistryOptions,
+  createRegistry,
+  type RegisterOptions,
+  type Registry,
+} from "./create-registry.ts";
 export { type ExplainedKind, type Explanation, explain } from "./explain.ts";
 export {
   aggregatorRegistry,

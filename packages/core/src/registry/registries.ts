@@ -2,6 +2,7 @@ import type { Aggregator } from "../aggregation/types.ts";
 import type { AttributionMethod } from "../methods/types.ts";
 import type { StepFunction } from "../step-functions/types.ts";
 import { createRegistry, type RegisterOptions } from "./create-registry.ts";
+import { aggregatorProblems, methodProblems, stepFunctionProblems } from "./definition-checks.ts";
 
 // The registries are the only global mutable state in tokenscope: third parties
 // register their methods, step functions and aggregators here at run time.
@@ -13,14 +14,27 @@ type AnyStepFunction = StepFunction<any>;
 type AnyAggregator = Aggregator<any>;
 
 /** Every registered attribution method. */
-export const methodRegistry = createRegistry<AnyMethod>("method", "tokenscope methods list");
+export const methodRegistry = createRegistry<AnyMethod>("method", "tokenscope methods list", {
+  validate: methodProblems,
+  shape:
+    "id, family, summary, description, requires (capabilities), supports { targetPrefix, contrastive, batching }, parameters (a Standard Schema such as a zod object) and run (a function)",
+});
 /** Every registered step function (step scores and attributed functions). */
 export const stepFunctionRegistry = createRegistry<AnyStepFunction>(
   "step function",
   "tokenscope methods list",
+  {
+    validate: stepFunctionProblems,
+    shape:
+      "id, summary, description, unit, differentiable, parameters (a Standard Schema such as a zod object) and evaluate (a function)",
+  },
 );
 /** Every registered aggregator. */
-export const aggregatorRegistry = createRegistry<AnyAggregator>("aggregator", "tokenscope methods list");
+export const aggregatorRegistry = createRegistry<AnyAggregator>("aggregator", "tokenscope methods list", {
+  validate: aggregatorProblems,
+  shape:
+    "id, kind, summary, description, parameters (a Standard Schema such as a zod object) and apply (a function)",
+});
 
 /** Registers an attribution method (refuses a duplicate id unless `overwrite`). */
 export function registerMethod<P>(method: AttributionMethod<P>, options?: RegisterOptions): void {

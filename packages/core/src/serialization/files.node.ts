@@ -1,7 +1,9 @@
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
-import { TokenscopeError } from "../errors/index.ts";
+import { extname } from "node:path";
+import { isTokenscopeError, TokenscopeError } from "../errors/index.ts";
+import { type CompressionRatioGuard, readFileBounded } from "../files/read-file.node.ts";
+import { writeFileAtomically } from "../files/write-file.node.ts";
 import type { AttributionResult } from "../result/types.ts";
+import { isGzip } from "./gzip.ts";
 import type { Precision } from "./precision.ts";
 import { parseResult, serializeResult } from "./serialize.ts";
 import { splitResult } from "./split.ts";
@@ -61,66 +63,76 @@ export function perSequencePath(path: string, index: number): string {
   return `${withoutGz.slice(0, withoutGz.length - extension.length)}-${index}${extension}${gz}`;
 }
 
-/**
- * Writes `bytes` to `path` through a temporary file beside it renamed into place (folders created as
- * needed), so a failure never leaves a partial file: the one way tokenscope writes files.
- * @throws TokenscopeError IO_ERROR naming the path.
- */
-export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(temporary, "wx");
-    try {
-      await handle.writeFile(bytes);
-      // Flush before the rename so a crash cannot leave an empty file under the final name.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new TokenscopeError("IO_ERROR", `Could not write ${path}: ${(error as Error).message}.`, {
-      hint: "Check that the folder is writable and the path is not a folder.",
-      details: { path },
-      cause: error,
-    });
-  }
+/** Options of {@link loadResult}. */
+export interface LoadResultOptions {
+  /**
+   * The largest result accepted, in bytes of JSON text and of file. Default: files up to
+   * `limits.resultFileBytes` whose text is up to `limits.resultTextBytes`, and gzip files that
+   * expand past 32 MiB and more than 50 times their size are refused as decompression bombs;
+   * given, it replaces both bounds and lifts the ratio guard (the caller vouches for the file).
+   */
+  maxBytes?: number;
+  /** Stops reading (an `ABORTED` error). */
+  signal?: AbortSignal;
 }
 
 /**
- * Reads and validates a saved result (JSON or gzipped JSON). Throws `IO_ERROR`
- * naming the path when the file cannot be read, and the errors of `parseResult`
- * (naming the path too) when it is not a valid result.
+ * Reads and validates a saved result (JSON or gzipped JSON), within bounds (see
+ * {@link LoadResultOptions.maxBytes}): gzip is decompressed while streaming and stopped at the
+ * bound, so a decompression bomb costs at most the bound in time and memory.
+ * @throws TokenscopeError IO_ERROR naming the path when the file is missing, unreadable or not a
+ *   regular file (a device, FIFO or folder); INVALID_INPUT when it is larger than the bound
+ *   (saying how to raise it); INVALID_RESULT (naming the path) when it is damaged or not a valid
+ *   result.
  */
-export async function loadResult(path: string): Promise<AttributionResult> {
+export async function loadResult(path: string, options: LoadResultOptions = {}): Promise<AttributionResult> {
+  const { maxBytes } = options;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readFileBounded(path, {
+      what: "result file",
+      fileBytes: { limit: "resultFileBytes", ...(maxBytes !== undefined ? { maxBytes } : {}) },
+      gunzip:
+        maxBytes !== undefined
+          ? { limit: "resultTextBytes", maxBytes }
+          : { limit: "resultTextBytes", ratioGuard: RESULT_GZIP_RATIO_GUARD },
+      raiseHint:
+        "If the file is genuine, raise the bound: loadResult(path, { maxBytes }) or `tokenscope view --max-size <bytes>`.",
+      missingHint: "Check the path (and the -0, -1, ... suffix of per-sequence files).",
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new TokenscopeError(
-      "IO_ERROR",
-      missing
-        ? `No result file at ${path}.`
-        : `Could not read the result file ${path}: ${(error as Error).message}.`,
-      {
-        hint: missing
-          ? "Check the path (and the -0, -1, ... suffix of per-sequence files)."
-          : "Check the file's permissions.",
-        details: { path },
-        cause: error,
-      },
-    );
+    if (isTokenscopeError(error) && error.details["gzip"] === "damaged")
+      throw corruptResult(path, String(error.details["problem"]), error);
+    throw error;
   }
+  // A file gzipped twice would be inflated again, without bounds, by parseResult.
+  if (isGzip(bytes)) throw corruptResult(path, "it is gzipped twice", undefined);
   return parseResult(bytes, { source: path });
 }
 
+/**
+ * How far gzipped results may expand by default (see {@link CompressionRatioGuard}): saved results
+ * compress 3–10 times, so past 32 MiB of text more than 50 times is a decompression bomb.
+ */
+const RESULT_GZIP_RATIO_GUARD: CompressionRatioGuard = { floorBytes: 32 * 1024 * 1024, maxRatio: 50 };
+
+function corruptResult(path: string, problem: string, cause: unknown): TokenscopeError {
+  return new TokenscopeError(
+    "INVALID_RESULT",
+    `${path} is not a tokenscope result, or is corrupt: ${problem}.`,
+    {
+      hint: "Pass a file written by saveResult or `tokenscope attribute --out`; if it was, it was damaged (re-run the attribution).",
+      details: { source: path, issues: [problem] },
+      cause,
+    },
+  );
+}
+
 /** Loads several saved results (in parallel), returned in the order of `paths`; rejects with the first failure. */
-export async function loadResults(paths: readonly string[]): Promise<AttributionResult[]> {
-  return Promise.all(paths.map((path) => loadResult(path)));
+export async function loadResults(
+  paths: readonly string[],
+  options: LoadResultOptions = {},
+): Promise<AttributionResult[]> {
+  return Promise.all(paths.map((path) => loadResult(path, options)));
 }

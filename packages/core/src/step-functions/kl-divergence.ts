@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeLimit, limits } from "../limits/index.ts";
 import { validateStepFunctionInput } from "./inputs.ts";
 import { gradientLike, logSumExp } from "./math.ts";
 import { keptTokenIndices } from "./token-filtering.ts";
@@ -9,8 +10,11 @@ const parameters = z.object({
     .number()
     .int()
     .min(0)
+    .max(limits.rankedTokens.max, describeLimit("rankedTokens"))
     .default(0)
-    .describe("Keep only the k most probable tokens of the original distribution; 0 = off."),
+    .describe(
+      `Keep only the k most probable tokens of the original distribution; 0 = off; ${describeLimit("rankedTokens")}.`,
+    ),
   top_p: z
     .number()
     .gt(0)
@@ -23,8 +27,9 @@ const parameters = z.object({
     .number()
     .int()
     .min(1)
+    .max(limits.rankedTokens.max, describeLimit("rankedTokens"))
     .default(1)
-    .describe("Filtering keeps at least this many tokens."),
+    .describe(`Filtering keeps at least this many tokens; ${describeLimit("rankedTokens")}.`),
 });
 
 function allIndices(length: number): Int32Array {

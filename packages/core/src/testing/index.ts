@@ -11,4 +11,6 @@ export {
   checkMethodConformance,
 } from "./conformance.ts";
 export { makeResult, makeSequence } from "./fixtures.ts";
+export { boundsRefusedBeforeWork, INDEX_PARAMETERS, unboundedParameters } from "./parameter-bounds.ts";
 export { createToyModel, type ToyModelOptions } from "./toy-model.ts";
+export { createUntouchableModel } from "./untouchable-model.ts";

@@ -1,3 +1,4 @@
+import type { YieldPoint } from "@tokenscope/core";
 import { type AttentionMaps, attentionAt } from "./attention-maps.ts";
 
 /**
@@ -5,9 +6,15 @@ import { type AttentionMaps, attentionAt } from "./attention-maps.ts";
  * in order: each layer's head-mean attention Ā becomes
  * Â = attentionWeight·Ā + (1 − attentionWeight)·I with rows renormalised to
  * sum to 1 (the residual connection), and the rollout is Â_L ⋯ Â_1, a
- * [length, length] row-stochastic matrix (row-major, float64).
+ * [length, length] row-stochastic matrix (row-major, float64). The products cost
+ * length³ per layer (seconds at a few thousand tokens): `point` lets the event
+ * loop in between rows.
  */
-export function attentionRollout(maps: AttentionMaps, attentionWeight: number): Float64Array {
+export async function attentionRollout(
+  maps: AttentionMaps,
+  attentionWeight: number,
+  point?: YieldPoint,
+): Promise<Float64Array> {
   const n = maps.length;
   let rollout = new Float64Array(n * n);
   for (let i = 0; i < n; i++) rollout[i * n + i] = 1;
@@ -26,6 +33,7 @@ export function attentionRollout(maps: AttentionMaps, attentionWeight: number): 
     }
     const product = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
+      if (point?.due()) await point.pause();
       for (let k = 0; k < n; k++) {
         const a = layer[i * n + k]!;
         if (a === 0) continue;

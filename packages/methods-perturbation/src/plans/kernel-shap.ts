@@ -1,3 +1,5 @@
+import type { YieldPoint } from "@tokenscope/core";
+import { coalitionMatrixOf, coalitionRow } from "../shared/coalition-matrix.ts";
 import type { CoalitionPlan } from "../shared/coalitions.ts";
 import type { RandomStream } from "../shared/random.ts";
 import { constrainedLeastSquares } from "../shared/regression.ts";
@@ -43,6 +45,18 @@ function randomSubset(featureCount: number, size: number, random: RandomStream):
 
 const complement = (coalition: Uint8Array) => coalition.map((present) => 1 - present);
 
+/** A coalition as a short string key, 16 features per character (joining 0s and 1s was 16× longer). */
+function coalitionKey(coalition: Uint8Array): string {
+  let key = "";
+  for (let start = 0; start < coalition.length; start += 16) {
+    let bits = 0;
+    for (let bit = 0; bit < 16 && start + bit < coalition.length; bit++)
+      bits |= coalition[start + bit]! << bit;
+    key += String.fromCharCode(bits);
+  }
+  return key;
+}
+
 /**
  * Coalitions and kernel weights within a budget, as the SHAP library's
  * KernelExplainer chooses them: sizes s and d − s are taken in pairs; going
@@ -52,11 +66,12 @@ const complement = (coalition: Uint8Array) => coalition.map((present) => 1 - pre
  * a uniform subset and its complement), duplicates merged, and the remaining
  * mass shared by count.
  */
-export function kernelCoalitions(
+export async function kernelCoalitions(
   featureCount: number,
   samples: number,
   random: RandomStream,
-): { coalitions: Uint8Array[]; weights: number[] } {
+  point?: YieldPoint,
+): Promise<{ coalitions: Uint8Array[]; weights: number[] }> {
   const d = featureCount;
   const sizeCount = Math.ceil((d - 1) / 2);
   const pairedCount = Math.floor((d - 1) / 2);
@@ -95,13 +110,14 @@ export function kernelCoalitions(
   const counts = new Map<string, { coalition: Uint8Array; count: number }>();
   let drawn = 0;
   const add = (coalition: Uint8Array) => {
-    const key = coalition.join("");
+    const key = coalitionKey(coalition);
     const entry = counts.get(key);
     if (entry) entry.count++;
     else counts.set(key, { coalition, count: 1 });
     drawn++;
   };
   while (drawn < budget) {
+    if (point?.due()) await point.pause();
     let draw = random.float() * leftMass;
     let k = 0;
     while (k < leftShare.length - 1 && draw >= leftShare[k]!) draw -= leftShare[k++]!;
@@ -122,19 +138,31 @@ export function kernelCoalitions(
  * fitted by weighted least squares with the Shapley kernel, under the
  * efficiency constraint Σ φ = f(all) − f(∅) enforced exactly. Coalitions come
  * from {@link kernelCoalitions}: with a budget of 2^d − 2 or more every
- * coalition is enumerated and the result is the exact Shapley values.
+ * coalition is enumerated and the result is the exact Shapley values. They are
+ * kept as one 0/1 matrix, and `point` lets the event loop in while they are
+ * drawn and fitted.
  */
-export function kernelShapPlan(featureCount: number, samples: number, random: RandomStream): CoalitionPlan {
-  if (featureCount === 0) return { coalitions: [], scores: () => [] };
+export async function kernelShapPlan(
+  featureCount: number,
+  samples: number,
+  random: RandomStream,
+  point?: YieldPoint,
+): Promise<CoalitionPlan> {
+  if (featureCount === 0) return { count: 0, coalition: () => [], scores: async () => [] };
   const { coalitions, weights } =
-    featureCount === 1 ? { coalitions: [], weights: [] } : kernelCoalitions(featureCount, samples, random);
+    featureCount === 1
+      ? { coalitions: [], weights: [] }
+      : await kernelCoalitions(featureCount, samples, random, point);
+  // Coalition 0 is the empty one: f(∅) anchors the regression.
+  const all = coalitionMatrixOf([new Uint8Array(featureCount), ...coalitions], featureCount);
+  const design = { rows: coalitions.length, columns: featureCount, data: all.data.subarray(featureCount) };
   return {
-    // Coalition 0 is the empty one: f(∅) anchors the regression.
-    coalitions: [new Uint8Array(featureCount), ...coalitions],
-    scores(values, full) {
+    count: all.rows,
+    coalition: (k) => coalitionRow(all, k),
+    async scores(values, full, yieldPoint) {
       const empty = values[0]!;
       const targets = Array.from(values.subarray(1), (value) => value - empty);
-      return constrainedLeastSquares(coalitions, targets, weights, full - empty);
+      return constrainedLeastSquares(design, targets, weights, full - empty, yieldPoint);
     },
   };
 }

@@ -1,8 +1,8 @@
-import { TokenscopeError } from "@tokenscope/core";
+import { limits, TokenscopeError } from "@tokenscope/core";
 import type { CoalitionPlan } from "../shared/coalitions.ts";
 
-/** Most features exact enumeration accepts (2^12 = 4096 coalitions per step). */
-export const maxExactShapleyFeatures = 12;
+/** Most features exact enumeration accepts (2^12 = 4096 coalitions per step): {@link limits}. */
+export const maxExactShapleyFeatures = limits.exactShapleyFeatures.max;
 
 function factorials(n: number): number[] {
   const table = [1];
@@ -23,16 +23,12 @@ export function exactShapleyPlan(featureCount: number, where: string): Coalition
       `Method "shapley_values" enumerates all 2^n coalitions and accepts at most ${maxExactShapleyFeatures} features, but ${where} has ${featureCount}.`,
       {
         hint: 'Use "shapley_value_sampling" or "kernel_shap", which estimate Shapley values from samples, or coarser features (features: "word", "sentence" or "group").',
-        details: { features: featureCount, max: maxExactShapleyFeatures },
+        details: { limit: "exactShapleyFeatures", features: featureCount, max: maxExactShapleyFeatures },
       },
     );
   }
   const full = 2 ** featureCount - 1;
-  const coalitions = Array.from({ length: full }, (_, mask) => {
-    const coalition = new Uint8Array(featureCount);
-    for (let j = 0; j < featureCount; j++) coalition[j] = (mask >> j) & 1;
-    return coalition;
-  });
+  const scratch = new Uint8Array(featureCount);
   const factorial = factorials(featureCount);
   const sizes = Array.from({ length: full + 1 }, (_, mask) => {
     let size = 0;
@@ -40,8 +36,13 @@ export function exactShapleyPlan(featureCount: number, where: string): Coalition
     return size;
   });
   return {
-    coalitions,
-    scores(values, fullValue) {
+    count: full,
+    // Coalition `mask`: bit j set = feature j present.
+    coalition(mask) {
+      for (let j = 0; j < featureCount; j++) scratch[j] = (mask >> j) & 1;
+      return scratch;
+    },
+    async scores(values, fullValue) {
       const value = (mask: number) => (mask === full ? fullValue : values[mask]!);
       return Array.from({ length: featureCount }, (_, j) => {
         let phi = 0;

@@ -13,29 +13,38 @@ export function shapleySamplingPlan(
   samples: number,
   random: RandomStream,
 ): CoalitionPlan {
-  if (featureCount === 0) return { coalitions: [], scores: () => [] };
-  const orders = Array.from({ length: samples }, () => randomPermutation(random, featureCount));
-  // Coalition 0 is the empty one; then, per order, the first k features for k = 1..d−1 (k = d is the full input).
-  const coalitions = [new Uint8Array(featureCount)];
-  for (const order of orders) {
-    const coalition = new Uint8Array(featureCount);
-    for (let k = 0; k < featureCount - 1; k++) {
-      coalition[order[k]!] = 1;
-      coalitions.push(coalition.slice());
-    }
+  if (featureCount === 0) return { count: 0, coalition: () => [], scores: async () => [] };
+  // The orders, one row of featureCount indices per sample; coalitions are built from them when
+  // asked for, so a plan holds samples × d numbers, not samples × d coalitions of d bytes.
+  const orders = new Uint32Array(samples * featureCount);
+  for (let sample = 0; sample < samples; sample++) {
+    orders.set(randomPermutation(random, featureCount), sample * featureCount);
   }
+  const prefixes = featureCount - 1;
+  const scratch = new Uint8Array(featureCount);
   return {
-    coalitions,
-    scores(values, full) {
+    // Coalition 0 is the empty one; then, per order, the first k features for k = 1..d−1 (k = d is the full input).
+    count: 1 + samples * prefixes,
+    coalition(k) {
+      scratch.fill(0);
+      if (k === 0) return scratch;
+      const sample = Math.floor((k - 1) / prefixes);
+      const present = ((k - 1) % prefixes) + 1;
+      for (let i = 0; i < present; i++) scratch[orders[sample * featureCount + i]!] = 1;
+      return scratch;
+    },
+    async scores(values, full, point) {
       const sums = new Float64Array(featureCount);
-      orders.forEach((order, sample) => {
+      for (let sample = 0; sample < samples; sample++) {
+        if (point?.due()) await point.pause();
         let previous = values[0]!;
-        order.forEach((feature, k) => {
-          const current = k === featureCount - 1 ? full : values[1 + sample * (featureCount - 1) + k]!;
+        for (let k = 0; k < featureCount; k++) {
+          const feature = orders[sample * featureCount + k]!;
+          const current = k === featureCount - 1 ? full : values[1 + sample * prefixes + k]!;
           sums[feature]! += current - previous;
           previous = current;
-        });
-      });
+        }
+      }
       return Array.from(sums, (sum) => sum / samples);
     },
   };

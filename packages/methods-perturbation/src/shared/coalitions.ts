@@ -1,4 +1,10 @@
-import { assertCapabilities, type MethodContext, type MethodSequenceOutput } from "@tokenscope/core";
+import {
+  assertCapabilities,
+  createYieldPoint,
+  type MethodContext,
+  type MethodSequenceOutput,
+  type YieldPoint,
+} from "@tokenscope/core";
 import { attributedFunctionOf } from "./attributed-function.ts";
 import { baselineInputs } from "./baselines.ts";
 import { evaluateRows } from "./forward-rows.ts";
@@ -11,12 +17,20 @@ import type { UnitOptions } from "./units.ts";
  * What a coalition method asks of one attributed step: the coalitions to
  * evaluate (0/1 per feature, 1 = present; the full input is always evaluated
  * besides them) and how to turn their values into one score per feature.
+ * Coalitions are handed out one at a time, when their row is built, so a plan
+ * can keep them compactly (a matrix, or the orders they come from).
  */
 export interface CoalitionPlan {
-  coalitions: Uint8Array[];
-  /** `values[k]` is f of `coalitions[k]`; `full` is f of the unperturbed input. */
-  scores(values: Float64Array, full: number): ArrayLike<number>;
-  /** Optional per-step extras, computed from the same values. */
+  /** Number of coalitions. */
+  count: number;
+  /** Coalition `k` (0 ≤ k < count); may be a view that the next call overwrites. */
+  coalition(k: number): ArrayLike<number>;
+  /**
+   * `values[k]` is f of coalition k; `full` is f of the unperturbed input. Long fits pause at
+   * `point` so that Ctrl-C is seen.
+   */
+  scores(values: Float64Array, full: number, point: YieldPoint): Promise<ArrayLike<number>>;
+  /** Optional per-step extras, computed from the same values (after {@link CoalitionPlan.scores}). */
   extras?(values: Float64Array, full: number): Record<string, number>;
 }
 
@@ -27,8 +41,11 @@ export interface CoalitionRunOptions {
   baseline: Baseline;
   includeSpecial: boolean;
   batchSize: number;
-  /** Builds the plan of one step; may throw (e.g. too many features) before any forward pass. */
-  plan(task: StepTask): CoalitionPlan;
+  /**
+   * Builds the plan of one step; may throw (e.g. too many features) before any forward pass. A plan
+   * that draws many samples pauses at `point`.
+   */
+  plan(task: StepTask, point: YieldPoint): CoalitionPlan | Promise<CoalitionPlan>;
 }
 
 /**
@@ -50,18 +67,24 @@ export async function runCoalitions(
     units: { ...options.units, owner },
     includeSpecial: options.includeSpecial,
   });
-  const plans = tasks.map((task) => options.plan(task));
+  // Drawing samples, and later fitting surrogates, runs for seconds at the limits: pause for Ctrl-C.
+  const point = createYieldPoint(context.signal);
+  const plans: CoalitionPlan[] = [];
+  for (const task of tasks) {
+    plans.push(await options.plan(task, point));
+    if (point.due()) await point.pause();
+  }
   const inputs = await baselineInputs(model, options.baseline, tasks, owner);
 
   const offsets: number[] = [];
   let count = 0;
   for (const plan of plans) {
     offsets.push(count);
-    count += 1 + plan.coalitions.length;
+    count += 1 + plan.count;
   }
   const taskOfRow = new Int32Array(count);
   plans.forEach((plan, index) => {
-    taskOfRow.fill(index, offsets[index]!, offsets[index]! + 1 + plan.coalitions.length);
+    taskOfRow.fill(index, offsets[index]!, offsets[index]! + 1 + plan.count);
   });
 
   const values = await evaluateRows({
@@ -75,7 +98,8 @@ export async function runCoalitions(
     rowAt(row) {
       const index = taskOfRow[row]!;
       const task = tasks[index]!;
-      const coalition = plans[index]!.coalitions[row - offsets[index]! - 1];
+      const k = row - offsets[index]! - 1;
+      const coalition = k >= 0 ? plans[index]!.coalition(k) : undefined;
       const absent = coalition ? task.features.filter((_, feature) => coalition[feature] === 0).flat() : [];
       return inputs.row(task, absent);
     },
@@ -87,14 +111,15 @@ export async function runCoalitions(
   });
 
   const outputs = createOutputs(context, attributed.id);
-  tasks.forEach((task, index) => {
+  for (const [index, task] of tasks.entries()) {
     const plan = plans[index]!;
     const full = values[offsets[index]!]!;
-    const planValues = values.subarray(offsets[index]! + 1, offsets[index]! + 1 + plan.coalitions.length);
-    outputs.write(task, plan.scores(planValues, full), full);
+    const planValues = values.subarray(offsets[index]! + 1, offsets[index]! + 1 + plan.count);
+    outputs.write(task, await plan.scores(planValues, full, point), full);
     for (const [name, value] of Object.entries(plan.extras?.(planValues, full) ?? {})) {
       outputs.extra(task, name, value);
     }
-  });
+    if (point.due()) await point.pause();
+  }
   return outputs.finish();
 }

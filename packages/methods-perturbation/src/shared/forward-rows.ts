@@ -2,6 +2,7 @@ import {
   type LanguageModel,
   type LogitVector,
   type ModelInputs,
+  responsiveRowsPerCall,
   type TensorData,
   TokenscopeError,
   throwIfAborted,
@@ -67,8 +68,8 @@ async function embeddedInputs(model: LanguageModel, rows: ForwardRow[], ids: num
 
 /**
  * Runs `count` perturbed rows through the model in forward calls of at most
- * `batchSize` rows (fewer when a memory budget asks for it; never one call per
- * perturbation), asking only for the
+ * `batchSize` rows (fewer when a memory budget asks for it, or when one call
+ * would hold the event loop for long; never one call per perturbation), asking only for the
  * logits at each row's last position, and returns `read` of each row's logits.
  * Ragged rows are right-padded and masked. Checks `signal` before each call.
  */
@@ -84,10 +85,15 @@ export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float6
     options.batchSize,
     options.memoryBudgetBytes,
   );
+  // Smaller calls than batch_size where one would hold the event loop for long (Ctrl-C).
+  const callRows = Math.min(
+    batchSize,
+    responsiveRowsPerCall(model.info, options.longestRow ?? model.info.contextLength, "forward"),
+  );
   const values = new Float64Array(count);
-  for (let start = 0; start < count; start += batchSize) {
+  for (let start = 0; start < count; start += callRows) {
     throwIfAborted(options.signal);
-    const end = Math.min(count, start + batchSize);
+    const end = Math.min(count, start + callRows);
     const rows = Array.from({ length: end - start }, (_, offset) => options.rowAt(start + offset));
     const length = Math.max(...rows.map((row) => row.ids.length));
     if (rows.some((row) => row.ids.length === 0)) {

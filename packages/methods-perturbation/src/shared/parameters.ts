@@ -1,3 +1,4 @@
+import { sizeParameter, withLimit } from "@tokenscope/core";
 import { z } from "zod";
 
 /** What can stand in for an absent token; see {@link baselineDescription}. */
@@ -45,12 +46,14 @@ export function baselineDescription(defaultBaseline: Baseline, origin: string): 
 }
 
 /** Rows per forward call. */
-export const batchSizeParameter = z
-  .number()
-  .int()
-  .positive()
+export const batchSizeParameter = sizeParameter("batchRows", 1)
   .default(32)
-  .describe("Perturbed inputs per forward call; every perturbation goes through the model in such batches.");
+  .describe(
+    withLimit(
+      "Perturbed inputs per forward call; every perturbation goes through the model in such batches.",
+      "batchRows",
+    ),
+  );
 
 /** Whether special tokens (BOS, chat markers) are perturbed. */
 export const includeSpecialParameter = z

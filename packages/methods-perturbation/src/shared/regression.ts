@@ -1,7 +1,6 @@
+import type { YieldPoint } from "@tokenscope/core";
 import { Matrix, solve } from "ml-matrix";
-
-/** Rows of 0/1 (or real) regressors, one per sample. */
-export type Design = ArrayLike<ArrayLike<number>>;
+import type { CoalitionMatrix } from "./coalition-matrix.ts";
 
 /** Solves the small symmetric system `a x = b` (SVD: the minimum-norm solution when `a` is singular). */
 function solveNormalEquations(a: number[][], b: number[]): number[] {
@@ -13,16 +12,19 @@ function solveNormalEquations(a: number[][], b: number[]): number[] {
  * Weighted ridge regression with an unpenalised intercept (scikit-learn's
  * `Ridge(alpha, fit_intercept=True)` with sample weights, as LIME uses):
  * minimises Σ_k w_k (y_k − b − x_k·β)² + alpha ‖β‖², by centring on the
- * weighted means and solving (Xcᵀ W Xc + alpha I) β = Xcᵀ W yc.
+ * weighted means and solving (Xcᵀ W Xc + alpha I) β = Xcᵀ W yc. The rows of
+ * `design` are the samples; `point` lets the event loop in while the normal
+ * equations accumulate (100,000 samples of 100 features are 10⁹ products).
  */
-export function weightedRidge(
-  design: Design,
+export async function weightedRidge(
+  design: CoalitionMatrix,
   targets: ArrayLike<number>,
   weights: ArrayLike<number>,
   alpha: number,
-): { coefficients: number[]; intercept: number } {
+  point?: YieldPoint,
+): Promise<{ coefficients: number[]; intercept: number }> {
   const samples = targets.length;
-  const columns = samples > 0 ? design[0]!.length : 0;
+  const { columns, data } = design;
   let weightSum = 0;
   const meanX = new Float64Array(columns);
   let meanY = 0;
@@ -30,7 +32,7 @@ export function weightedRidge(
     const weight = weights[k]!;
     weightSum += weight;
     meanY += weight * targets[k]!;
-    for (let j = 0; j < columns; j++) meanX[j]! += weight * design[k]![j]!;
+    for (let j = 0; j < columns; j++) meanX[j]! += weight * data[k * columns + j]!;
   }
   if (weightSum <= 0) return { coefficients: new Array<number>(columns).fill(0), intercept: 0 };
   meanY /= weightSum;
@@ -41,9 +43,10 @@ export function weightedRidge(
   const b = new Array<number>(columns).fill(0);
   const centred = new Float64Array(columns);
   for (let k = 0; k < samples; k++) {
+    if (point?.due()) await point.pause();
     const weight = weights[k]!;
     if (weight === 0) continue;
-    for (let j = 0; j < columns; j++) centred[j] = design[k]![j]! - meanX[j]!;
+    for (let j = 0; j < columns; j++) centred[j] = data[k * columns + j]! - meanX[j]!;
     const y = targets[k]! - meanY;
     for (let i = 0; i < columns; i++) {
       b[i]! += weight * centred[i]! * y;
@@ -62,15 +65,17 @@ export function weightedRidge(
  * constraint Σ φ = `total` (KernelSHAP's efficiency constraint): the last
  * coefficient is eliminated as total − Σ others, the rest solved from the
  * normal equations (minimum norm when the samples do not determine them).
+ * The rows of `design` are the samples; `point` as in {@link weightedRidge}.
  */
-export function constrainedLeastSquares(
-  design: Design,
+export async function constrainedLeastSquares(
+  design: CoalitionMatrix,
   targets: ArrayLike<number>,
   weights: ArrayLike<number>,
   total: number,
-): number[] {
+  point?: YieldPoint,
+): Promise<number[]> {
   const samples = targets.length;
-  const columns = samples > 0 ? design[0]!.length : 0;
+  const { columns, data } = design;
   if (columns === 0) return [];
   if (columns === 1) return [total];
   const free = columns - 1;
@@ -78,10 +83,11 @@ export function constrainedLeastSquares(
   const b = new Array<number>(free).fill(0);
   const row = new Float64Array(free);
   for (let k = 0; k < samples; k++) {
+    if (point?.due()) await point.pause();
     const weight = weights[k]!;
     if (weight === 0) continue;
-    const last = design[k]![free]!;
-    for (let j = 0; j < free; j++) row[j] = design[k]![j]! - last;
+    const last = data[k * columns + free]!;
+    for (let j = 0; j < free; j++) row[j] = data[k * columns + j]! - last;
     const residual = targets[k]! - last * total;
     for (let i = 0; i < free; i++) {
       b[i]! += weight * row[i]! * residual;

@@ -7,7 +7,7 @@ import type { DecoderWeights } from "../weights/types.ts";
 import { ggufToDecoderWeights } from "./gguf/llama.ts";
 import { type GgufFile, readGguf } from "./gguf/read.ts";
 import { readLlama2cCheckpoint } from "./llama2c/read-checkpoint.ts";
-import { readFileBytes } from "./read-file.ts";
+import { readFileBytes, readMetadataBytes } from "./read-file.ts";
 import { readSafetensors, type SafetensorsFile } from "./safetensors/read.ts";
 import { readShardedSafetensors, SAFETENSORS_INDEX_FILE } from "./safetensors/sharded.ts";
 
@@ -52,7 +52,7 @@ export async function loadSafetensorsFolder(folder: string): Promise<Safetensors
   const indexPath = join(folder, SAFETENSORS_INDEX_FILE);
   if (await exists(indexPath)) {
     return readShardedSafetensors(
-      await readFileBytes(indexPath),
+      await readMetadataBytes(indexPath),
       (shard) => readFileBytes(join(folder, shard)),
       {
         source: indexPath,

@@ -1,23 +1,45 @@
-import { readFile } from "node:fs/promises";
-import { TokenscopeError } from "@tokenscope/core";
+import { isTokenscopeError } from "@tokenscope/core";
+import { readFileBounded } from "@tokenscope/core/node";
+
+/*
+ * File reads of the Node loaders, through core's bounded reader: regular files only (a device or
+ * FIFO named like a model file is refused instead of read forever), metadata within
+ * `limits.metadataFileBytes`. Kept apart from the byte-level readers, which also run in browsers.
+ */
 
 /**
- * Reads a whole file for the Node loaders, turning file-system failures into an `IO_ERROR` that
- * names the path. Kept apart from the byte-level readers, which also run in browsers.
+ * Reads a whole weights or tokenizer file whose size its format states (llama2.c, GGUF,
+ * safetensors): any regular file up to the largest Node.js buffer.
+ * @throws TokenscopeError IO_ERROR naming the path (missing, unreadable, not a regular file).
  */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
+  return readFileBounded(path, {
+    what: "model file",
+    missingHint: "Check the path; the file does not exist.",
+  });
+}
+
+/**
+ * Reads a model's metadata file (config.json, tokenizer.json, tokenizer_config.json,
+ * generation_config.json, a safetensors index, a chat template): at most
+ * `limits.metadataFileBytes`, as UTF-8 text.
+ * @throws TokenscopeError IO_ERROR (unreadable, not a regular file), INVALID_INPUT (too large).
+ */
+export async function readMetadataBytes(path: string): Promise<Uint8Array> {
+  return readFileBounded(path, {
+    what: "model metadata file",
+    fileBytes: { limit: "metadataFileBytes" },
+    raiseHint: "No published model has metadata this large: the file is damaged or not what its name says.",
+  });
+}
+
+/** {@link readMetadataBytes} as text, or undefined when the file (or its folder) does not exist. */
+export async function readOptionalMetadataText(path: string): Promise<string | undefined> {
   try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return new TextDecoder().decode(await readMetadataBytes(path));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new TokenscopeError("IO_ERROR", `Cannot read ${path}${code ? ` (${code})` : ""}.`, {
-      hint:
-        code === "ENOENT"
-          ? "Check the path; the file does not exist."
-          : "Check the path and its permissions.",
-      details: { path, code },
-      cause: error,
-    });
+    const code = isTokenscopeError(error, "IO_ERROR") ? error.details["code"] : undefined;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
   }
 }

@@ -1,5 +1,7 @@
 import { TokenscopeError } from "@tokenscope/core";
+import { checkDecoderConfigBounds } from "../formats/config-bounds.ts";
 import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
+import { validateDecoderConfig } from "../weights/validate.ts";
 
 /** The class transformers instantiates for each family (`architectures` in config.json). */
 const causalLmClass: Readonly<Record<string, string>> = {
@@ -33,11 +35,16 @@ function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unkno
 /**
  * The Hugging Face `config.json` object of a {@link DecoderConfig}, with the field names
  * transformers uses for the family, so that `decoderConfigFromHf` (and transformers itself) reads
- * the same model back. The inverse of `decoderConfigFromHf` for every field the family has.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the six families.
+ * the same model back. The inverse of `decoderConfigFromHf` for every field the family has: it
+ * refuses what that would refuse (sizes beyond tokenscope's limits, sizes that make no model), so
+ * nothing writes a config.json that tokenscope cannot read back.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the six families;
+ *   MODEL_LOAD_FAILED for sizes beyond the limits or that make no model.
  */
 export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
   const architecture = config.architecture;
+  validateDecoderConfig(config, "config.json");
+  checkDecoderConfigBounds(config, "config.json");
   const className = Object.hasOwn(causalLmClass, architecture) ? causalLmClass[architecture] : undefined;
   if (className === undefined) {
     throw new TokenscopeError(

@@ -333,6 +333,72 @@ describe("decoderConfigFromHf", () => {
   });
 });
 
+describe("decoderConfigFromHf on careless and hostile configs", () => {
+  it("refuses 1e9 layers at once, naming the field and the limit (was: a minute of work, then exit 1)", () => {
+    const started = performance.now();
+    const error = errorOf(() =>
+      decoderConfigFromHf({ ...smolLm2_135m, num_hidden_layers: 1e9 }, "big/config.json"),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain("big/config.json: num_hidden_layers is 1,000,000,000 layers");
+    expect(error.message).toContain("limit of 1,024");
+    expect(error.message).not.toContain("Lower it");
+  });
+
+  it.each([
+    [
+      { hidden_size: 2 ** 40, num_attention_heads: 8, num_key_value_heads: 8 },
+      "hidden_size is 1,099,511,627,776 units, above tokenscope's limit",
+    ],
+    [{ intermediate_size: 1e8 }, "intermediate_size is 100,000,000 units"],
+    [{ vocab_size: 1e9 }, "vocab_size is 1,000,000,000 tokens"],
+    [{ head_dim: 2 ** 21 }, "head_dim is 2,097,152 units"],
+    [
+      { num_key_value_heads: 2 ** 22, num_attention_heads: 2 ** 22, head_dim: 64 },
+      "num_attention_heads is 4,194,304 units",
+    ],
+  ])("refuses sizes beyond the limits: %j", (change, problem) => {
+    const error = errorOf(() => decoderConfigFromHf({ ...smolLm2_135m, ...change }));
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain(problem);
+  });
+
+  it.each([
+    [{ num_hidden_layers: -3 }, "num_hidden_layers must be a positive integer, got -3"],
+    [{ num_hidden_layers: 0 }, "num_hidden_layers must be a positive integer, got 0"],
+    [{ hidden_size: 576.5 }, "hidden_size must be an integer, got 576.5"],
+    [{ vocab_size: 0 }, "vocab_size must be a positive integer, got 0"],
+    [{ num_key_value_heads: -1 }, "num_key_value_heads must be a positive integer, got -1"],
+    [{ head_dim: 0 }, "head_dim must be a positive integer, got 0"],
+    [{ max_position_embeddings: -1 }, "max_position_embeddings must be a positive integer"],
+    [{ num_hidden_layers: "30" }, 'num_hidden_layers must be a number, got "30"'],
+    [JSON.parse('{ "vocab_size": 1e400 }'), "vocab_size must be a number, got Infinity"],
+  ])("refuses %j naming the field", (change, problem) => {
+    const error = errorOf(() => decoderConfigFromHf({ ...smolLm2_135m, ...change }));
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain(problem);
+  });
+
+  it("says that the heads do not divide the hidden size, in the file's field names (was: a fractional headDim)", () => {
+    const llama = errorOf(() => decoderConfigFromHf({ ...smolLm2_135m, num_attention_heads: 7 }));
+    expect(llama.message).toContain("hidden_size 576 is not a multiple of num_attention_heads 7");
+    const gpt = errorOf(() => decoderConfigFromHf({ ...gpt2, n_head: 7 }));
+    expect(gpt.message).toContain("n_embd 768 is not a multiple of n_head 7");
+    expect(errorOf(() => decoderConfigFromHf({ ...gpt2, n_layer: 5000 })).message).toContain(
+      "n_layer is 5,000 layers",
+    );
+  });
+
+  it("hfConfigJson refuses to write a config decoderConfigFromHf would refuse", () => {
+    const llama = tinyFamilyConfigs["llama"]!;
+    expect(errorOf(() => hfConfigJson({ ...llama, numLayers: 1e9 })).message).toContain(
+      "numLayers is 1,000,000,000 layers",
+    );
+    expect(errorOf(() => hfConfigJson({ ...llama, vocabSize: 0 })).code).toBe("MODEL_LOAD_FAILED");
+  });
+});
+
 function llamaScaling() {
   return {
     type: "llama3" as const,

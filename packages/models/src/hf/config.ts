@@ -1,4 +1,5 @@
 import { type SpecialTokenIds, TokenscopeError } from "@tokenscope/core";
+import { type ConfigFieldNames, checkDecoderConfigBounds } from "../formats/config-bounds.ts";
 import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
 import { validateDecoderConfig } from "../weights/validate.ts";
 
@@ -18,7 +19,10 @@ type Json = Record<string, unknown>;
 interface FieldReader {
   number(key: string): number | undefined;
   integer(key: string): number | undefined;
-  requiredInteger(...keys: string[]): number;
+  /** A positive integer (a size, a count), when present. */
+  size(key: string): number | undefined;
+  /** The first present of `keys`, a positive integer. */
+  requiredSize(...keys: string[]): number;
   boolean(key: string): boolean | undefined;
   string(key: string): string | undefined;
   object(key: string): Json | undefined;
@@ -40,7 +44,7 @@ function fieldReader(json: Json, source: string): FieldReader {
       if (!present(key)) return undefined;
       const value = json[key];
       if (typeof value !== "number" || !Number.isFinite(value))
-        fail(`${key} must be a number, got ${JSON.stringify(value)}`);
+        fail(`${key} must be a number, got ${typeof value === "number" ? value : JSON.stringify(value)}`);
       return value as number;
     },
     integer(key) {
@@ -49,9 +53,14 @@ function fieldReader(json: Json, source: string): FieldReader {
         fail(`${key} must be an integer, got ${value}`);
       return value;
     },
-    requiredInteger(...keys) {
+    size(key) {
+      const value = reader.integer(key);
+      if (value !== undefined && value <= 0) fail(`${key} must be a positive integer, got ${value}`);
+      return value;
+    },
+    requiredSize(...keys) {
       for (const key of keys) {
-        const value = reader.integer(key);
+        const value = reader.size(key);
         if (value !== undefined) return value;
       }
       return fail(`${keys.join(" or ")} is missing`);
@@ -167,10 +176,53 @@ function tokenIds(json: Json): Pick<DecoderConfig, "bosTokenId" | "eosTokenId"> 
   };
 }
 
+/** The size of one head, hidden / heads, which must be whole (the config names both fields). */
+function headSize(
+  read: FieldReader,
+  hiddenKey: string,
+  hidden: number,
+  headsKey: string,
+  heads: number,
+): number {
+  if (hidden % heads !== 0) {
+    read.fail(
+      `${hiddenKey} ${hidden} is not a multiple of ${headsKey} ${heads}: the heads would have no whole size`,
+    );
+  }
+  return hidden / heads;
+}
+
+/** How each family's config.json names the sizes, for messages about them. */
+const llamaFieldNames: ConfigFieldNames = {
+  numLayers: "num_hidden_layers",
+  hiddenSize: "hidden_size",
+  intermediateSize: "intermediate_size",
+  numHeads: "num_attention_heads",
+  numKeyValueHeads: "num_key_value_heads",
+  headDim: "head_dim",
+  vocabSize: "vocab_size",
+};
+const fieldNames: Readonly<Record<string, ConfigFieldNames>> = {
+  gpt2: {
+    numLayers: "n_layer",
+    hiddenSize: "n_embd",
+    intermediateSize: "n_inner",
+    numHeads: "n_head",
+    numKeyValueHeads: "n_head",
+    headDim: "n_embd / n_head",
+    vocabSize: "vocab_size",
+  },
+  gpt_neox: {
+    ...llamaFieldNames,
+    numKeyValueHeads: "num_attention_heads",
+    headDim: "hidden_size / num_attention_heads",
+  },
+};
+
 /** Llama, Mistral, Qwen2 and Qwen3: the `LlamaConfig` field names. */
 function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, source: string): DecoderConfig {
-  const hiddenSize = read.requiredInteger("hidden_size");
-  const numHeads = read.requiredInteger("num_attention_heads");
+  const hiddenSize = read.requiredSize("hidden_size");
+  const numHeads = read.requiredSize("num_attention_heads");
   const qwen = modelType === "qwen2" || modelType === "qwen3";
   if (qwen && read.boolean("use_sliding_window") === true) {
     unsupported(
@@ -183,14 +235,15 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
   const partialRotary = read.number("partial_rotary_factor");
   return {
     architecture: modelType,
-    vocabSize: read.requiredInteger("vocab_size"),
+    vocabSize: read.requiredSize("vocab_size"),
     hiddenSize,
-    intermediateSize: read.requiredInteger("intermediate_size"),
-    numLayers: read.requiredInteger("num_hidden_layers"),
+    intermediateSize: read.requiredSize("intermediate_size"),
+    numLayers: read.requiredSize("num_hidden_layers"),
     numHeads,
-    numKeyValueHeads: read.integer("num_key_value_heads") ?? numHeads,
-    headDim: read.integer("head_dim") ?? hiddenSize / numHeads,
-    contextLength: read.integer("max_position_embeddings") ?? 2048,
+    numKeyValueHeads: read.size("num_key_value_heads") ?? numHeads,
+    headDim:
+      read.size("head_dim") ?? headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads),
+    contextLength: read.size("max_position_embeddings") ?? 2048,
     rmsNormEps: read.number("rms_norm_eps") ?? 1e-6,
     ...rotarySettings(read, source),
     ropeStyle: "half",
@@ -212,19 +265,19 @@ function gpt2Config(json: Json, read: FieldReader, source: string): DecoderConfi
   if (read.boolean("scale_attn_weights") === false) {
     unsupported(source, "scale_attn_weights is false", "Only standard GPT-2 attention is built.");
   }
-  const hiddenSize = read.requiredInteger("n_embd", "hidden_size");
-  const numHeads = read.requiredInteger("n_head", "num_attention_heads");
+  const hiddenSize = read.requiredSize("n_embd", "hidden_size");
+  const numHeads = read.requiredSize("n_head", "num_attention_heads");
   const layerNormEps = read.number("layer_norm_epsilon") ?? 1e-5;
   return {
     architecture: "gpt2",
-    vocabSize: read.requiredInteger("vocab_size"),
+    vocabSize: read.requiredSize("vocab_size"),
     hiddenSize,
-    intermediateSize: read.integer("n_inner") ?? 4 * hiddenSize,
-    numLayers: read.requiredInteger("n_layer", "num_hidden_layers"),
+    intermediateSize: read.size("n_inner") ?? 4 * hiddenSize,
+    numLayers: read.requiredSize("n_layer", "num_hidden_layers"),
     numHeads,
     numKeyValueHeads: numHeads,
-    headDim: hiddenSize / numHeads,
-    contextLength: read.requiredInteger("n_positions", "n_ctx"),
+    headDim: headSize(read, "n_embd", hiddenSize, "n_head", numHeads),
+    contextLength: read.requiredSize("n_positions", "n_ctx"),
     // Unused by GPT-2 (LayerNorm, learned positions) but must hold valid values.
     rmsNormEps: layerNormEps,
     ropeTheta: 10000,
@@ -244,19 +297,19 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
       "GPT-NeoX checkpoints without attention biases are not built.",
     );
   }
-  const hiddenSize = read.requiredInteger("hidden_size");
-  const numHeads = read.requiredInteger("num_attention_heads");
+  const hiddenSize = read.requiredSize("hidden_size");
+  const numHeads = read.requiredSize("num_attention_heads");
   const layerNormEps = read.number("layer_norm_eps") ?? 1e-5;
   return {
     architecture: "gpt_neox",
-    vocabSize: read.requiredInteger("vocab_size"),
+    vocabSize: read.requiredSize("vocab_size"),
     hiddenSize,
-    intermediateSize: read.requiredInteger("intermediate_size"),
-    numLayers: read.requiredInteger("num_hidden_layers"),
+    intermediateSize: read.requiredSize("intermediate_size"),
+    numLayers: read.requiredSize("num_hidden_layers"),
     numHeads,
     numKeyValueHeads: numHeads,
-    headDim: hiddenSize / numHeads,
-    contextLength: read.integer("max_position_embeddings") ?? 2048,
+    headDim: headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads),
+    contextLength: read.size("max_position_embeddings") ?? 2048,
     rmsNormEps: layerNormEps,
     ...rotarySettings(read, source),
     ropeStyle: "half",
@@ -275,9 +328,11 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
  * fields. Rotary embeddings are always the "half" style (`rotate_half`), which is how transformers
  * runs every one of these checkpoints. A list of eos ids keeps its first (see
  * {@link hfSpecialTokenIds} for all of them). `source` names the file in error messages.
+ * Sizes are held to tokenscope's limits (modelLayers, modelWidth, vocabulary) before anything uses them.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
  *   ones), an unknown activation or rope_scaling type; MODEL_LOAD_FAILED for a missing or
- *   ill-typed field or sizes that do not make a model.
+ *   ill-typed field, a size that is not a positive integer or is beyond the limits, heads that do
+ *   not divide the hidden size, or sizes that do not make a model.
  */
 export function decoderConfigFromHf(json: unknown, source = "config.json"): DecoderConfig {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
@@ -306,6 +361,7 @@ export function decoderConfigFromHf(json: unknown, source = "config.json"): Deco
         ? gptNeoxConfig(object, read, source)
         : llamaFamilyConfig(object, modelType, read, source);
   validateDecoderConfig(config, source);
+  checkDecoderConfigBounds(config, source, fieldNames[modelType] ?? llamaFieldNames);
   return config;
 }
 

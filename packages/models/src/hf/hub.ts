@@ -1,7 +1,11 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { TokenscopeError } from "@tokenscope/core";
+import { TokenscopeError, throwIfAborted } from "@tokenscope/core";
+import { writeFileAtomically } from "@tokenscope/core/node";
+import { readMetadataBytes } from "../formats/read-file.ts";
 import { SAFETENSORS_INDEX_FILE } from "../formats/safetensors/sharded.ts";
+import { type DownloadProgressCallback, trackDownloadProgress } from "./download-progress.ts";
+import { createHubFetch, type HubFetch, hubTimeouts } from "./hub-fetch.ts";
 import { missingHfFiles, selectHfFiles } from "./hub-files.ts";
 
 /** Options of {@link resolveHfModel}. */
@@ -20,6 +24,20 @@ export interface ResolveHfModelOptions {
   fetch?: typeof fetch;
   /** Called before each file of a hub model is fetched or found in the cache (progress display). */
   onFile?: (path: string, index: number, count: number) => void;
+  /** Bytes of each file as they arrive, and when it is done (progress display). */
+  onDownloadProgress?: DownloadProgressCallback;
+  /** Cancels the download (an `ABORTED` error, never a fallback to the cache). */
+  signal?: AbortSignal;
+  /**
+   * How long a hub request may wait for its response's headers; default env
+   * `TOKENSCOPE_HUB_CONNECT_TIMEOUT_MS`, else 30 000 ms.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long a download may go without receiving a byte; default env
+   * `TOKENSCOPE_HUB_READ_TIMEOUT_MS`, else 60 000 ms.
+   */
+  readTimeoutMs?: number;
 }
 
 /** Where a model reference resolved to. */
@@ -81,7 +99,9 @@ async function cachedSnapshot(
   let commit = target.revision;
   if (!commitPattern.test(commit)) {
     try {
-      commit = (await readFile(join(target.storage, "refs", target.revision), "utf8")).trim();
+      commit = new TextDecoder()
+        .decode(await readMetadataBytes(join(target.storage, "refs", target.revision)))
+        .trim();
     } catch {
       return undefined;
     }
@@ -98,7 +118,9 @@ async function cachedSnapshot(
   if (present.has(SAFETENSORS_INDEX_FILE)) {
     try {
       index = (
-        JSON.parse(await readFile(join(folder, SAFETENSORS_INDEX_FILE), "utf8")) as SafetensorsIndexJson
+        JSON.parse(
+          new TextDecoder().decode(await readMetadataBytes(join(folder, SAFETENSORS_INDEX_FILE))),
+        ) as SafetensorsIndexJson
       ).weight_map;
     } catch {
       index = undefined;
@@ -125,14 +147,43 @@ function notCachedError(target: HubTarget, why: string, missing?: readonly strin
   );
 }
 
-function downloadError(target: HubTarget, hubUrl: string, error: unknown): TokenscopeError {
+/** Errno codes of a failed connection, and how they read. */
+const connectionFailures: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "it refused the connection",
+  ECONNRESET: "it closed the connection",
+  ENOTFOUND: "its host name did not resolve",
+  EAI_AGAIN: "its host name did not resolve",
+  ETIMEDOUT: "the connection timed out",
+  EHOSTUNREACH: "its host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+};
+
+/** The errno code somewhere in an error's cause chain (undici puts it one or two levels down). */
+function errnoIn(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && code in connectionFailures) return code;
+    cause = cause.cause;
+  }
+  return undefined;
+}
+
+function downloadError(
+  target: HubTarget,
+  hubUrl: string,
+  error: unknown,
+  stopped: TokenscopeError | undefined,
+): TokenscopeError {
   let host = hubUrl;
   try {
     host = new URL(hubUrl).host;
   } catch {}
   const status = (error as { statusCode?: unknown }).statusCode;
-  const [what, hint] =
-    status === 401 || status === 403
+  const errno = errnoIn(error);
+  const [what, hint] = stopped
+    ? // A timeout: its message says which and its hint how to raise it.
+      [String(stopped.details["what"]), stopped.hint ?? ""]
+    : status === 401 || status === 403
       ? [
           `access denied (HTTP ${status}): the model is gated or private`,
           "Accept the model's licence on its hub page and set HF_TOKEN (or pass accessToken).",
@@ -141,14 +192,29 @@ function downloadError(target: HubTarget, hubUrl: string, error: unknown): Token
         ? ["no such model or revision (HTTP 404)", "Check the id and the revision."]
         : typeof status === "number"
           ? [`the hub answered HTTP ${status}`, "Try again later."]
-          : [
-              `the hub could not be reached (${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)})`,
-              "Check the network connection or the hub endpoint (HF_ENDPOINT); a model already in the cache loads with offline: true (or HF_HUB_OFFLINE=1).",
-            ];
+          : errno
+            ? [
+                `the hub could not be reached: ${connectionFailures[errno]} (${errno})`,
+                "Check the network connection or the hub endpoint (HF_ENDPOINT); a model already in the cache loads with offline: true (or HF_HUB_OFFLINE=1).",
+              ]
+            : [
+                `the hub could not be reached (${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)})`,
+                "Check the network connection or the hub endpoint (HF_ENDPOINT); a model already in the cache loads with offline: true (or HF_HUB_OFFLINE=1).",
+              ];
   return new TokenscopeError(
     "MODEL_LOAD_FAILED",
     `Cannot download "${target.repo}" (revision ${target.revision}) from ${host}: ${what}.`,
-    { hint, details: { repo: target.repo, revision: target.revision, host, status }, cause: error },
+    {
+      hint,
+      details: {
+        repo: target.repo,
+        revision: target.revision,
+        host,
+        status,
+        ...(stopped ? { network: stopped.details["network"] } : errno ? { network: errno } : {}),
+      },
+      cause: stopped ?? error,
+    },
   );
 }
 
@@ -180,14 +246,16 @@ async function withoutDownloadLogs<T>(task: () => Promise<T>): Promise<T> {
  * (shared with Python), as `snapshotDownload` lays them out but without the files it does not
  * need. Files already cached for the commit are not fetched again.
  */
-async function downloadSnapshot(target: HubTarget, options: ResolveHfModelOptions, hubUrl: string) {
+async function downloadSnapshot(
+  target: HubTarget,
+  options: ResolveHfModelOptions,
+  hubUrl: string,
+  network: HubFetch,
+  progress: ReturnType<typeof trackDownloadProgress>,
+) {
   const hub = await import("@huggingface/hub");
   const accessToken = options.accessToken ?? process.env["HF_TOKEN"];
-  const params = {
-    hubUrl,
-    ...(accessToken ? { accessToken } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  };
+  const params = { hubUrl, ...(accessToken ? { accessToken } : {}), fetch: network.fetch };
   const info = await hub.modelInfo({
     ...params,
     name: target.repo,
@@ -198,7 +266,7 @@ async function downloadSnapshot(target: HubTarget, options: ResolveHfModelOption
   if (target.revision !== commit) {
     const refPath = join(target.storage, "refs", target.revision);
     await mkdir(dirname(refPath), { recursive: true });
-    await writeFile(refPath, commit);
+    await writeFileAtomically(refPath, commit);
   }
   const download = (path: string) =>
     hub.downloadFileToCacheDir({
@@ -211,14 +279,20 @@ async function downloadSnapshot(target: HubTarget, options: ResolveHfModelOption
   const files = await selectHfFiles(
     (info.filePaths ?? []).filter((path) => !path.includes("/")),
     async () =>
-      (JSON.parse(await readFile(await download(SAFETENSORS_INDEX_FILE), "utf8")) as SafetensorsIndexJson)
-        .weight_map,
+      (
+        JSON.parse(
+          new TextDecoder().decode(await readMetadataBytes(await download(SAFETENSORS_INDEX_FILE))),
+        ) as SafetensorsIndexJson
+      ).weight_map,
   );
   if (!files.weights) return { commit, folder: undefined };
   const paths = [...files.metadata, ...files.weights];
   for (const [index, path] of paths.entries()) {
+    throwIfAborted(options.signal);
     options.onFile?.(path, index, paths.length);
+    progress.start(path, index, paths.length);
     await download(path);
+    progress.done();
   }
   return { commit, folder: join(target.storage, "snapshots", commit) };
 }
@@ -229,10 +303,13 @@ async function downloadSnapshot(target: HubTarget, options: ResolveHfModelOption
  * and its config, tokenizer, chat template and safetensors files are downloaded there with
  * `@huggingface/hub` (nothing else: no other weight formats, no ONNX exports). Offline (option or
  * `HF_HUB_OFFLINE=1`) the cache alone answers and the network is never touched; online, a hub that
- * cannot be reached falls back to a complete cached copy (with `warning` set).
+ * cannot be reached falls back to a complete cached copy (with `warning` set). Every request is
+ * bounded (`connectTimeoutMs`, `readTimeoutMs`) and stops on `signal`; `onDownloadProgress` sees
+ * each file's bytes arrive.
  * @throws TokenscopeError MODEL_LOAD_FAILED when a path does not exist, offline and not cached
  *   (saying how to fetch it), the repository has no safetensors weights, or the hub fails (naming
- *   the id, the host and what to do).
+ *   the id, the host and what happened: an HTTP status, a refused connection, a connect or read
+ *   timeout; `details.network` says which); ABORTED when `signal` fired.
  */
 export async function resolveHfModel(
   ref: string,
@@ -270,11 +347,29 @@ export async function resolveHfModel(
     return { folder: cached.folder, source: "cache", repo, revision, commit: cached.commit };
   }
   const hubUrl = options.hubUrl ?? process.env["HF_ENDPOINT"] ?? hub.HUB_URL;
+  const progress = trackDownloadProgress(options.onDownloadProgress);
+  const network = createHubFetch(options.fetch ?? globalThis.fetch, {
+    ...hubTimeouts(options),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onHeaders: progress.onHeaders,
+    onBytes: progress.onBytes,
+  });
+  throwIfAborted(options.signal);
   let downloaded: Awaited<ReturnType<typeof downloadSnapshot>>;
   try {
-    downloaded = await withoutDownloadLogs(() => downloadSnapshot(target, options, hubUrl));
+    downloaded = await withoutDownloadLogs(() =>
+      downloadSnapshot(target, options, hubUrl, network, progress),
+    );
   } catch (error) {
-    const failure = downloadError(target, hubUrl, error);
+    // Cancelled: say so (exit 130 in the CLI), never fall back to the cache.
+    if (options.signal?.aborted) {
+      throw new TokenscopeError("ABORTED", `The download of "${repo}" was cancelled.`, {
+        cause: options.signal.reason,
+        details: { repo, revision, network: "cancelled" },
+      });
+    }
+    const stopped = network.failure();
+    const failure = downloadError(target, hubUrl, error, stopped?.code === "ABORTED" ? undefined : stopped);
     const cached = typeof failure.details["status"] === "number" ? undefined : await cachedSnapshot(target);
     if (cached && cached.missing.length === 0) {
       return {

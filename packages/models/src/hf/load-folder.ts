@@ -1,27 +1,21 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type SpecialTokenIds, TokenscopeError } from "@tokenscope/core";
 import { loadSafetensorsFolder } from "../formats/node-loaders.ts";
+import { readOptionalMetadataText } from "../formats/read-file.ts";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
 import { loadHfTokenizer } from "../tokenizers/hf-load-tokenizer.ts";
 import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
 import { decoderConfigFromHf, hfSpecialTokenIds } from "./config.ts";
 import { hfTensorsToDecoderWeights } from "./weights.ts";
 
-/** Reads and parses a JSON file of a model folder; undefined when the file does not exist. */
+/**
+ * Reads and parses a JSON file of a model folder (bounded: see `readOptionalMetadataText`);
+ * undefined when the file does not exist.
+ */
 async function readHfJson(folder: string, fileName: string): Promise<unknown> {
   const path = join(folder, fileName);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new TokenscopeError("IO_ERROR", `Cannot read ${path}.`, {
-      hint: "Check the file's permissions.",
-      details: { path },
-      cause: error,
-    });
-  }
+  const text = await readOptionalMetadataText(path);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {

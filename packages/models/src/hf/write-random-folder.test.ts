@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isTokenscopeError } from "@tokenscope/core";
@@ -92,6 +92,43 @@ describe("writeRandomHfFolder", () => {
     expect(
       readFileSync(join(a.folder, "tokenizer.json")).equals(readFileSync(join(c.folder, "tokenizer.json"))),
     ).toBe(true);
+  });
+
+  it("refuses a non-empty folder without force, leaving it byte for byte; with force replaces it whole", async () => {
+    const parent = join(root, "replace");
+    const out = join(parent, "model");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "model.safetensors"), "someone's weights");
+    writeFileSync(join(out, "notes.txt"), "keep me");
+    const options = { architecture: "llama", layers: 1, hidden: 16, heads: 2, vocab: 300, seed: 1, out };
+    const refused = await errorOf(() => writeRandomHfFolder(options));
+    expect(refused).toContain("IO_ERROR: Could not write the folder");
+    expect(refused).toContain("--force");
+    expect(readFileSync(join(out, "model.safetensors"), "utf8")).toBe("someone's weights");
+    expect(readdirSync(parent)).toEqual(["model"]);
+    const written = await writeRandomHfFolder({ ...options, force: true });
+    expect(readdirSync(out).sort()).toEqual([...written.files].sort());
+    expect(readdirSync(parent)).toEqual(["model"]);
+    expect((await loadHfFolder(out)).config.numLayers).toBe(1);
+  });
+
+  it("an abort (Ctrl-C) leaves no folder and no temporary sibling", async () => {
+    const parent = join(root, "aborted");
+    mkdirSync(parent);
+    const controller = new AbortController();
+    const writing = writeRandomHfFolder({
+      architecture: "llama",
+      layers: 2,
+      hidden: 64,
+      heads: 4,
+      vocab: 300,
+      seed: 1,
+      out: join(parent, "model"),
+      signal: controller.signal,
+    });
+    controller.abort();
+    expect(await errorOf(() => writing)).toContain("ABORTED");
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it("refuses sizes that make no model, naming the flag", async () => {

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TokenscopeError } from "@tokenscope/core";
+import { TokenscopeError, throwIfAborted } from "@tokenscope/core";
+import { writeFileAtomically, writeFolderAtomically } from "@tokenscope/core/node";
 import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
 import { SAFETENSORS_INDEX_FILE, writeShardedSafetensors } from "../formats/safetensors/sharded.ts";
 import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
@@ -22,8 +22,15 @@ export interface RandomHfFolderOptions {
   /** Vocabulary size of model and tokenizer (at least 263). */
   vocab: number;
   seed: number;
-  /** Folder to write (created if needed; files in it are overwritten). */
+  /**
+   * Folder to write: a new or empty folder, or with `force` a non-empty one, replaced whole. It is
+   * written beside and renamed into place (see `writeFolderAtomically`), so it is never half written.
+   */
   out: string;
+  /** Replace `out` if it is a non-empty folder (`--force`); default false: refused. */
+  force?: boolean;
+  /** Cancels the write (Ctrl-C): `out` is left as it was and the call rejects with `ABORTED`. */
+  signal?: AbortSignal;
   /** Feed-forward width; default 4 × hidden (GPT-2, GPT-NeoX) or 3 × hidden. */
   intermediate?: number;
   /** Head size; default hidden / heads. */
@@ -123,13 +130,43 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  * and generation_config.json as transformers writes them for the family, the weights as
  * model.safetensors (or shards with model.safetensors.index.json), and a working tokenizer
  * (tokenizer.json, tokenizer_config.json with a chat template; see `buildHfTokenizerFiles`) that
- * transformers.js loads. Backs `tokenscope models random`.
+ * transformers.js loads. Backs `tokenscope models random`. The sizes and `out` are checked before
+ * the weights are generated; the folder appears complete or not at all, also on Ctrl-C.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an unknown family; INVALID_INPUT for sizes
- *   that do not make a model (the flag named).
+ *   that do not make a model (the flag named); IO_ERROR when `out` is refused (a file, or a
+ *   non-empty folder without `force`) or cannot be written; ABORTED when `signal` aborts.
  */
 export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promise<RandomHfFolder> {
   const config = randomConfig(options);
+  const { signal } = options;
+  let written: { weights: DecoderWeights; names: string[] } | undefined;
+  await writeFolderAtomically(
+    options.out,
+    async (folder) => {
+      const { weights, files } = await randomFolderFiles(options, config, signal);
+      for (const [name, content] of files)
+        await writeFileAtomically(join(folder, name), content, signal ? { signal } : {});
+      written = { weights, names: [...files.keys()] };
+    },
+    { force: options.force === true, ...(signal ? { signal } : {}) },
+  );
+  return { folder: options.out, config, weights: written!.weights, files: written!.names };
+}
+
+/** Lets a pending Ctrl-C be seen between two long synchronous steps, and stops if it was. */
+async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  throwIfAborted(signal);
+}
+
+/** The folder's files by name: random weights for the seed, config, tokenizer. */
+async function randomFolderFiles(
+  options: RandomHfFolderOptions,
+  config: DecoderConfig,
+  signal: AbortSignal | undefined,
+): Promise<{ weights: DecoderWeights; files: Map<string, string | Uint8Array> }> {
   const weights = randomWeights(options.architecture, config, options.seed);
+  await checkpoint(signal);
   const style =
     options.tokenizer ??
     (["llama", "mistral"].includes(options.architecture) ? "sentencepiece" : "byte-level");
@@ -163,6 +200,7 @@ export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promi
       }),
     ],
   ]);
+  await checkpoint(signal);
   const metadata = { format: "pt" };
   if (options.maxShardBytes !== undefined) {
     const sharded = writeShardedSafetensors(tensors, { maxShardBytes: options.maxShardBytes, metadata });
@@ -171,7 +209,6 @@ export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promi
   } else {
     files.set("model.safetensors", writeSafetensors(tensors, metadata));
   }
-  await mkdir(options.out, { recursive: true });
-  for (const [name, content] of files) await writeFile(join(options.out, name), content);
-  return { folder: options.out, config, weights, files: [...files.keys()] };
+  await checkpoint(signal);
+  return { weights, files };
 }

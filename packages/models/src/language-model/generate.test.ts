@@ -179,6 +179,17 @@ describe("generate on a random llama: forced ids, prefix, stops, progress, abort
     expect(decoder.calls).toEqual([prompt.length, 1, 1]);
   });
 
+  it("refuses more new tokens than the limit before the decoder runs", async () => {
+    const decoder = cachedDecoder();
+    const error = (await generateTokens(model, prompt, { maxNewTokens: 1e9 }, decoder).catch(
+      (caught: unknown) => caught,
+    )) as Error & { code: string };
+    expect(error.code).toBe("INVALID_INPUT");
+    expect(error.message).toContain("maxNewTokens is 1,000,000,000 tokens");
+    expect(error.message).toContain("limit of 131,072");
+    expect(decoder.calls).toEqual([]);
+  });
+
   it("recomputes through forward when no decoder is given, with the same ids", async () => {
     const options = { maxNewTokens: 20, stopTokenIds: [], ...sampling };
     const recomputed = await generateTokens(model, prompt, options);

@@ -1,4 +1,5 @@
 import {
+  checkLimit,
   type GenerationOptions,
   type GenerationResult,
   type LanguageModel,
@@ -13,7 +14,9 @@ import { createTokenChooser } from "./sampling.ts";
  * greedy or sampled choices, stopping after a stop token (EOS by default). The prompt goes through
  * `decoder` once and then one token per step (a KV cache makes a step cost one position); without a
  * decoder every step recomputes the whole sequence through `model.forward`. Forced ids need no
- * logits, so they are fed together with the next step that does.
+ * logits, so they are fed together with the next step that does. `maxNewTokens` above
+ * `limits.newTokens` is refused before any work; `signal` is checked before every step, and each step
+ * awaits the model, so Ctrl-C is seen between tokens.
  */
 export async function generateTokens(
   model: LanguageModel,
@@ -27,6 +30,7 @@ export async function generateTokens(
     });
   }
   const maxNewTokens = options.maxNewTokens ?? 32;
+  checkLimit("newTokens", maxNewTokens, "maxNewTokens");
   const contextLength = model.info.contextLength;
   if (promptIds.length + maxNewTokens > contextLength) {
     throw new TokenscopeError(

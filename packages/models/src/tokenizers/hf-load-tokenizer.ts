@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TokenscopeError } from "@tokenscope/core";
+import { readOptionalMetadataText } from "../formats/read-file.ts";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
 import { hfTokenizerFromJson } from "./hf-pretrained.ts";
 
@@ -18,24 +18,9 @@ function loadFailed(folder: string, what: string, hint: string, cause?: unknown)
   });
 }
 
-/** A file's text, or undefined when it does not exist. */
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new TokenscopeError("IO_ERROR", `Cannot read ${path}.`, {
-      hint: "Check the file's permissions.",
-      details: { path },
-      cause: error,
-    });
-  }
-}
-
 /** A JSON file of the folder, parsed; undefined when it does not exist. */
 async function readJson(folder: string, name: string): Promise<unknown> {
-  const text = await readOptional(join(folder, name));
+  const text = await readOptionalMetadataText(join(folder, name));
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
@@ -49,7 +34,7 @@ async function readJson(folder: string, name: string): Promise<unknown> {
  * chat_template.jinja (or chat_template.json), which transformers.js tokenizers do not read.
  */
 async function folderChatTemplate(folder: string): Promise<string | undefined> {
-  const jinja = await readOptional(join(folder, "chat_template.jinja"));
+  const jinja = await readOptionalMetadataText(join(folder, "chat_template.jinja"));
   if (jinja !== undefined) return jinja;
   const json = (await readJson(folder, "chat_template.json")) as { chat_template?: unknown } | undefined;
   return typeof json?.chat_template === "string" ? json.chat_template : undefined;

@@ -6,7 +6,7 @@ import {
 } from "@tokenscope/core";
 import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
 import { makeColorScale, paint, type Rgb, type ScaleKind } from "./color-scale.ts";
-import { escapeControlCharacters, tokenLabel } from "./display-token.ts";
+import { displayInline, escapeControlCharacters, tokenLabel } from "./display-token.ts";
 import { formatScore } from "./format-score.ts";
 import { renderLegend } from "./legend.ts";
 import {
@@ -137,9 +137,7 @@ function stepScoreLine(
   digits: number,
 ): string {
   return ids
-    .map(
-      (id) => `${escapeControlCharacters(id)} ${formatScore(sequence.stepScores[id]?.[step], digits) || "–"}`,
-    )
+    .map((id) => `${displayInline(id)} ${formatScore(sequence.stepScores[id]?.[step], digits) || "–"}`)
     .join(" · ");
 }
 

@@ -1,29 +1,18 @@
-import type { Token } from "@tokenscope/core";
+import { escapeControlCharacters, type Token } from "@tokenscope/core";
 import { displayWidth } from "./text-width.ts";
 
-/**
- * Characters a terminal would act on instead of showing: C0 controls other
- * than line breaks and tabs (which the callers handle), DEL, C1 controls
- * (0x9b starts an escape sequence in some terminals) and the bidirectional
- * overrides and isolates, which would reorder the rest of the line.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const unsafe = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// One definition of what a terminal acts on, shared with the CLI's output gate (core's terminalSafe).
+export { escapeControlCharacters };
 
 /**
- * `text` with every character a terminal would act on replaced by a visible
- * stand-in: C0 controls by their Unicode control picture (ESC as "␛"), DEL as
- * "␡", C1 controls and bidirectional controls as "�". A token's text comes from
- * a model's vocabulary and must never be able to move the cursor or recolour
- * the terminal.
+ * `text` on one line, for a label or a summary value that comes from a result (a model id, a method
+ * or step-score id, a parameter): control characters made visible, line breaks as "↵" and tabs as
+ * "⇥", so it can neither act on the terminal nor break the layout around it.
  */
-export function escapeControlCharacters(text: string): string {
-  return text.replace(unsafe, (char) => {
-    const code = char.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code);
-    if (code === 0x7f) return "␡";
-    return "�";
-  });
+export function displayInline(text: string): string {
+  return escapeControlCharacters(text)
+    .replace(/\r\n|\r|\n/g, "↵")
+    .replace(/\t/g, "⇥");
 }
 
 /**
@@ -35,10 +24,7 @@ export function escapeControlCharacters(text: string): string {
  */
 export function displayToken(text: string): string {
   if (text === "") return "∅";
-  const escaped = escapeControlCharacters(text)
-    .replace(/\r\n|\r|\n/g, "↵")
-    .replace(/\t/g, "⇥")
-    .replace(/^ +| +$/g, (spaces) => "␣".repeat(spaces.length));
+  const escaped = displayInline(text).replace(/^ +| +$/g, (spaces) => "␣".repeat(spaces.length));
   if (displayWidth(escaped) > 0) return escaped;
   return Array.from(
     escaped,

@@ -7,7 +7,7 @@ import {
 } from "@tokenscope/core";
 import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
 import { type ColorScale, makeColorScale, paint, type ScaleKind } from "./color-scale.ts";
-import { escapeControlCharacters, tokenLabel } from "./display-token.ts";
+import { displayInline, tokenLabel } from "./display-token.ts";
 import { formatScore } from "./format-score.ts";
 import { type ColumnGroup, type LayoutColumn, packColumns } from "./heatmap-layout.ts";
 import { renderLegend } from "./legend.ts";
@@ -107,7 +107,7 @@ function matrixColumns(
 function stepColumns(sequence: SequenceAttribution, ids: readonly string[], digits: number): HeatmapColumn[] {
   return ids.map((id) => ({
     group: "steps",
-    header: escapeControlCharacters(id),
+    header: displayInline(id),
     special: false,
     scores: null,
     cells: sequence.target.map((_, t) => formatScore(sequence.stepScores[id]?.[t], digits)),
@@ -246,7 +246,7 @@ export function stepScoreUnits(ids: readonly string[]): string {
   const parts = ids.flatMap((id) => {
     if (!stepFunctionRegistry.has(id)) return [];
     const { unit } = stepFunctionRegistry.get(id);
-    return evidentUnits.has(unit) ? [] : [`${escapeControlCharacters(id)} in ${unit}`];
+    return evidentUnits.has(unit) ? [] : [`${displayInline(id)} in ${displayInline(unit)}`];
   });
   return parts.join(" · ");
 }

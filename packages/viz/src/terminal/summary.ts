@@ -1,6 +1,6 @@
 import type { AggregationRecord, AttributionResult } from "@tokenscope/core";
 import { type ColorOption, resolveColor } from "./color.ts";
-import { escapeControlCharacters } from "./display-token.ts";
+import { displayInline } from "./display-token.ts";
 import { checkColumns, defaultColumns } from "./options.ts";
 import { truncateToWidth } from "./text-width.ts";
 
@@ -97,9 +97,9 @@ export function renderSummary(result: AttributionResult, options: SummaryOptions
   const labelWidth = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = rows.map(([label, value]) => {
     const room = columns - labelWidth;
-    if (room < 1) return truncateToWidth(`${label} ${escapeControlCharacters(value)}`, columns);
+    if (room < 1) return truncateToWidth(`${label} ${displayInline(value)}`, columns);
     const padding = " ".repeat(labelWidth - label.length);
-    return `${color.dim(label)}${padding}${truncateToWidth(escapeControlCharacters(value), room)}`;
+    return `${color.dim(label)}${padding}${truncateToWidth(displayInline(value), room)}`;
   });
   return `${lines.join("\n")}\n`;
 }

@@ -171,6 +171,54 @@ describe("GGUF reader on bad input", () => {
     );
   });
 
+  it("names a Git LFS pointer instead of the file", async () => {
+    const pointer = new TextEncoder().encode(
+      "version https://git-lfs.github.com/spec/v1\noid sha256:5f2c3f1e\nsize 2048000\n",
+    );
+    await expect(readGguf(pointer, { source: "model.gguf" })).rejects.toMatchObject({
+      code: "MODEL_LOAD_FAILED",
+      message: expect.stringContaining("model.gguf is a Git LFS pointer, not the file: run git lfs pull"),
+    });
+  });
+
+  it("refuses 1e9 blocks from the metadata before reading any tensor (was: an endless expected-tensor list)", async () => {
+    const file = await readGguf(writeLlamaGguf(quantizable), { source: "big.gguf" });
+    file.metadata["llama.block_count"] = 1_000_000_000;
+    const started = performance.now();
+    expect(() => ggufToDecoderWeights(file)).toThrow(
+      expect.objectContaining({
+        code: "MODEL_LOAD_FAILED",
+        message: expect.stringContaining("big.gguf: llama.block_count is 1,000,000,000 layers"),
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("refuses metadata calling for more weights than the file holds, before dequantizing", async () => {
+    const file = await readGguf(writeLlamaGguf(quantizable), { source: "small.gguf" });
+    file.metadata["llama.block_count"] = 1000;
+    expect(() => ggufToDecoderWeights(file)).toThrow(
+      /small\.gguf: the config \(1000 layers.*calls for at least .* bytes, but the weights have/,
+    );
+  });
+
+  it("refuses sizes that make no model, in the metadata's names", async () => {
+    const file = await readGguf(writeLlamaGguf(quantizable), { source: "odd.gguf" });
+    const hidden = Number(file.metadata["llama.embedding_length"]);
+    const heads = file.metadata["llama.attention.head_count"];
+    file.metadata["llama.attention.head_count"] = hidden - 1;
+    expect(() => ggufToDecoderWeights(file)).toThrow(
+      `odd.gguf: llama.embedding_length ${hidden} is not a multiple of llama.attention.head_count ${hidden - 1}`,
+    );
+    file.metadata["llama.attention.head_count"] = 0;
+    expect(() => ggufToDecoderWeights(file)).toThrow(
+      "odd.gguf: llama.attention.head_count must be a positive integer, got 0",
+    );
+    file.metadata["llama.attention.head_count"] = heads;
+    file.metadata["llama.block_count"] = -2;
+    expect(() => ggufToDecoderWeights(file)).toThrow("llama.block_count must be a positive integer, got -2");
+  });
+
   it("refuses other architectures with UNSUPPORTED_ARCHITECTURE", async () => {
     const file = await readGguf(writeLlamaGguf(quantizable));
     file.metadata["general.architecture"] = "gpt2";

@@ -7,8 +7,24 @@ import {
   layerTensorName,
 } from "../../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../../weights/types.ts";
-import { validateDecoderWeights } from "../../weights/validate.ts";
+import { validateDecoderConfig, validateDecoderWeights } from "../../weights/validate.ts";
+import { type ConfigFieldNames, checkDecoderConfigBounds, checkWeightsFitFile } from "../config-bounds.ts";
+import { ggmlByteLength, QK } from "./quantization.ts";
 import { type GgufFile, readGgufTensor } from "./read.ts";
+
+/** The metadata keys of the sizes, for messages about them. */
+const metadataFieldNames: ConfigFieldNames = {
+  hiddenSize: "llama.embedding_length",
+  intermediateSize: "llama.feed_forward_length",
+  numLayers: "llama.block_count",
+  numHeads: "llama.attention.head_count",
+  numKeyValueHeads: "llama.attention.head_count_kv",
+  headDim: "llama.attention.key_length",
+  vocabSize: "llama.vocab_size",
+};
+
+/** The fewest bytes a weight takes in the types tokenscope reads (Q4_0: 18 bytes per 32 weights). */
+const MIN_BYTES_PER_WEIGHT = ggmlByteLength("Q4_0", QK) / QK;
 
 /** llama.cpp's per-block tensor names, by Hugging Face suffix. */
 export const ggufLayerNames: Readonly<Record<LayerWeightName, string>> = {
@@ -60,10 +76,55 @@ function float32Decimal(value: number): number {
   return value;
 }
 
+function metadataError(file: GgufFile, what: string, hint: string): TokenscopeError {
+  return new TokenscopeError("MODEL_LOAD_FAILED", `${file.source}: ${what}.`, {
+    hint,
+    details: { source: file.source },
+  });
+}
+
+/** Reads `llama.*` numbers of the metadata: any number, or a size (a positive integer). */
+function metadataReader(file: GgufFile) {
+  const damaged = "The GGUF metadata is damaged; convert the model again with llama.cpp.";
+  const number = (key: string, fallback?: number): number => {
+    const value = file.metadata[`llama.${key}`];
+    if (typeof value === "number" || typeof value === "bigint") return Number(value);
+    if (fallback !== undefined) return fallback;
+    throw metadataError(
+      file,
+      `the metadata lacks llama.${key}`,
+      "The GGUF file is incomplete; convert the model again with llama.cpp.",
+    );
+  };
+  const size = (key: string, fallback?: number): number => {
+    const value = number(key, fallback);
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw metadataError(file, `llama.${key} must be a positive integer, got ${value}`, damaged);
+    }
+    return value;
+  };
+  return { number, size };
+}
+
+/** embedding_length / head_count, which must be whole when the metadata gives no key_length. */
+function wholeHeadSize(source: string, hiddenSize: number, numHeads: number): number {
+  if (hiddenSize % numHeads !== 0) {
+    throw new TokenscopeError(
+      "MODEL_LOAD_FAILED",
+      `${source}: llama.embedding_length ${hiddenSize} is not a multiple of llama.attention.head_count ${numHeads}.`,
+      { hint: "The GGUF metadata is damaged; convert the model again with llama.cpp.", details: { source } },
+    );
+  }
+  return hiddenSize / numHeads;
+}
+
 /**
  * The decoder config of a GGUF "llama" model (Llama 1-3, Mistral, TinyLlama, SmolLM, llama2.c
  * conversions) from its `llama.*` and `tokenizer.ggml.*` metadata. Rotary pairs are interleaved:
- * llama.cpp's converter stores Q and K in Meta's layout.
+ * llama.cpp's converter stores Q and K in Meta's layout. Sizes are checked (positive, whole, within
+ * tokenscope's limits) before anything uses them.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another architecture or RoPE variant;
+ *   MODEL_LOAD_FAILED for missing, damaged or out-of-bounds sizes.
  */
 export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   const meta = file.metadata;
@@ -78,18 +139,13 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
       },
     );
   }
-  const number = (key: string, fallback?: number): number => {
-    const value = meta[`llama.${key}`];
-    if (typeof value === "number" || typeof value === "bigint") return Number(value);
-    if (fallback !== undefined) return fallback;
-    throw new TokenscopeError("MODEL_LOAD_FAILED", `${file.source}: the metadata lacks llama.${key}.`, {
-      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
-      details: { source: file.source },
-    });
-  };
-  const hiddenSize = number("embedding_length");
-  const numHeads = number("attention.head_count");
-  const headDim = number("attention.key_length", hiddenSize / numHeads);
+  const { number, size } = metadataReader(file);
+  const hiddenSize = size("embedding_length");
+  const numHeads = size("attention.head_count");
+  const headDim =
+    meta["llama.attention.key_length"] === undefined
+      ? wholeHeadSize(file.source, hiddenSize, numHeads)
+      : size("attention.key_length");
   const rotaryDims = number("rope.dimension_count", headDim);
   if (rotaryDims !== headDim || file.tensors.has("rope_freqs.weight") || meta["llama.rope.scaling.type"]) {
     throw new TokenscopeError(
@@ -100,7 +156,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   }
   const tokens = meta["tokenizer.ggml.tokens"];
   const embed = file.tensors.get("token_embd.weight");
-  const vocabSize = number("vocab_size", Array.isArray(tokens) ? tokens.length : (embed?.dims[0] ?? 0));
+  const vocabSize = size("vocab_size", Array.isArray(tokens) ? tokens.length : (embed?.dims[0] ?? 0));
   const optionalId = (key: string): number | undefined => {
     const value = meta[`tokenizer.ggml.${key}`];
     return typeof value === "number" ? value : undefined;
@@ -109,12 +165,12 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
     architecture: "llama",
     vocabSize,
     hiddenSize,
-    intermediateSize: number("feed_forward_length"),
-    numLayers: number("block_count"),
+    intermediateSize: size("feed_forward_length"),
+    numLayers: size("block_count"),
     numHeads,
-    numKeyValueHeads: number("attention.head_count_kv", numHeads),
+    numKeyValueHeads: size("attention.head_count_kv", numHeads),
     headDim,
-    contextLength: number("context_length"),
+    contextLength: size("context_length"),
     rmsNormEps: float32Decimal(number("attention.layer_norm_rms_epsilon")),
     ropeTheta: float32Decimal(number("rope.freq_base", 10000)),
     ropeStyle: "interleaved",
@@ -124,6 +180,8 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   const eos = optionalId("eos_token_id");
   if (bos !== undefined) config.bosTokenId = bos;
   if (eos !== undefined) config.eosTokenId = eos;
+  validateDecoderConfig(config, file.source);
+  checkDecoderConfigBounds(config, file.source, metadataFieldNames);
   return config;
 }
 
@@ -134,6 +192,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
  */
 export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
   const config = ggufLlamaConfig(file);
+  checkWeightsFitFile(config, file.bytes.byteLength, MIN_BYTES_PER_WEIGHT, file.source);
   const tensors = new Map<string, WeightTensor>();
   const unknown: string[] = [];
   for (const name of file.tensors.keys()) {

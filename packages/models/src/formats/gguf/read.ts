@@ -1,4 +1,5 @@
 import { TokenscopeError } from "@tokenscope/core";
+import { assertNotGitLfsPointer } from "../lfs-pointer.ts";
 import { GgufByteReader } from "./byte-reader.ts";
 import {
   GGML_MAX_DIMS,
@@ -166,13 +167,15 @@ function checkTensorExtent(entry: GgufTensorEntry, fileBytes: number, source: st
  * little-endian) held in memory, in Node and in browsers alike; tensor bytes are read on demand by
  * {@link readGgufTensor}. Every length and count is checked against the bytes left before it is
  * used, so a damaged file fails fast.
- * @throws TokenscopeError MODEL_LOAD_FAILED naming what is wrong: a truncated header, a bad magic
+ * @throws TokenscopeError MODEL_LOAD_FAILED naming what is wrong: a Git LFS pointer instead of the
+ *   file, a truncated header, a bad magic
  *   number, an unsupported version or byte order, a string, array or count that runs past the end
  *   of the file, a duplicate key or tensor, a bad alignment, or a tensor (of a type tokenscope
  *   reads) that runs past the end of the file.
  */
 export async function readGguf(bytes: Uint8Array, options: GgufReadOptions = {}): Promise<GgufFile> {
   const source = options.source ?? "GGUF file";
+  assertNotGitLfsPointer(bytes, source);
   const reader = new GgufByteReader(bytes, source);
   const { version, tensorCount, metadataCount } = readHeader(reader, source);
   const metadata = readMetadata(reader, metadataCount);

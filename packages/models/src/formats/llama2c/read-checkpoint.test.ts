@@ -131,6 +131,48 @@ describe("readLlama2cCheckpoint on bad files", () => {
     expect(loadError(bad).message).toContain("8 query heads cannot be grouped over 3 key/value heads");
   });
 
+  it("names a Git LFS pointer instead of weights (was: headDim must be a positive integer, got 2.4467)", () => {
+    const pointer = new TextEncoder().encode(
+      "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1064896\n",
+    );
+    const error = loadError(pointer);
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain("model.bin is a Git LFS pointer, not the file: run git lfs pull");
+    expect(error.message).toContain("1,064,896 bytes");
+    expect(error.message).not.toContain("headDim");
+  });
+
+  /** stories260K's bytes with header int32 `index` (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab, seq_len) set. */
+  function withHeader(index: number, value: number): Uint8Array {
+    const bad = fileBytes.slice();
+    new DataView(bad.buffer).setInt32(index * 4, value, true);
+    return bad;
+  }
+
+  it("refuses 1e9 layers at once, before computing or allocating anything, naming n_layers and the limit", () => {
+    const started = performance.now();
+    const error = loadError(withHeader(2, 1e9));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain(
+      "model.bin: n_layers is 1,000,000,000 layers, above tokenscope's limit of 1,024",
+    );
+  });
+
+  it.each([
+    [0, -64, "the header's dim is -64, not a positive size"],
+    [1, 0, "the header's hidden_dim is 0, not a positive size"],
+    [3, 0, "the header's n_heads is 0, not a positive size"],
+    [5, 0, "the header's vocab_size is 0, not a positive size"],
+    [0, 60, "the header's dim 60 is not a multiple of n_heads 8"],
+    [0, 2 ** 30, "dim is 1,073,741,824 units, above tokenscope's limit"],
+    [5, 2 ** 30, "vocab_size is 1,073,741,824 tokens, above tokenscope's limit"],
+  ])("refuses header field %i = %i: %s", (index, value, problem) => {
+    const error = loadError(withHeader(index, value));
+    expect(error.code).toBe("MODEL_LOAD_FAILED");
+    expect(error.message).toContain(problem);
+  });
+
   it("rejects llama2.c's int8 version-2 export with a hint", () => {
     const bad = new Uint8Array(256);
     const view = new DataView(bad.buffer);

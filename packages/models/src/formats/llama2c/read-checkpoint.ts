@@ -2,6 +2,8 @@ import { TokenscopeError } from "@tokenscope/core";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../../weights/types.ts";
 import { validateDecoderConfig } from "../../weights/validate.ts";
 import { copyFloat32LE, viewOf } from "../binary.ts";
+import { type ConfigFieldNames, checkDecoderConfigBounds } from "../config-bounds.ts";
+import { assertNotGitLfsPointer } from "../lfs-pointer.ts";
 import {
   LEGACY_HEADER_BYTES,
   type Llama2cVersion,
@@ -19,6 +21,17 @@ export interface Llama2cReadOptions {
   source?: string;
 }
 
+/** The header's names for the sizes (llama2.c's `Config` struct), for messages about them. */
+const headerFieldNames: ConfigFieldNames = {
+  hiddenSize: "dim",
+  intermediateSize: "hidden_dim",
+  numLayers: "n_layers",
+  numHeads: "n_heads",
+  numKeyValueHeads: "n_kv_heads",
+  vocabSize: "vocab_size",
+  headDim: "dim / n_heads",
+};
+
 interface Header {
   config: DecoderConfig;
   sharedClassifier: boolean;
@@ -31,12 +44,17 @@ interface Header {
  * run.c's order; a negative vocab size means a separate output matrix at the end) and the
  * version-1 fp32 export ("ak42" header of 256 bytes). Tensors get Hugging Face names; the config
  * takes llama2.c's fixed RMSNorm eps 1e-5, RoPE theta 10000, interleaved rotary pairs, BOS 1, EOS 2.
- * A file whose size does not match its header fails with `MODEL_LOAD_FAILED`.
+ * A Git LFS pointer, a header whose sizes are not positive, not whole or beyond tokenscope's limits,
+ * and a file whose size does not match its header fail with `MODEL_LOAD_FAILED` before anything is
+ * allocated.
  */
 export function readLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cReadOptions = {}): DecoderWeights {
   const source = options.source ?? "llama2.c checkpoint";
+  assertNotGitLfsPointer(bytes, source);
   const header = readHeader(bytes, source);
+  checkHeaderSizes(header.config, source);
   validateDecoderConfig(header.config, source);
+  checkDecoderConfigBounds(header.config, source, headerFieldNames);
   const { config } = header;
   const sections = llama2cSections(config, header.version, header.sharedClassifier);
   const expectedBytes =
@@ -66,6 +84,28 @@ export function readLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cReadOpt
     }
   }
   return { config, tensors };
+}
+
+/** The header's sizes must be positive and dim a multiple of n_heads, said in the header's own names. */
+function checkHeaderSizes(config: DecoderConfig, source: string): void {
+  for (const [field, name] of Object.entries(headerFieldNames)) {
+    if (field === "headDim") continue;
+    const value = config[field as keyof ConfigFieldNames];
+    if (!(value > 0)) {
+      throw loadError(
+        source,
+        `the header's ${name} is ${value}, not a positive size`,
+        "This is not a llama2.c checkpoint, or its header is damaged; export it again.",
+      );
+    }
+  }
+  if (config.hiddenSize % config.numHeads !== 0) {
+    throw loadError(
+      source,
+      `the header's dim ${config.hiddenSize} is not a multiple of n_heads ${config.numHeads}`,
+      "This is not a llama2.c checkpoint, or its header is damaged; export it again.",
+    );
+  }
 }
 
 function readHeader(bytes: Uint8Array, source: string): Header {
