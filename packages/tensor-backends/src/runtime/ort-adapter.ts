@@ -117,10 +117,14 @@ const LEVELS = { disabled: "disabled", basic: "basic", extended: "extended", all
 
 /**
  * ONNX Runtime session options for ours, with `providers` resolved to `executionProviders` (none:
- * ONNX Runtime's own default).
+ * ONNX Runtime's own default) and the memory pattern off unless `ortOptions` turns it on.
  */
 export function toOrtOptions(options: SessionOptions, providers: readonly string[]): Record<string, unknown> {
-  const ortOptions: Record<string, unknown> = { ...options.ortOptions };
+  // ONNX Runtime's memory pattern plans a block per input shape and keeps it beside the arena, so
+  // repeated calls of one shape peaked at twice a single call (83 → 161 MB for a 485-token gradient
+  // row) and a memory budget could not hold; without it calls were no slower here. Callers may
+  // turn it back on through `ortOptions`.
+  const ortOptions: Record<string, unknown> = { enableMemPattern: false, ...options.ortOptions };
   if (providers.length > 0) ortOptions["executionProviders"] = [...providers];
   if (options.intraOpThreads !== undefined) ortOptions["intraOpNumThreads"] = options.intraOpThreads;
   if (options.interOpThreads !== undefined) ortOptions["interOpNumThreads"] = options.interOpThreads;
