@@ -10,16 +10,21 @@ const exitCodeHelp = `
 Exit codes:
   0    success
   1    unexpected failure (a bug: please report it)
-  2    bad command line (unknown command or option, missing argument)
-  3    bad input (unknown id, invalid parameters or arguments, invalid saved result, missing capability)
-  4    a model, graph or file could not be loaded or written
+  2    bad command line (unknown command or option, missing argument, malformed or out-of-range value)
+  3    bad input (unknown id, invalid parameters, a size above its limit, invalid saved result,
+       missing capability, a plugin that fails to load or register)
+  4    a model, graph or file could not be loaded or written (missing, damaged, a Git LFS pointer,
+       a device or folder where a file belongs, permissions, a full disk, a hub that times out)
   5    a remote API failed or rate-limited the run
-  130  cancelled
+  130  cancelled (Ctrl-C: once to stop cleanly, twice to exit at once)
 
 Environment:
   NO_COLOR=1             plain output without colours
   TOKENSCOPE_PLUGINS     comma-separated plugin modules to load (like --plugin)
-  TOKENSCOPE_DEBUG=1     print stack traces of unexpected errors`;
+  TOKENSCOPE_DEBUG=1     print stack traces of unexpected errors, and the causes of typed ones
+  TOKENSCOPE_HUB_CONNECT_TIMEOUT_MS   hub downloads: give up on a server that does not answer (default 30000)
+  TOKENSCOPE_HUB_READ_TIMEOUT_MS      hub downloads: give up when no byte arrives for this long (default 60000)
+  HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE   as in Python's huggingface_hub`;
 
 /**
  * Builds the `tokenscope` program. Only the command named in `argv` is
@@ -41,7 +46,8 @@ export async function createProgram(argv: readonly string[], io: CliIO): Promise
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
-      outputError: (text, write) => write(io.color.red(text)),
+      // commander quotes the unknown option or argument as typed: shown, never acted on.
+      outputError: (text, write) => write(io.color.red(plainText(text))),
     })
     .exitOverride();
 
@@ -71,6 +77,9 @@ function reportError(io: CliIO, error: unknown): void {
     const message = plainText((error as Error).message);
     const hint = typed.hint ? `${/[.!?]$/.test(message) ? "" : "."} ${plainText(typed.hint)}` : "";
     io.stderr(`${io.color.red(`error [${typed.code}]`)}: ${message}${hint}\n`);
+    const cause = (error as Error).cause;
+    if (process.env["TOKENSCOPE_DEBUG"] && cause instanceof Error && cause.stack)
+      io.stderr(`caused by: ${plainText(cause.stack)}\n`);
     return;
   }
   const message = plainText(error instanceof Error ? error.message : String(error));

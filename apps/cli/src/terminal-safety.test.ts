@@ -323,7 +323,7 @@ describe("nothing the CLI prints can act on the terminal", () => {
   it("an unknown --method id and an unknown option, through bin.ts", async () => {
     // A colour sequence in a message must not colour (here: hide) the rest of it, even in colour mode.
     const method = ["attribute", "--model", stories, "Once", "--method", `${osc52}\u001b[30;40m`];
-    const option = ["methods", "list", `--x${hostile}`];
+    const option = ["methods", "list", `--x${hostile}\u001b[30;40m`];
     const runs = await Promise.all(
       (["plain", "colour"] as const).flatMap((mode) => [
         node([bin, ...method], mode),
@@ -341,7 +341,7 @@ describe("nothing the CLI prints can act on the terminal", () => {
     }
     for (const run of [optionPlain, optionColour]) {
       expect(run.code).toBe(2);
-      expect(run.stderr.toString()).toContain("--x␛]52;c;aGk=␇␛[2J␍��␡␛[8m");
+      expect(run.stderr.toString()).toContain("--x␛]52;c;aGk=␇␛[2J␍��␡␛[8m␛[30;40m");
     }
     expect(methodColour.stderr.toString()).toContain("\u001b[31m");
   });

@@ -2,6 +2,8 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import {
   type AttributeOptions,
+  checkGenerationSettings,
+  checkLimit,
   DEFAULT_MAX_NEW_TOKENS,
   getMethod,
   getStepFunction,
@@ -281,6 +283,14 @@ export function register(program: Command, io: CliIO): void {
         maxNewTokens: generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
       };
       checkStepBeforeLoading(stepPlan);
+      if (options.maxNewTokens !== undefined)
+        checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
+      checkGenerationSettings(generation);
+      if (options.out) {
+        // `--out` naming a folder, a device or a dangling link is refused before the model loads.
+        const { checkWritableFile, perSequencePath } = await import("@tokenscope/core/node");
+        await checkWritableFile(options.splitSequences ? perSequencePath(options.out, 0) : options.out);
+      }
 
       const { attribute } = await import("tokenscope");
       const { loadModel } = await import("@tokenscope/models/node");
@@ -322,6 +332,7 @@ export function register(program: Command, io: CliIO): void {
           const { saveResult } = await import("@tokenscope/core/node");
           const written = await saveResult(result, options.out, {
             precision: options.precision,
+            signal,
             ...(options.splitSequences ? { perSequence: true } : {}),
           });
           io.stderr(io.color.dim(`saved ${written.join(", ")}\n`));

@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -239,6 +247,13 @@ describe("exit codes of careless and hostile model files", () => {
       () => file("pointer.gguf", lfsPointer),
       /pointer\.gguf is a Git LFS pointer, not the file: run git lfs pull/,
     ],
+    ...(["config.json", "tokenizer.json", "model.safetensors"] as const).map(
+      (name): [string, () => string, RegExp] => [
+        `a ${name} that is a Git LFS pointer`,
+        () => variant(`lfs-${name}`, (f) => writeFileSync(join(f, name), lfsPointer)),
+        new RegExp(`${name.replace(".", "\\.")} is a Git LFS pointer, not the file: run git lfs pull`),
+      ],
+    ),
   ];
 
   function emptyFolder(): string {
@@ -274,5 +289,96 @@ describe("exit codes of careless and hostile model files", () => {
     expect(result.code, result.stderr).toBe(4);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain("please report");
+  });
+});
+
+describe("sizes and paths refused before any work", () => {
+  it("models random sizes above the model limits are a bad command line (2)", async () => {
+    const out = join(root, "never-written");
+    const result = await inProcess([
+      ...["models", "random", "--arch", "llama", "--layers", "1000000000", "--hidden", "16"],
+      ...["--heads", "2", "--vocab", "300", "--seed", "1", "--out", out],
+    ]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("1,000,000,000 layers, above tokenscope's limit of 1,024");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("models random weights above the size limit are refused before any is made (3)", async () => {
+    const out = join(root, "never-written-either");
+    const result = await inProcess([
+      ...["models", "random", "--arch", "llama", "--layers", "64", "--hidden", "8192"],
+      ...["--heads", "64", "--vocab", "300", "--seed", "1", "--out", out],
+    ]);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(
+      /the size of the weights is [\d,]+ bytes, above tokenscope's limit of 4,294,967,296/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("attribute --max-new-tokens above the limit is refused before the model loads (3)", async () => {
+    const result = await inProcess([
+      "attribute",
+      "--model",
+      stories,
+      "Once",
+      "--max-new-tokens",
+      "1000000000",
+    ]);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(
+      "--max-new-tokens is 1,000,000,000 tokens, above tokenscope's limit of 131,072",
+    );
+    expect(result.stderr).not.toContain("runs on");
+  });
+
+  it("generate settings out of range are refused before the model loads (3)", async () => {
+    for (const [flag, value, message] of [
+      ["--top-p", "5", "topP: a number in (0, 1]"],
+      ["--temperature", "-1", "temperature: a number ≥ 0"],
+    ] as const) {
+      const result = await inProcess(["generate", "--model", stories, "Once", flag, value]);
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toContain("runs on");
+    }
+  });
+
+  it("view --digits above 20 is a bad command line (2)", async () => {
+    const result = await inProcess(["view", join(root, "no-such-result.json"), "--digits", "1000"]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("1,000 digits, above tokenscope's limit of 20");
+  });
+
+  it("onnx grad refuses an --out that is a folder before reading the graph (4)", async () => {
+    const folder = join(root, "out-is-a-folder");
+    mkdirSync(folder, { recursive: true });
+    const result = await inProcess([
+      ...["onnx", "grad", join(root, "no-such-graph.onnx"), "--of", "logits", "--wrt", "input"],
+      ...["--out", folder],
+    ]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain("it is a folder");
+    expect(result.stderr).not.toContain("no-such-graph");
+  });
+
+  it("attribute --out naming a folder is refused before the model loads (4)", async () => {
+    const folder = join(root, "attribute-out-folder");
+    mkdirSync(folder, { recursive: true });
+    const result = await inProcess(["attribute", "--model", stories, "Once", "--out", folder]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain("it is a folder");
+    // The model's "runs on ..." line is printed once it has loaded: it must not appear.
+    expect(result.stderr).not.toContain("runs on");
+  });
+
+  it("onnx inspect of a FIFO is refused at once instead of blocking (4)", async () => {
+    const fifo = join(root, "graph.onnx");
+    const made = spawnSync("mkfifo", [fifo]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const result = await inProcess(["onnx", "inspect", fifo]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain("is a named pipe (FIFO), not a regular file");
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
-import { checkLimit, DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
+import { checkGenerationSettings, checkLimit, DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
-import { type CliIO, printJson } from "../io.ts";
+import { type CliIO, plainText, printJson } from "../io.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
 import { finiteNumber, integer } from "../parsers.ts";
@@ -27,9 +27,18 @@ export function register(program: Command, io: CliIO): void {
           hint: "Give some text to continue.",
         });
       }
-      // Sizes are checked before the model loads: a typo such as 1e9 costs no load.
+      const settings = {
+        maxNewTokens: options.maxNewTokens,
+        temperature: options.temperature,
+        seed: options.seed,
+        ...(options.topK !== undefined ? { topK: options.topK } : {}),
+        ...(options.topP !== undefined ? { topP: options.topP } : {}),
+      };
+      // Checked before the model loads: a typo such as 1e9 or --top-p 5 costs no load. Sizes first,
+      // so that their errors name the flags.
       checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
       if (options.topK !== undefined) checkLimit("rankedTokens", options.topK, "--top-k");
+      checkGenerationSettings(settings);
       const { loadModel } = await import("@tokenscope/models/node");
       const model = await loadModel(options.model, {
         ...hubOptions(io),
@@ -42,11 +51,7 @@ export function register(program: Command, io: CliIO): void {
         const promptIds = tokens.map((token) => token.id!);
         const started = performance.now();
         const generated = await model.generate!(promptIds, {
-          maxNewTokens: options.maxNewTokens,
-          temperature: options.temperature,
-          seed: options.seed,
-          ...(options.topK !== undefined ? { topK: options.topK } : {}),
-          ...(options.topP !== undefined ? { topP: options.topP } : {}),
+          ...settings,
           // Ctrl-C: the library checks it before every token.
           ...(io.signal ? { signal: io.signal } : {}),
         });
@@ -58,7 +63,8 @@ export function register(program: Command, io: CliIO): void {
           });
           return;
         }
-        io.stdout(`${io.color.dim(prompt)}${generated.text}\n`);
+        // The vocabulary decides the text: shown, never acted on, colour sequences included.
+        io.stdout(`${io.color.dim(plainText(prompt))}${plainText(generated.text)}\n`);
         io.stderr(
           io.color.dim(
             `${generated.ids.length} tokens in ${seconds.toFixed(2)} s (${(generated.ids.length / seconds).toFixed(1)} tokens/s)\n`,

@@ -2,9 +2,9 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { capabilityDocs } from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
-import { type CliIO, printJson } from "../io.ts";
+import { type CliIO, plainText, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
-import { integer } from "../parsers.ts";
+import { integer, limitedInteger } from "../parsers.ts";
 
 /** `tokenscope models inspect <ref>` and `tokenscope models random`. */
 export function register(program: Command, io: CliIO): void {
@@ -17,13 +17,13 @@ export function register(program: Command, io: CliIO): void {
         .choices(["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const)
         .makeOptionMandatory(),
     )
-    .requiredOption("--layers <n>", "transformer layers", integer(1))
-    .requiredOption("--hidden <n>", "hidden size", integer(1))
-    .requiredOption("--heads <n>", "attention heads", integer(1))
-    .option("--kv-heads <n>", "key/value heads (grouped-query attention)", integer(1))
-    .requiredOption("--vocab <n>", "vocabulary size (at least 263)", integer(1))
-    .option("--intermediate <n>", "feed-forward width", integer(1))
-    .option("--context <n>", "context length", integer(1))
+    .requiredOption("--layers <n>", "transformer layers", limitedInteger(1, "modelLayers"))
+    .requiredOption("--hidden <n>", "hidden size", limitedInteger(1, "modelWidth"))
+    .requiredOption("--heads <n>", "attention heads", limitedInteger(1, "modelWidth"))
+    .option("--kv-heads <n>", "key/value heads (grouped-query attention)", limitedInteger(1, "modelWidth"))
+    .requiredOption("--vocab <n>", "vocabulary size (at least 263)", limitedInteger(1, "vocabulary"))
+    .option("--intermediate <n>", "feed-forward width", limitedInteger(1, "modelWidth"))
+    .option("--context <n>", "context length", limitedInteger(1, "contextTokens"))
     .requiredOption("--seed <n>", "seed of the weights", integer(0))
     .requiredOption("--out <dir>", "folder to write: new or empty (written beside, then renamed into place)")
     .option(
@@ -73,9 +73,9 @@ export function register(program: Command, io: CliIO): void {
           return;
         }
         const { bold, dim } = io.color;
-        io.stdout(`${bold(ref)}\n`);
+        io.stdout(`${bold(plainText(ref))}\n`);
         const rows: [string, string][] = [
-          ["architecture", model.info.architecture],
+          ["architecture", plainText(model.info.architecture)],
           ["layers", String(model.info.numLayers)],
           ["hidden size", String(model.info.hiddenSize)],
           [
@@ -84,7 +84,7 @@ export function register(program: Command, io: CliIO): void {
           ],
           ["vocabulary", String(model.info.vocabSize)],
           ["context", `${model.info.contextLength} tokens`],
-          ["special tokens", JSON.stringify(model.info.specialTokens)],
+          ["special tokens", plainText(JSON.stringify(model.info.specialTokens))],
         ];
         for (const [name, value] of rows) io.stdout(`  ${dim(name.padEnd(16))}${value}\n`);
         io.stdout(`${bold("Capabilities")}\n`);

@@ -1,14 +1,12 @@
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { OnnxModel } from "@tokenscope/tensor-backends";
-import { TokenscopeError } from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJson } from "../io.ts";
 import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-import { integer } from "../parsers.ts";
+import { limitedInteger } from "../parsers.ts";
 
 function tensorList(value: string, previous: string[] = []): string[] {
   const names = value
@@ -23,20 +21,15 @@ function tensorList(value: string, previous: string[] = []): string[] {
 /** Reads and decodes an .onnx file, loading external data from beside it. */
 async function readModel(path: string): Promise<OnnxModel> {
   const { decodeModel, hasExternalData, loadExternalData } = await import("@tokenscope/tensor-backends");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new TokenscopeError("IO_ERROR", `Cannot read the ONNX file "${path}".`, {
-      hint: "Check the path.",
-      cause,
-      details: { path },
-    });
-  }
+  const { readFileBounded } = await import("@tokenscope/core/node");
+  // Regular files only: a FIFO or device named like a graph is refused instead of read forever.
+  const bytes = await readFileBounded(path, { what: "ONNX file", missingHint: "Check the path." });
   const model = decodeModel(bytes);
   if (!hasExternalData(model)) return model;
   const folder = dirname(resolve(path));
-  return loadExternalData(model, async (location) => readFile(resolve(folder, location)));
+  return loadExternalData(model, async (location) =>
+    readFileBounded(resolve(folder, location), { what: "ONNX external data file" }),
+  );
 }
 
 function formatShape(shape: readonly (number | string | null)[] | undefined): string {
@@ -68,10 +61,12 @@ export function register(program: Command, io: CliIO): void {
     .action(async (options) => {
       const { loadDecoderWeights, buildDecoderGraph } = await import("@tokenscope/models/node");
       const { encodeModel } = await import("@tokenscope/tensor-backends");
-      const { writeFileAtomically } = await import("@tokenscope/core/node");
+      const { checkWritableFile, writeFileAtomically } = await import("@tokenscope/core/node");
+      // A path that cannot be written is refused before the graph is built.
+      await checkWritableFile(options.out);
       const { weights } = await loadDecoderWeights(options.model, hubOptions(io));
       const graph = buildDecoderGraph(weights, { input: options.input, source: options.model }).model;
-      await writeFileAtomically(options.out, encodeModel(graph));
+      await writeFileAtomically(options.out, encodeModel(graph), io.signal ? { signal: io.signal } : {});
       const written = {
         out: options.out,
         architecture: weights.config.architecture,
@@ -104,19 +99,21 @@ export function register(program: Command, io: CliIO): void {
     .option(
       "--seeds <K>",
       "give seeds and gradients a leading axis of K seeds (K VJPs, one forward pass)",
-      integer(1),
+      limitedInteger(1, "samples"),
     )
     .addOption(jsonOption())
     .action(async (input, options) => {
       const { buildGradientGraph, encodeModel } = await import("@tokenscope/tensor-backends");
+      const { checkWritableFile, writeFileAtomically } = await import("@tokenscope/core/node");
+      // A path that cannot be written is refused before the graph is read and differentiated.
+      await checkWritableFile(options.out);
       const model = await readModel(input);
       const gradient = buildGradientGraph(model, {
         of: options.of,
         wrt: options.wrt,
         ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
       });
-      const { writeFileAtomically } = await import("@tokenscope/core/node");
-      await writeFileAtomically(options.out, encodeModel(gradient));
+      await writeFileAtomically(options.out, encodeModel(gradient), io.signal ? { signal: io.signal } : {});
       const added = {
         out: options.out,
         seedInputs: gradient.graph.inputs.filter((value) => value.name.endsWith("_grad")),

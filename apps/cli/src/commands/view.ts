@@ -2,7 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import type { AttributionResult } from "tokenscope";
 import { type CliIO, printJsonText } from "../io.ts";
-import { integer } from "../parsers.ts";
+import { integer, limitedInteger } from "../parsers.ts";
 import { printResult } from "./render-result.ts";
 
 /** Formats `view --to` writes, and how each is made from a result. */
@@ -21,7 +21,7 @@ export function register(program: Command, io: CliIO): void {
     .description("render a saved attribution result in the terminal, or convert it (--to)")
     .argument("<file>", "a result saved with --out (.json or .json.gz)")
     .option("--step <n>", "which generated token colours the prompt text (default: the last)", integer(0))
-    .option("--digits <n>", "digits after the decimal point", integer(0))
+    .option("--digits <n>", "digits after the decimal point (0 to 20)", limitedInteger(0, "digits"))
     .addOption(
       new Option(
         "--aggregate <how>",

@@ -53,9 +53,10 @@ export function errnoCode(error: unknown): string | undefined {
 
 /** An IO_ERROR about `path`. */
 export function ioError(path: string, message: string, hint: string, cause?: unknown): TokenscopeError {
+  const code = errnoCode(cause);
   return new TokenscopeError("IO_ERROR", message, {
     hint,
-    details: { path },
+    details: { path, ...(code ? { code } : {}) },
     ...(cause !== undefined ? { cause } : {}),
   });
 }

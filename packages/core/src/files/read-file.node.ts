@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { TokenscopeError } from "../errors/index.ts";
 import { type LimitName, limits } from "../limits/index.ts";
+import { describeKind, ioError } from "./paths.node.ts";
 
 /*
  * The one way tokenscope reads a file it did not write: regular files only (a device, FIFO or
@@ -53,16 +54,6 @@ export interface BoundedReadOptions {
   signal?: AbortSignal;
 }
 
-/** What `stats` holds, as an error message names it. */
-function describeKind(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isFIFO()) return "a named pipe (FIFO)";
-  if (stats.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
 /** A bound resolved to numbers, with the table entry it came from (if any) for the error's details. */
 interface ResolvedBound {
   max: number;
@@ -81,15 +72,6 @@ function boundOf(bound: SizeBound | undefined): ResolvedBound {
 
 function bytesText(value: number): string {
   return `${value.toLocaleString("en-US")} bytes`;
-}
-
-function ioError(path: string, message: string, hint: string, cause?: unknown): TokenscopeError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  return new TokenscopeError("IO_ERROR", message, {
-    hint,
-    details: { path, ...(code ? { code } : {}) },
-    ...(cause !== undefined ? { cause } : {}),
-  });
 }
 
 function readFailed(path: string, options: BoundedReadOptions, error: unknown): TokenscopeError {

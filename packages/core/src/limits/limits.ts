@@ -107,6 +107,11 @@ export const limits = {
     unit: "units",
     reason: "hidden, intermediate and head sizes beyond this are a corrupt or hostile config",
   },
+  randomModelBytes: {
+    max: 4 * 1024 * MiB,
+    unit: "bytes",
+    reason: "`models random` holds every float32 weight in memory while it writes them",
+  },
   vocabulary: {
     max: 16_777_216,
     unit: "tokens",

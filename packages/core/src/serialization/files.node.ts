@@ -1,10 +1,11 @@
 import { extname } from "node:path";
 import { isTokenscopeError, TokenscopeError } from "../errors/index.ts";
-import { type CompressionRatioGuard, readFileBounded } from "../files/read-file.node.ts";
+import { readFileBounded } from "../files/read-file.node.ts";
 import { writeFileAtomically } from "../files/write-file.node.ts";
 import type { AttributionResult } from "../result/types.ts";
 import { isGzip } from "./gzip.ts";
 import type { Precision } from "./precision.ts";
+import { RESULT_GZIP_RATIO_GUARD } from "./result-bounds.ts";
 import { parseResult, serializeResult } from "./serialize.ts";
 import { splitResult } from "./split.ts";
 
@@ -23,6 +24,8 @@ export interface SaveOptions {
   indent?: number;
   /** Write one file per sequence: `out.json` becomes `out-0.json`, `out-1.json`, ... */
   perSequence?: boolean;
+  /** Stops before the next file (and removes a partial temporary file) when it aborts. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,7 +51,8 @@ export async function saveResult(
         bytes: serializeResult(part, serializeOptions),
       }))
     : [{ path, bytes: serializeResult(result, serializeOptions) }];
-  for (const file of files) await writeFileAtomically(file.path, file.bytes);
+  for (const file of files)
+    await writeFileAtomically(file.path, file.bytes, options.signal ? { signal: options.signal } : {});
   return files.map((file) => file.path);
 }
 
@@ -110,12 +114,6 @@ export async function loadResult(path: string, options: LoadResultOptions = {}):
   if (isGzip(bytes)) throw corruptResult(path, "it is gzipped twice", undefined);
   return parseResult(bytes, { source: path });
 }
-
-/**
- * How far gzipped results may expand by default (see {@link CompressionRatioGuard}): saved results
- * compress 3–10 times, so past 32 MiB of text more than 50 times is a decompression bomb.
- */
-const RESULT_GZIP_RATIO_GUARD: CompressionRatioGuard = { floorBytes: 32 * 1024 * 1024, maxRatio: 50 };
 
 function corruptResult(path: string, problem: string, cause: unknown): TokenscopeError {
   return new TokenscopeError(

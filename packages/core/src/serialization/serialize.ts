@@ -1,9 +1,11 @@
 import { TokenscopeError } from "../errors/index.ts";
+import { limits } from "../limits/index.ts";
 import type { AttributionResult } from "../result/types.ts";
 import { gunzip, gzip, isGzip } from "./gzip.ts";
 import { formatIssue } from "./issues.ts";
 import { stringifyJson } from "./json-value.ts";
 import { DEFAULT_PRECISION, type Precision, precisions } from "./precision.ts";
+import { RESULT_GZIP_RATIO_GUARD } from "./result-bounds.ts";
 import { savedResultSchema } from "./result-schema.ts";
 import { toSavedResult } from "./to-saved.ts";
 import { invalidResultError, validateResult } from "./validate.ts";
@@ -25,6 +27,12 @@ export interface SerializeOptions {
 export interface ParseOptions {
   /** Names where the bytes came from (a file path) in error messages. */
   source?: string;
+  /**
+   * The most bytes of JSON text gzipped input may expand to. Default `limits.resultTextBytes`,
+   * with gzip that expands past 32 MiB and more than 50 times its size refused as a bomb; given,
+   * it replaces both (the caller vouches for the input).
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -71,7 +79,7 @@ function checkOptions(precision: Precision, indent: number): void {
  * schema version wrote it.
  */
 export function parseResult(input: Uint8Array | string, options: ParseOptions = {}): AttributionResult {
-  const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeText(input, options.source);
+  const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeText(input, options);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -81,12 +89,29 @@ export function parseResult(input: Uint8Array | string, options: ParseOptions = 
   return validateResult(value, options);
 }
 
-function decodeText(input: Uint8Array, source: string | undefined): string {
+function decodeText(input: Uint8Array, options: ParseOptions): string {
+  const { source, maxBytes } = options;
   let bytes = input;
   if (isGzip(input)) {
     try {
-      bytes = gunzip(input);
+      bytes = gunzip(
+        input,
+        maxBytes !== undefined
+          ? { maxBytes }
+          : { maxBytes: limits.resultTextBytes.max, ratioGuard: RESULT_GZIP_RATIO_GUARD },
+      );
     } catch (error) {
+      if ((error as { tooLarge?: boolean }).tooLarge) {
+        throw new TokenscopeError(
+          "INVALID_INPUT",
+          `${source ?? "The input"} is refused: ${(error as Error).message}.`,
+          {
+            hint: "If it is a genuine result, raise the bound with parseResult(bytes, { maxBytes }).",
+            details: { ...(source ? { source } : {}), limit: "resultTextBytes" },
+            cause: error,
+          },
+        );
+      }
       throw notAResult((error as Error).message, source, error);
     }
   }

@@ -1,5 +1,6 @@
 import { isTokenscopeError } from "@tokenscope/core";
 import { readFileBounded } from "@tokenscope/core/node";
+import { assertNotGitLfsPointer } from "./lfs-pointer.ts";
 
 /*
  * File reads of the Node loaders, through core's bounded reader: regular files only (a device or
@@ -13,10 +14,13 @@ import { readFileBounded } from "@tokenscope/core/node";
  * @throws TokenscopeError IO_ERROR naming the path (missing, unreadable, not a regular file).
  */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
-  return readFileBounded(path, {
+  const bytes = await readFileBounded(path, {
     what: "model file",
     missingHint: "Check the path; the file does not exist.",
   });
+  // A clone without `git lfs pull` holds 130-byte pointers where the weights belong.
+  assertNotGitLfsPointer(bytes, path);
+  return bytes;
 }
 
 /**
@@ -26,11 +30,13 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
  * @throws TokenscopeError IO_ERROR (unreadable, not a regular file), INVALID_INPUT (too large).
  */
 export async function readMetadataBytes(path: string): Promise<Uint8Array> {
-  return readFileBounded(path, {
+  const bytes = await readFileBounded(path, {
     what: "model metadata file",
     fileBytes: { limit: "metadataFileBytes" },
     raiseHint: "No published model has metadata this large: the file is damaged or not what its name says.",
   });
+  assertNotGitLfsPointer(bytes, path);
+  return bytes;
 }
 
 /** {@link readMetadataBytes} as text, or undefined when the file (or its folder) does not exist. */

@@ -1,10 +1,11 @@
 import { join } from "node:path";
-import { TokenscopeError, throwIfAborted } from "@tokenscope/core";
+import { checkLimit, TokenscopeError, throwIfAborted } from "@tokenscope/core";
 import { writeFileAtomically, writeFolderAtomically } from "@tokenscope/core/node";
 import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
 import { SAFETENSORS_INDEX_FILE, writeShardedSafetensors } from "../formats/safetensors/sharded.ts";
 import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
-import { randomWeights, tinyFamilyConfigs } from "../testing/random-weights.ts";
+import { randomWeightsCancellable, tinyFamilyConfigs } from "../testing/random-weights.ts";
+import { expectedTensorDims } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
 import { supportedHfModelTypes } from "./config.ts";
 import { hfConfigJson } from "./config-json.ts";
@@ -123,6 +124,13 @@ function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
   };
 }
 
+/** Bytes of the float32 weights `config` calls for, counted from their shapes before any is made. */
+function randomWeightBytes(config: DecoderConfig): number {
+  let values = 0;
+  for (const [, dims] of expectedTensorDims(config)) values += dims.reduce((a, b) => a * b, 1);
+  return 4 * values;
+}
+
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
@@ -138,6 +146,7 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  */
 export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promise<RandomHfFolder> {
   const config = randomConfig(options);
+  checkLimit("randomModelBytes", randomWeightBytes(config), "models random: the size of the weights");
   const { signal } = options;
   let written: { weights: DecoderWeights; names: string[] } | undefined;
   await writeFolderAtomically(
@@ -165,8 +174,7 @@ async function randomFolderFiles(
   config: DecoderConfig,
   signal: AbortSignal | undefined,
 ): Promise<{ weights: DecoderWeights; files: Map<string, string | Uint8Array> }> {
-  const weights = randomWeights(options.architecture, config, options.seed);
-  await checkpoint(signal);
+  const weights = await randomWeightsCancellable(options.architecture, config, options.seed, signal);
   const style =
     options.tokenizer ??
     (["llama", "mistral"].includes(options.architecture) ? "sentencepiece" : "byte-level");

@@ -58,7 +58,11 @@ export async function runGraphObjective(
   const rowSize = seq * hidden;
   const { groups } = groupIdenticalRows(embeddings.data, batch, rowSize, mask);
   const bySize = new Map<number, number[][]>();
-  for (const members of groups) bySize.set(members.length, [...(bySize.get(members.length) ?? []), members]);
+  for (const members of groups) {
+    const sameSize = bySize.get(members.length);
+    if (sameSize) sameSize.push(members);
+    else bySize.set(members.length, [members]);
+  }
 
   const session = await sessions.get({
     input: "embeds",

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type ExecutionInfo, isTokenscopeError, type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import {
@@ -8,6 +8,7 @@ import {
   type SessionOptions,
   type TensorRuntime,
 } from "@tokenscope/tensor-backends";
+import { readFileBytes, readMetadataBytes } from "../formats/read-file.ts";
 import { decoderConfigFromHf } from "../hf/config.ts";
 import { loadHfSpecialTokenIds } from "../hf/load-folder.ts";
 import { loadHfTokenizer } from "../tokenizers/hf-load-tokenizer.ts";
@@ -130,7 +131,7 @@ function exportConfig(json: unknown, source: string): ExportConfig {
 async function readExportModel(folder: string, file: string): Promise<OnnxModel> {
   let model: OnnxModel;
   try {
-    model = decodeModel(new Uint8Array(await readFile(file)));
+    model = decodeModel(await readFileBytes(file));
   } catch (error) {
     throw loadFailed(
       folder,
@@ -140,10 +141,7 @@ async function readExportModel(folder: string, file: string): Promise<OnnxModel>
     );
   }
   try {
-    return await loadExternalData(
-      model,
-      async (location) => new Uint8Array(await readFile(join(folder, "onnx", location))),
-    );
+    return await loadExternalData(model, async (location) => readFileBytes(join(folder, "onnx", location)));
   } catch (error) {
     throw loadFailed(
       folder,
@@ -163,7 +161,7 @@ export async function loadOnnxExport(folder: string, options: LoadOnnxExportOpti
   const configPath = join(folder, "config.json");
   let configJson: unknown;
   try {
-    configJson = JSON.parse(await readFile(configPath, "utf8"));
+    configJson = JSON.parse(new TextDecoder().decode(await readMetadataBytes(configPath)));
   } catch (error) {
     throw loadFailed(
       folder,

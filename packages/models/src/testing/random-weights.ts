@@ -1,4 +1,4 @@
-import { seededUniform } from "@tokenscope/core";
+import { seededUniform, throwIfAborted } from "@tokenscope/core";
 import { expectedTensorDims } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
 
@@ -21,29 +21,67 @@ export const tinyDecoderConfig: DecoderConfig = {
   eosTokenId: 2,
 };
 
+/** Values filled between two yields of {@link randomDecoderWeightSteps}: a few milliseconds of work. */
+const VALUES_PER_STEP = 1 << 20;
+
 /**
  * Random weights for `config`, the same for the same seed: matrices uniform in ±1/sqrt(in) (so
  * activations stay of order one through the layers), norm weights around 1, biases in ±0.2.
  * The tensors are the ones `expectedTensorDims` lists for the config's architecture.
  */
 export function randomDecoderWeights(config: Partial<DecoderConfig> = {}, seed = 1): DecoderWeights {
+  const steps = randomDecoderWeightSteps(config, seed);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * {@link randomDecoderWeights} that yields to the event loop every million values and stops with
+ * `ABORTED` when `signal` aborts: a model of gigabytes takes seconds to fill, and Ctrl-C must be
+ * seen meanwhile. The same weights for the same seed.
+ */
+export async function randomDecoderWeightsCancellable(
+  config: Partial<DecoderConfig>,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<DecoderWeights> {
+  const steps = randomDecoderWeightSteps(config, seed);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(signal);
+  }
+}
+
+/** The fill of {@link randomDecoderWeights} as steps of at most {@link VALUES_PER_STEP} values. */
+function* randomDecoderWeightSteps(
+  config: Partial<DecoderConfig>,
+  seed: number,
+): Generator<void, DecoderWeights> {
   const fullConfig: DecoderConfig = { ...tinyDecoderConfig, ...config };
   const random = seededUniform(seed);
   const tensors = new Map<string, WeightTensor>();
   for (const [name, dims] of expectedTensorDims(fullConfig)) {
     const count = dims.reduce((a, b) => a * b, 1);
     const data = new Float32Array(count);
-    if (name.endsWith(".bias")) {
-      for (let i = 0; i < count; i++) data[i] = 0.4 * random() - 0.2;
-    } else if (dims.length === 1) {
-      for (let i = 0; i < count; i++) data[i] = 0.5 + random();
-    } else {
-      // GPT-2's Conv1D matrices are [in, out]; every other matrix (and table) is [out, in].
-      const inputs = isConv1d(fullConfig, name) ? dims[0]! : dims[1]!;
-      const scale = 1 / Math.sqrt(inputs);
-      for (let i = 0; i < count; i++) data[i] = (2 * random() - 1) * scale;
+    // GPT-2's Conv1D matrices are [in, out]; every other matrix (and table) is [out, in].
+    const inputs = isConv1d(fullConfig, name) ? dims[0]! : dims[1]!;
+    const scale = 1 / Math.sqrt(inputs);
+    const value = name.endsWith(".bias")
+      ? () => 0.4 * random() - 0.2
+      : dims.length === 1
+        ? () => 0.5 + random()
+        : () => (2 * random() - 1) * scale;
+    for (let start = 0; start < count; start += VALUES_PER_STEP) {
+      const end = Math.min(count, start + VALUES_PER_STEP);
+      for (let i = start; i < end; i++) data[i] = value();
+      if (end < count) yield;
     }
     tensors.set(name, { dims: [...dims], data });
+    yield;
   }
   return { config: fullConfig, tensors };
 }
@@ -147,4 +185,15 @@ export function randomWeights(
 ): DecoderWeights {
   const base = tinyFamilyConfigs[architecture] ?? { ...tinyDecoderConfig, architecture };
   return randomDecoderWeights({ ...base, ...config }, seed);
+}
+
+/** {@link randomWeights}, cancellable and yielding (see {@link randomDecoderWeightsCancellable}). */
+export function randomWeightsCancellable(
+  architecture: string,
+  config: Partial<DecoderConfig>,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<DecoderWeights> {
+  const base = tinyFamilyConfigs[architecture] ?? { ...tinyDecoderConfig, architecture };
+  return randomDecoderWeightsCancellable({ ...base, ...config }, seed, signal);
 }
