@@ -3,11 +3,13 @@ import {
   type LanguageModel,
   registerStepFunction,
   type StepFunction,
+  smallestBudgetBytes,
   stepFunctionRegistry,
 } from "@tokenscope/core";
 import { createToyModel } from "@tokenscope/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { estimateRowBytes } from "./batch-budget.ts";
 import {
   finiteDifferenceGradient,
   inputEmbeddings,
@@ -217,23 +219,30 @@ describe("attribute() with gradient methods", () => {
   });
 
   it("reports progress per gradient call and stops with ABORTED between calls", async () => {
+    // The toy model with the memory estimate of a deep one, so that a valid budget (at least 1 MiB)
+    // carries one row per call: one row of "<s>the cat sat" (12 tokens) needs just over 1 MiB.
+    let numLayers = 1;
+    while (estimateRowBytes({ ...model.info, numLayers }, 12) <= 2 ** 20) numLayers++;
+    const deep: LanguageModel = { ...model, info: { ...model.info, numLayers } };
+    const budget = smallestBudgetBytes(estimateRowBytes(deep.info, 12));
+    expect(2 * estimateRowBytes(deep.info, 12)).toBeGreaterThan(budget);
     const phases: string[] = [];
-    await attribute(model, "the cat", {
+    await attribute(deep, "the cat", {
       method: "integrated_gradients",
       parameters: { n_steps: 4 },
       target: " sat",
-      memoryBudgetBytes: 1,
+      memoryBudgetBytes: budget,
       onProgress: (event) => phases.push(`${event.phase} ${event.completed}/${event.total}`),
     });
-    // One row per call under a 1-byte budget: 4 steps × (4 points + 2 ends).
+    // One row per call: 4 steps × (4 points + 2 ends).
     expect(phases.filter((phase) => phase.startsWith("integrated_gradients"))).toHaveLength(24);
     expect(phases.at(-1)).toBe("integrated_gradients 24/24");
     const controller = new AbortController();
     let calls = 0;
     await expect(
-      attribute(model, "the cat", {
+      attribute(deep, "the cat", {
         target: " sat",
-        memoryBudgetBytes: 1,
+        memoryBudgetBytes: budget,
         signal: controller.signal,
         onProgress: (event) => {
           if (event.phase === "saliency" && ++calls === 2) controller.abort("enough");

@@ -1,29 +1,47 @@
-import type { LanguageModel } from "@tokenscope/core";
+import {
+  type AttributionMethod,
+  isTokenscopeError,
+  type LanguageModel,
+  type MethodContext,
+  type MethodSequence,
+  parseParameters,
+  smallestBudgetBytes,
+} from "@tokenscope/core";
 import { createToyModel } from "@tokenscope/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { estimateRowBytes, rowsPerCall } from "./batch-budget.ts";
+import { estimateRowBytes, gradientRowsPerCall } from "./batch-budget.ts";
+import { methods } from "./index.ts";
 import { integratedGradients } from "./integrated-gradients.ts";
+import { createLayeredModel } from "./layered-model.test-helpers.ts";
 import { saliency } from "./saliency.ts";
 import { registerAll, runMethod, sequenceOf } from "./testing.test-helpers.ts";
 
 beforeAll(registerAll);
 
-function countingModel(seed: number) {
-  const model = createToyModel({ seed });
+const MiB = 2 ** 20;
+
+/** `model` with every call counted: `gradients` rows per call, and forward and embed calls. */
+function counting(model: LanguageModel) {
   const batches: number[] = [];
+  const calls: string[] = [];
   const counted: LanguageModel = {
     ...model,
     gradients: (request) => {
+      calls.push("gradients");
       batches.push(request.objective.positions.length);
       return model.gradients!(request);
     },
+    forward: (request) => {
+      calls.push("forward");
+      return model.forward!(request);
+    },
   };
-  return { model: counted, batches };
+  return { model: counted, batches, calls };
 }
 
 describe("batching under a memory budget", () => {
   it("sends every step of a sequence in one gradient call when it fits", async () => {
-    const { model, batches } = countingModel(7);
+    const { model, batches } = counting(createToyModel({ seed: 7 }));
     const sequence = await sequenceOf(model, "the cat", " sat on");
     await runMethod(saliency, model, sequence);
     expect(batches).toEqual([7]);
@@ -34,7 +52,7 @@ describe("batching under a memory budget", () => {
   });
 
   it("splits batches to stay under the budget, with the same attributions", async () => {
-    const { model, batches } = countingModel(7);
+    const { model, batches } = counting(createToyModel({ seed: 7 }));
     const sequence = await sequenceOf(model, "the cat", " sat on");
     const rowBytes = estimateRowBytes(model.info, sequence.source.length + sequence.target.length);
     const whole = await runMethod(integratedGradients, model, sequence, { parameters: { n_steps: 10 } });
@@ -49,9 +67,79 @@ describe("batching under a memory budget", () => {
     });
   });
 
-  it("estimates more rows for a smaller sequence and at least one row for any budget", () => {
+  it("estimates fewer rows for a longer sequence, and refuses a row over the budget", () => {
     const { info } = createToyModel();
-    expect(rowsPerCall(info, 10, 1)).toBe(1);
-    expect(rowsPerCall(info, 10, 2 ** 20)).toBeGreaterThan(rowsPerCall(info, 40, 2 ** 20));
+    expect(gradientRowsPerCall(info, 10, MiB)).toBeGreaterThan(gradientRowsPerCall(info, 40, MiB));
+    expect(gradientRowsPerCall(info, 10, estimateRowBytes(info, 10))).toBe(1);
+    // The defect: at least one row whatever the budget, so a 64 MiB budget once used 421 MB.
+    expect(() => gradientRowsPerCall(info, 10, estimateRowBytes(info, 10) - 1)).toThrow(
+      /more than the memory budget/,
+    );
+    // No budget: the default's batching, never a refusal.
+    expect(gradientRowsPerCall(info, 100_000)).toBe(1);
   });
+
+  it("grows with every layer's attention and with the sequence squared", () => {
+    const info = { ...createToyModel().info, numLayers: 5, numHeads: 8, hiddenSize: 64, vocabSize: 512 };
+    // stories260K at 485 tokens: about 113 MiB, of which 5 × 2 × 8 × 485² float32 probabilities.
+    expect(estimateRowBytes(info, 485) / MiB).toBeCloseTo(112.3, 1);
+    expect(estimateRowBytes(info, 970) / estimateRowBytes(info, 485)).toBeGreaterThan(3.5);
+  });
+});
+
+/** A context of `sequences` for `method` with its default parameters. */
+function contextOf(
+  method: AttributionMethod<unknown>,
+  model: LanguageModel,
+  sequences: MethodSequence[],
+  memoryBudgetBytes: number,
+): MethodContext<unknown> {
+  return {
+    model,
+    parameters: parseParameters(method.parameters, {}, method.id),
+    sequences,
+    attributedFunction: { id: "probability", parameters: {} },
+    attributeTarget: false,
+    memoryBudgetBytes,
+  };
+}
+
+describe("a row that cannot fit the budget stops the run before any model call", () => {
+  for (const method of methods as AttributionMethod<unknown>[]) {
+    it(`${method.id}: refused with the smallest budget that works, which then runs`, async () => {
+      const layered = method.requires.includes("gradients.layer");
+      const { model, calls } = counting(layered ? createLayeredModel(3) : createToyModel({ seed: 3 }));
+      // The short sequence first: it fits, the long one does not; checking only the sequence at hand
+      // would run the first and stop half way.
+      const short = await sequenceOf(model, "ab", " c");
+      const long = await sequenceOf(model, "the cat sat on the mat", " and");
+      const longest = long.source.length + long.target.length;
+      const rowBytes = estimateRowBytes(model.info, longest);
+      const budget = Math.floor(estimateRowBytes(model.info, short.source.length + short.target.length) * 2);
+      expect(budget).toBeLessThan(rowBytes);
+
+      let error: unknown;
+      try {
+        await method.run(contextOf(method, model, [short, long], budget));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isTokenscopeError(error, "INVALID_INPUT"), String(error)).toBe(true);
+      const message = (error as Error).message;
+      expect(message).toContain(`Method "${method.id}": one gradient row of ${longest} tokens needs about`);
+      expect(message).toContain("nothing was run");
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({
+        rowBytes: Math.ceil(rowBytes),
+        smallestBudgetBytes: smallestBudgetBytes(rowBytes),
+      });
+      expect(calls).toEqual([]);
+
+      // The budget the message names runs the same sequences.
+      const outputs = await method.run(
+        contextOf(method, model, [short, long], smallestBudgetBytes(rowBytes)),
+      );
+      expect(outputs).toHaveLength(2);
+      expect(calls).toContain("gradients");
+    });
+  }
 });

@@ -5,13 +5,12 @@ import {
   type MethodContext,
   type MethodSequence,
   type ModelInputs,
-  responsiveRowsPerCall,
   stepPosition,
   type TensorData,
   targetId,
   throwIfAborted,
 } from "@tokenscope/core";
-import { rowsPerCall } from "./batch-budget.ts";
+import { gradientCallRows } from "./batch-budget.ts";
 
 /** What {@link forEachGradientRow} hands over for every row. */
 export interface GradientRow {
@@ -58,7 +57,9 @@ export function stepObjective(
  * Runs the gradients of many rows of one sequence in as few `model.gradients`
  * calls as the memory budget allows (all in one call when they fit), and
  * hands each row's gradient and objective value to `consume` without keeping
- * them, so integrated gradients can accumulate thousands of rows.
+ * them, so integrated gradients can accumulate thousands of rows. Throws
+ * `INVALID_INPUT` before any call when one row of the run's longest sequence
+ * needs more than the budget (rows are never split along the sequence).
  */
 export async function forEachGradientRow(
   context: MethodContext<unknown>,
@@ -69,9 +70,8 @@ export async function forEachGradientRow(
   const { model } = context;
   const seq = sequence.source.length + sequence.target.length;
   const total = options.steps.length;
-  const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
-  // Smaller calls than the budget allows where one would hold the event loop for long (Ctrl-C).
-  const callRows = Math.min(chunk, responsiveRowsPerCall(model.info, seq, "gradient"));
+  // Checks the run's longest sequence, not only this one: a run that cannot fit stops before its first call.
+  const callRows = gradientCallRows(context, options.phase, seq);
   for (let start = 0; start < total; start += callRows) {
     throwIfAborted(context.signal);
     const end = Math.min(total, start + callRows);

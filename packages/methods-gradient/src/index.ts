@@ -14,7 +14,12 @@ import { sequentialIntegratedGradients } from "./sequential-integrated-gradients
 import { smoothGrad } from "./smooth-grad.ts";
 
 export type { BaselineChoice } from "./baseline.ts";
-export { DEFAULT_MEMORY_BUDGET_BYTES, estimateRowBytes, rowsPerCall } from "./batch-budget.ts";
+export {
+  checkGradientBudget,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  estimateRowBytes,
+  gradientRowsPerCall,
+} from "./batch-budget.ts";
 export { type GradientShapParameters, gradientShap } from "./gradient-shap.ts";
 export { type InputXGradientParameters, inputXGradient } from "./input-x-gradient.ts";
 export { type IntegratedGradientsParameters, integratedGradients } from "./integrated-gradients.ts";

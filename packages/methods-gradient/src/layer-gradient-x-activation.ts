@@ -7,7 +7,7 @@ import {
   TokenscopeError,
 } from "@tokenscope/core";
 import { z } from "zod";
-import { rowsPerCall } from "./batch-budget.ts";
+import { checkGradientBudget, gradientRowsPerCall } from "./batch-budget.ts";
 import { stepObjective } from "./gradient-rows.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
@@ -40,7 +40,7 @@ async function layerSequence(
   const seq = ids.length;
   const tensors = createStepTensors(sequence, model.info.hiddenSize, context.attributeTarget);
   const values = new Array<number>(sequence.target.length).fill(Number.NaN);
-  const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
+  const chunk = gradientRowsPerCall(model.info, seq, context.memoryBudgetBytes);
   for (let start = 0; start < sequence.steps.length; start += chunk) {
     const steps = sequence.steps.slice(start, start + chunk);
     const result = await model.gradients!({
@@ -88,6 +88,8 @@ export const layerGradientXActivation: AttributionMethod<LayerGradientXActivatio
   supports: { targetPrefix: true, contrastive: false, batching: true },
   parameters,
   async run(context) {
+    // The run's longest sequence, before any gradient call: a run that cannot fit never starts.
+    checkGradientBudget(context, "layer_gradient_x_activation");
     const outputs: MethodSequenceOutput[] = [];
     for (const sequence of context.sequences) outputs.push(await layerSequence(context, sequence));
     return outputs;

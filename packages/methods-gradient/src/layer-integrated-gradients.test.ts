@@ -9,6 +9,7 @@ import {
 } from "@tokenscope/core";
 import { checkMethodConformance } from "@tokenscope/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { estimateRowBytes } from "./batch-budget.ts";
 import { layerGradientXActivation } from "./layer-gradient-x-activation.ts";
 import {
   type LayerIntegratedGradientsParameters,
@@ -225,7 +226,11 @@ describe("layer_integrated_gradients", () => {
     expect(calls).toBe(1);
     calls = 0;
     const [split] = await layerIntegratedGradients.run(
-      context({ memoryBudgetBytes: 1, onProgress: (event) => progress.push(event.completed) }),
+      context({
+        // One row's estimate: one row per call.
+        memoryBudgetBytes: estimateRowBytes(model.info, sequence.source.length + sequence.target.length),
+        onProgress: (event) => progress.push(event.completed),
+      }),
     );
     const rows = sequence.steps.length * (4 + 2);
     expect(calls).toBe(rows);

@@ -8,7 +8,6 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
-  responsiveRowsPerCall,
   sizeParameter,
   type TensorData,
   TokenscopeError,
@@ -18,7 +17,7 @@ import {
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineTokenId, checkKeep } from "./baseline.ts";
-import { rowsPerCall } from "./batch-budget.ts";
+import { checkGradientBudget, gradientCallRows } from "./batch-budget.ts";
 import { stepObjective } from "./gradient-rows.ts";
 import { interpolated, type PathRow } from "./integration-path.ts";
 import { integrationMethods, needsTwoPoints, quadrature } from "./quadrature.ts";
@@ -167,9 +166,8 @@ async function layerIntegrateSequence(
   const gradientSums = new Map(sequence.steps.map((step) => [step, new Float64Array(size)]));
   const values = new Float64Array(rows.length);
 
-  const chunk = rowsPerCall(model.info, seq, context.memoryBudgetBytes);
   // Smaller calls than the budget allows where one would hold the event loop for long (Ctrl-C).
-  const callRows = Math.min(chunk, responsiveRowsPerCall(model.info, seq, "gradient"));
+  const callRows = gradientCallRows(context, PHASE, seq);
   for (let start = 0; start < rows.length; start += callRows) {
     throwIfAborted(context.signal);
     const end = Math.min(rows.length, start + callRows);
@@ -272,6 +270,8 @@ export const layerIntegratedGradients: AttributionMethod<LayerIntegratedGradient
   parameters,
   async run(context) {
     checkLayer(context.model, context.parameters.layer);
+    // Before the forward passes of the path's ends: a run that cannot fit makes no model call.
+    checkGradientBudget(context, PHASE);
     const outputs: MethodSequenceOutput[] = [];
     for (const sequence of context.sequences) outputs.push(await layerIntegrateSequence(context, sequence));
     return outputs;

@@ -30,10 +30,10 @@ describe("attribute", () => {
     const result = await attribute(model, "the cat", {
       method: "test_echo",
       target: " sat",
-      memoryBudgetBytes: 12345,
+      memoryBudgetBytes: 3 * 2 ** 20 + 12345,
     });
     const context = echo.contexts.at(-1)!;
-    expect(context.memoryBudgetBytes).toBe(12345);
+    expect(context.memoryBudgetBytes).toBe(3 * 2 ** 20 + 12345);
     // A decoder-only model: each step is attributed over the prompt and the earlier targets (Inseq).
     expect(context.attributeTarget).toBe(true);
     expect(context.attributedFunction).toEqual({ id: "probability", parameters: { logprob: false } });

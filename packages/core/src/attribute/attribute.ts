@@ -1,5 +1,6 @@
 import { aggregate } from "../aggregation/aggregate.ts";
 import { TokenscopeError, throwIfAborted } from "../errors/index.ts";
+import { checkMemoryBudgetBytes } from "../methods/memory-budget.ts";
 import type { MethodContext, MethodSequence } from "../methods/types.ts";
 import type { LanguageModel, Tokenization } from "../model/language-model.ts";
 import {
@@ -132,6 +133,7 @@ export async function attribute(
   }
   const plan = resolvePlan(model, options);
   checkStepRange(options.steps);
+  checkMemoryBudgetBytes(options.memoryBudgetBytes);
   // A generation too long for the limits fails here, before the prompt is even tokenized.
   if (options.target === undefined) checkGenerationSettings(options.generation ?? {});
   throwIfAborted(options.signal);

@@ -1,5 +1,14 @@
 export { RESPONSIVE_CALL_FLOPS, responsiveRowsPerCall, rowFlops } from "./call-work.ts";
 export { resolveSelection, type Selection, selectionSchema } from "./layer-selection.ts";
+export {
+  checkMemoryBudget,
+  checkMemoryBudgetBytes,
+  formatMiB,
+  type MemoryBudgetCheck,
+  MIN_MEMORY_BUDGET_BYTES,
+  rowsPerCall,
+  smallestBudgetBytes,
+} from "./memory-budget.ts";
 export { decoderInputIds, stepPosition, targetId } from "./sequence-inputs.ts";
 export type {
   AttributionMethod,
