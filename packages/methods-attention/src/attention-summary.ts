@@ -37,11 +37,18 @@ export interface LayerHeadTable {
   top: number[][];
 }
 
+/** The index of the largest value (the first on ties); a loop, since spreading long rows overflows. */
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let index = 1; index < values.length; index++) if (values[index]! > values[best]!) best = index;
+  return best;
+}
+
 function tableFor(map: AttentionMaps, layers: number[], heads: number[], query: number): LayerHeadTable {
   const weights = layers.map((_, l) =>
     heads.map((head) => Array.from({ length: query + 1 }, (_, key) => attentionAt(map, l, head, query, key))),
   );
-  const top = weights.map((row) => row.map((keys) => keys.indexOf(Math.max(...keys))));
+  const top = weights.map((row) => row.map(argmax));
   return { query, layers, heads, weights, top };
 }
 

@@ -86,7 +86,9 @@ export function applyUpdate(group: ProbeGroup, probe: number, replaced: Uint8Arr
 
 /** softmax of a probe's logit-scale scores: its importance distribution over the positions. */
 export function importance(scores: Float64Array): Float64Array {
-  const max = Math.max(...scores);
+  // A loop, not Math.max(...scores): spreading 100,000+ positions overflows the call stack.
+  let max = Number.NEGATIVE_INFINITY;
+  for (const score of scores) if (score > max) max = score;
   const exp = scores.map((score) => Math.exp(score - max));
   const sum = exp.reduce((total, value) => total + value, 0);
   return exp.map((value) => value / sum);
