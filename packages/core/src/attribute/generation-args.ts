@@ -1,27 +1,32 @@
 import { TokenscopeError } from "../errors/index.ts";
 import { checkLimit, describeLimit, type LimitName, limits } from "../limits/index.ts";
+import { describeValue } from "../registry/definition-checks.ts";
 import { DEFAULT_MAX_NEW_TOKENS, type GenerationSettings } from "./types.ts";
 
-/** Names generation arguments go by (ours and Hugging Face's, as Inseq's `generation_args` pass them). */
-const aliases: Record<string, keyof GenerationSettings | "do_sample"> = {
-  maxNewTokens: "maxNewTokens",
-  max_new_tokens: "maxNewTokens",
-  temperature: "temperature",
-  topK: "topK",
-  top_k: "topK",
-  topP: "topP",
-  top_p: "topP",
-  seed: "seed",
-  stopTokenIds: "stopTokenIds",
-  stop_token_ids: "stopTokenIds",
-  eos_token_id: "stopTokenIds",
-  do_sample: "do_sample",
-};
+/**
+ * Names generation arguments go by (ours and Hugging Face's, as Inseq's `generation_args` pass them).
+ * A Map, so that a user's key such as "toString" or "__proto__" finds nothing of Object's.
+ */
+const aliases = new Map<string, keyof GenerationSettings | "do_sample">([
+  ["maxNewTokens", "maxNewTokens"],
+  ["max_new_tokens", "maxNewTokens"],
+  ["temperature", "temperature"],
+  ["topK", "topK"],
+  ["top_k", "topK"],
+  ["topP", "topP"],
+  ["top_p", "topP"],
+  ["seed", "seed"],
+  ["stopTokenIds", "stopTokenIds"],
+  ["stop_token_ids", "stopTokenIds"],
+  ["eos_token_id", "stopTokenIds"],
+  ["do_sample", "do_sample"],
+]);
 
+/** A bad value is described by its type and a short preview, never stringified whole (it may nest 50,000 deep). */
 function invalid(key: string, value: unknown, expected: string): never {
   throw new TokenscopeError(
     "INVALID_INPUT",
-    `Generation argument "${key}" must be ${expected}, not ${JSON.stringify(value)}.`,
+    `Generation argument "${key}" must be ${expected}, got ${describeValue(value)}.`,
     { hint: `Give ${key} as ${expected}.`, details: { key } },
   );
 }
@@ -47,10 +52,10 @@ export function parseGenerationArgs(args: Record<string, unknown>): GenerationSe
   const settings: GenerationSettings = {};
   let doSample: boolean | undefined;
   for (const [key, value] of Object.entries(args)) {
-    const name = aliases[key];
+    const name = aliases.get(key);
     if (!name) {
       throw new TokenscopeError("INVALID_INPUT", `Unknown generation argument "${key}".`, {
-        hint: `Use ${Object.keys(aliases).join(", ")}.`,
+        hint: `Use ${[...aliases.keys()].join(", ")}.`,
         details: { key },
       });
     }
