@@ -33,3 +33,33 @@ describe("parseParameters", () => {
     }
   });
 });
+
+describe("parseParameters' hint", () => {
+  const schema = z.strictObject({ logprob: z.boolean().default(false) });
+
+  function hintOf(run: () => unknown): string {
+    try {
+      run();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected a throw");
+  }
+
+  it("names a runnable `methods explain <id>` for an owner phrase ending in a quoted id", () => {
+    const message = hintOf(() =>
+      parseParameters(schema, { logprob: 3 }, 'Attributed function "probability"'),
+    );
+    expect(message).toContain('Invalid parameters for Attributed function "probability"');
+    expect(message).toContain("`tokenscope methods explain probability`");
+  });
+
+  it("takes the id when given, and a bare owner as the id", () => {
+    expect(hintOf(() => parseParameters(schema, { bogus: 1 }, "the merge", "spans"))).toContain(
+      "`tokenscope methods explain spans`",
+    );
+    expect(hintOf(() => parseParameters(schema, { bogus: 1 }, "saliency"))).toContain(
+      "`tokenscope methods explain saliency`",
+    );
+  });
+});

@@ -9,13 +9,28 @@ import { TokenscopeError } from "../errors/index.ts";
 export type ParameterSchema<Output = Record<string, unknown>> = StandardSchemaV1<unknown, Output>;
 
 /**
+ * The id `tokenscope methods explain` takes for an owner: the quoted id of a phrase such as
+ * `Attributed function "probability"` or `Step score "entropy"`, else the owner itself (a bare id).
+ */
+function explainedId(owner: string): string {
+  const quoted = /"([^"]+)"$/.exec(owner);
+  return quoted ? quoted[1]! : owner;
+}
+
+/**
  * Validates `input` against `schema` and returns the parsed parameters with
  * defaults applied; throws `INVALID_PARAMETERS` with the schema's messages.
+ * `owner` names what the parameters are for in the message: an id (`integrated_gradients`) or a
+ * phrase ending in the quoted id (`Attributed function "probability"`); the hint's
+ * `tokenscope methods explain <id>` takes `id` when given, else that quoted id.
+ * Unknown keys are refused only when the schema is strict (`z.strictObject`, as every built-in
+ * method, step function and aggregator schema is).
  */
 export function parseParameters<Output>(
   schema: ParameterSchema<Output>,
   input: unknown,
   owner: string,
+  id: string = explainedId(owner),
 ): Output {
   const result = schema["~standard"].validate(input ?? {});
   if (result instanceof Promise) {
@@ -34,7 +49,7 @@ export function parseParameters<Output>(
       "INVALID_PARAMETERS",
       `Invalid parameters for ${owner}: ${problems.join("; ")}.`,
       {
-        hint: `Run \`tokenscope methods explain ${owner}\` to see the accepted parameters.`,
+        hint: `Run \`tokenscope methods explain ${id}\` to see the accepted parameters.`,
         details: { owner, issues: problems },
       },
     );

@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `contrast_logits_diff`: logit(target) − logit(contrast target | contrast input) (Inseq's `contrast_logits_diff`). */
 export const contrastLogitsDiff: StepFunction<z.output<typeof parameters>> = {

@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `contrast_logits`: logit of the contrast target under the contrast logits (Inseq's `contrast_logits`). */
 export const contrastLogits: StepFunction<z.output<typeof parameters>> = {

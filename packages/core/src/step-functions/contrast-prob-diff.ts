@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({
+const parameters = z.strictObject({
   logprob: z
     .boolean()
     .default(false)

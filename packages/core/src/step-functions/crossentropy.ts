@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `crossentropy`: −log p(target), nats (Inseq's `crossentropy`). */
 export const crossentropy: StepFunction<z.output<typeof parameters>> = {

@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { gradientLike, logSumExp } from "./math.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `entropy`: Shannon entropy of the next-token distribution, nats (Inseq's `entropy`). */
 export const entropy: StepFunction<z.output<typeof parameters>> = {

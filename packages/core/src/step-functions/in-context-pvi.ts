@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms, type ScoreTerm } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** −log p(target | input) + log p(contrast target | contrastive input): shared by in_context_pvi and pcxmi. */
 export const contextInformationTerms: readonly ScoreTerm[] = [

@@ -5,7 +5,7 @@ import { gradientLike, logSumExp } from "./math.ts";
 import { keptTokenIndices } from "./token-filtering.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({
+const parameters = z.strictObject({
   top_k: z
     .number()
     .int()

@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `logit`: the raw logit of the target token (Inseq's `logit`). */
 export const logit: StepFunction<z.output<typeof parameters>> = {

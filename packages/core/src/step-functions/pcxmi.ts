@@ -4,7 +4,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { evaluateScoreTerms } from "./score-terms.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `pcxmi`: point-wise conditional cross-mutual information (Yin et al. 2021), bits (Inseq's `pcxmi`). */
 export const pcxmi: StepFunction<z.output<typeof parameters>> = {

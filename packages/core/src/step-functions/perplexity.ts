@@ -3,7 +3,7 @@ import { validateStepFunctionInput } from "./inputs.ts";
 import { accumulateTargetScoreGradient, gradientLike, logSumExp, targetScore } from "./math.ts";
 import type { StepFunction } from "./types.ts";
 
-const parameters = z.object({});
+const parameters = z.strictObject({});
 
 /** `perplexity`: exp(crossentropy) of the target token. */
 export const perplexity: StepFunction<z.output<typeof parameters>> = {

@@ -6,7 +6,7 @@ import type { StepFunction } from "./types.ts";
 
 const DEFAULT_TOP_P = 0.9;
 
-const parameters = z.object({
+const parameters = z.strictObject({
   top_p: z
     .number()
     .gt(0)
