@@ -4,17 +4,41 @@ import { checkLimit, isTokenscopeError, type LimitName, limits } from "@tokensco
 /*
  * Option-value parsers shared by every command: a malformed value is a bad command line (exit 2),
  * reported by commander with the option's name.
+ *
+ * Numbers are read in decimal notation only, the same way by every parser: digits, a leading "-"
+ * only where negative values are allowed, and an exponent ("1e3", "2.5E-3"). Integers may be
+ * written with a non-negative exponent and no fraction ("1e3" is 1000, so `--n-steps 1e9` reaches
+ * the limit check and its message); other numbers may have a fraction (".5", "0.5", "5."). Refused,
+ * whatever `Number()` would make of them: hex, octal and binary ("0x10", "0o7", "0b1"), padding
+ * ("␠5␠"), an empty value, "Infinity", "NaN", digit separators ("1_000") and a "+" sign.
  */
+
+const INTEGER_PATTERN = /^-?[0-9]+(?:[eE][0-9]+)?$/;
+const NUMBER_PATTERN = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** The integer `value` writes in decimal notation, or undefined (also above 2^53, where it is not exact). */
+function decimalInteger(value: string): number | undefined {
+  if (!INTEGER_PATTERN.test(value)) return undefined;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) return undefined;
+  return parsed === 0 ? 0 : parsed; // "-0" is 0
+}
+
+/** The finite number `value` writes in decimal notation, or undefined. */
+function decimalNumber(value: string): number | undefined {
+  if (!NUMBER_PATTERN.test(value)) return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
 
 /** An integer ≥ `minimum` and, when given, ≤ `maximum`. */
 export function integer(minimum: number, maximum?: number) {
   const expected =
     maximum === undefined ? `an integer ≥ ${minimum}` : `an integer from ${minimum} to ${maximum}`;
   return (value: string): number => {
-    const parsed = Number(value);
-    const inRange = parsed >= minimum && (maximum === undefined || parsed <= maximum);
-    if (value.trim() === "" || !Number.isInteger(parsed) || !inRange) {
-      throw new InvalidArgumentError(`expected ${expected}`);
+    const parsed = decimalInteger(value);
+    if (parsed === undefined || parsed < minimum || (maximum !== undefined && parsed > maximum)) {
+      throw new InvalidArgumentError(`expected ${expected} in decimal digits`);
     }
     return parsed;
   };
@@ -32,7 +56,7 @@ export function limitedInteger(minimum: number, limit: LimitName) {
       parsed = parse(value);
     } catch {
       throw new InvalidArgumentError(
-        `expected an integer from ${minimum} to ${limits[limit].max.toLocaleString("en-US")}`,
+        `expected an integer from ${minimum} to ${limits[limit].max.toLocaleString("en-US")} in decimal digits`,
       );
     }
     try {
@@ -47,22 +71,24 @@ export function limitedInteger(minimum: number, limit: LimitName) {
 
 /** Any integer, negative ones included (positions counted from the end). */
 export function signedInteger(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === "" || !Number.isInteger(parsed)) throw new InvalidArgumentError("expected an integer");
+  const parsed = decimalInteger(value);
+  if (parsed === undefined) throw new InvalidArgumentError("expected an integer in decimal digits");
   return parsed;
 }
 
 /** A finite number. */
 export function finiteNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError("expected a number");
+  const parsed = decimalNumber(value);
+  if (parsed === undefined) throw new InvalidArgumentError("expected a decimal number, e.g. 0.7");
   return parsed;
 }
 
 /** A number > 0. */
 export function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed > 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError("expected a positive number");
+  const parsed = decimalNumber(value);
+  if (parsed === undefined || !(parsed > 0)) {
+    throw new InvalidArgumentError("expected a positive decimal number, e.g. 0.01 or 1e-3");
+  }
   return parsed;
 }
 
@@ -93,11 +119,16 @@ export function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** `name=value`, repeatable: the value is read as JSON when it parses (numbers, booleans, arrays), else as text. */
+/**
+ * `name=value`, repeatable: the value is read as JSON when it parses (numbers, booleans, arrays), else
+ * as text. A name given twice is refused (the second would silently win). Names become own keys
+ * (`__proto__` and `constructor` included), which the schema then refuses as unknown.
+ */
 export function nameValue(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const equals = value.indexOf("=");
   if (equals <= 0) throw new InvalidArgumentError(`expected name=value, got "${value}"`);
   const name = value.slice(0, equals);
+  if (Object.hasOwn(previous, name)) throw new InvalidArgumentError(`"${name}" is given twice`);
   const raw = value.slice(equals + 1);
   let parsed: unknown = raw;
   try {
