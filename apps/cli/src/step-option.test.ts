@@ -61,6 +61,63 @@ describe("--step before loading", () => {
   });
 });
 
+describe("--start-pos and --end-pos before loading, like --step", () => {
+  const base = ["attribute", "--model", nowhere, "Once", "--max-new-tokens", "3"];
+
+  it("refuses --end-pos past the last generated token (was: silently cut to it)", async () => {
+    const { code, err } = await cli([...base, "--end-pos", "100"]);
+    expect(code).toBe(3);
+    expect(err).toContain(
+      "--end-pos 100 is past the end of generation: at most 3 tokens are generated, so --end-pos is at most 3",
+    );
+    expect(err).not.toContain("MODEL_LOAD_FAILED");
+  });
+
+  it("refuses --start-pos at or past the last generated token", async () => {
+    const { code, err } = await cli([...base, "--start-pos", "3"]);
+    expect(code).toBe(3);
+    expect(err).toContain("--start-pos 3 is past the last generated token: at most 3 are generated");
+  });
+
+  it("lets the largest valid range through to the model (here: a missing one)", async () => {
+    const { code, err } = await cli([...base, "--start-pos", "2", "--end-pos", "3"]);
+    expect(code).toBe(4);
+    expect(err).not.toContain("--end-pos");
+  });
+});
+
+describe("--start-pos and --end-pos against forced targets", () => {
+  it("refuses --end-pos past a forced target, naming the prompt", async () => {
+    const { code, err } = await cli([
+      "attribute",
+      "--model",
+      stories,
+      "Once upon a time",
+      "--target",
+      " there was",
+      "--end-pos",
+      "50",
+    ]);
+    expect(code).toBe(3);
+    expect(err).toMatch(/--end-pos 50 is past the end of a target: the target of prompt 1 has \d tokens/);
+  });
+
+  it("refuses --start-pos past a forced target", async () => {
+    const { code, err } = await cli([
+      "attribute",
+      "--model",
+      stories,
+      "Once upon a time",
+      "--target",
+      " there was",
+      "--start-pos",
+      "40",
+    ]);
+    expect(code).toBe(3);
+    expect(err).toMatch(/--start-pos 40 is past the end of a target/);
+  });
+});
+
 describe("--step against forced targets", () => {
   it("refuses a --step past a forced target right after tokenizing it, naming the prompt", async () => {
     const { code, err } = await cli([
