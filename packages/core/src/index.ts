@@ -8,6 +8,7 @@ export * from "./aggregation/index.ts";
 export * from "./attribute/index.ts";
 export * from "./errors/index.ts";
 export * from "./export/index.ts";
+export { gitLfsPointerSize, isGitLfsPointer } from "./files/lfs-pointer.ts";
 export * from "./limits/index.ts";
 export * from "./methods/index.ts";
 export * from "./model/index.ts";

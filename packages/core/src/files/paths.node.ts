@@ -51,6 +51,20 @@ export function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/**
+ * A system error's reason without the paths Node appends ("ENOSPC: no space left on device, write
+ * '/x/.a.json.tokenscope-1-ab.tmp'" becomes "ENOSPC: no space left on device"): the writers name the
+ * target themselves, and a temporary name in a message would send the user looking for a file that
+ * is gone.
+ */
+export function systemReason(error: unknown): string {
+  const code = errnoCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === undefined) return message;
+  const words = /^[A-Z][A-Z0-9_]*: ([^,]*)/.exec(message)?.[1];
+  return words ? `${code}: ${words}` : code;
+}
+
 /** An IO_ERROR about `path`. */
 export function ioError(path: string, message: string, hint: string, cause?: unknown): TokenscopeError {
   const code = errnoCode(cause);

@@ -3,6 +3,7 @@ import { lstat, mkdir, open, readlink, realpath, rename, rm, stat } from "node:f
 import { dirname, resolve } from "node:path";
 import { isTokenscopeError, type TokenscopeError, throwIfAborted } from "../errors/index.ts";
 import { onExitCleanup } from "./exit-cleanup.node.ts";
+import { checkLocation, checkPathShape } from "./file-location.node.ts";
 import {
   describeKind,
   errnoCode,
@@ -10,6 +11,7 @@ import {
   isStandardStreamPath,
   runsAsRoot,
   siblingPath,
+  systemReason,
 } from "./paths.node.ts";
 
 /** Options of {@link writeFileAtomically}. */
@@ -27,8 +29,17 @@ interface FileTarget {
 // Big writes go out in pieces so that an abort (Ctrl-C) is seen between two of them.
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
+/** One file of {@link writeFilesAtomically}. */
+export interface FileToWrite {
+  path: string;
+  content: Uint8Array | string;
+}
+
 /**
  * Writes `content` to the file at `path`, the one way tokenscope writes a file:
+ * - a path that names a folder (ending in "/", or "." and ".."), or lies on /proc, /sys or /dev (kernel
+ *   interfaces and device nodes; /dev/shm is an ordinary folder) is refused with `IO_ERROR` before
+ *   anything is written;
  * - regular files only: an existing folder, device node (`/dev/null`), named pipe or socket at
  *   `path` is refused with `IO_ERROR` saying what is there (renaming over it would replace it, and
  *   opening a pipe would hang), before anything is written;
@@ -39,7 +50,7 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
  *   flushed to disk, and the temporary is renamed over the target: readers see the old file or the
  *   new one, never a part. A failure, an abort through `signal`, or `process.exit` while writing
  *   (the CLI's second Ctrl-C) removes the temporary file; only a kill that runs no exit handlers
- *   (SIGKILL, power loss) can leave one;
+ *   (SIGKILL, power loss) can leave one. Errors name the target, never the temporary file;
  * - an existing file keeps its mode (600 stays 600), and its owner and group when running as root;
  *   a new file gets the default mode (0666 less the umask) and missing folders are created. A file
  *   with several hard links becomes a new file: the other names keep the old content.
@@ -51,23 +62,59 @@ export async function writeFileAtomically(
   content: Uint8Array | string,
   options: WriteFileOptions = {},
 ): Promise<void> {
+  await writeFilesAtomically([{ path, content }], options);
+}
+
+/**
+ * Writes several files as a set, each as {@link writeFileAtomically} does: every path is checked
+ * before anything is written (one refused, none is written), then every file is written to its
+ * temporary and flushed, and only then are they renamed into place, one after another. A failure or
+ * an abort before the renames leaves every target as it was; a rename failing part way (rare: the
+ * temporaries are beside their targets) says which files were already replaced.
+ * @throws TokenscopeError IO_ERROR naming the path it is about; ABORTED when `signal` aborts.
+ */
+export async function writeFilesAtomically(
+  files: readonly FileToWrite[],
+  options: WriteFileOptions = {},
+): Promise<void> {
   const { signal } = options;
   throwIfAborted(signal);
-  const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
-  const target = await resolveFileTarget(path);
-  const temporary = siblingPath(target.path, "tmp");
-  const forget = onExitCleanup(() => rmSync(temporary, { force: true }));
+  const targets: FileTarget[] = [];
+  for (const file of files) targets.push(await resolveFileTarget(file.path));
+  const planned = files.map((file, index) => ({
+    given: file.path,
+    target: targets[index]!,
+    temporary: siblingPath(targets[index]!.path, "tmp"),
+    bytes: typeof file.content === "string" ? new TextEncoder().encode(file.content) : file.content,
+  }));
+  const forget = onExitCleanup(() => {
+    for (const file of planned) rmSync(file.temporary, { force: true });
+  });
+  let renamed = 0;
   try {
-    await mkdir(dirname(target.path), { recursive: true });
-    await writeTemporary(temporary, bytes, target.existing, signal);
-    await rename(temporary, target.path);
+    for (const file of planned) {
+      try {
+        await mkdir(dirname(file.target.path), { recursive: true });
+        await writeTemporary(file.temporary, file.bytes, file.target.existing, signal);
+      } catch (error) {
+        throw asWriteError(file.given, error);
+      }
+    }
+    for (const file of planned) {
+      try {
+        await rename(file.temporary, file.target.path);
+      } catch (error) {
+        throw asWriteError(file.given, error, renamed > 0 ? planned.slice(0, renamed) : []);
+      }
+      renamed++;
+    }
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw asWriteError(path, error);
+    for (const file of planned.slice(renamed)) await rm(file.temporary, { force: true });
+    throw error;
   } finally {
     forget();
   }
-  await syncFolder(dirname(target.path));
+  for (const folder of new Set(planned.map((file) => dirname(file.target.path)))) await syncFolder(folder);
 }
 
 /**
@@ -80,6 +127,13 @@ export async function checkWritableFile(path: string): Promise<void> {
 }
 
 async function resolveFileTarget(path: string): Promise<FileTarget> {
+  checkPathShape(path);
+  const target = await resolveExisting(path);
+  await checkLocation(path, target.path);
+  return target;
+}
+
+async function resolveExisting(path: string): Promise<FileTarget> {
   let link: Stats;
   try {
     link = await lstat(path);
@@ -206,12 +260,19 @@ const systemHints: Readonly<Record<string, string>> = {
   EROFS: "That file system is read-only: write elsewhere.",
 };
 
-/** System errors become IO_ERROR naming the path; typed errors (aborts) and bugs pass through. */
-function asWriteError(path: string, error: unknown): unknown {
+/**
+ * System errors become IO_ERROR naming the path (never the temporary file); typed errors (aborts)
+ * and bugs pass through. `replaced`: files of the set already renamed into place.
+ */
+function asWriteError(path: string, error: unknown, replaced: readonly { given: string }[] = []): unknown {
   if (isTokenscopeError(error) || errnoCode(error) === undefined) return error;
+  const already =
+    replaced.length > 0
+      ? ` ${replaced.map((file) => file.given).join(", ")} ${replaced.length === 1 ? "was" : "were"} already written; the rest were not.`
+      : " Nothing was written.";
   return ioError(
     path,
-    `Could not write ${path}: ${(error as Error).message}.`,
+    `Could not write ${path}: ${systemReason(error)}.${already}`,
     systemHints[errnoCode(error) ?? ""] ?? "Check that the folder exists and is writable.",
     error,
   );

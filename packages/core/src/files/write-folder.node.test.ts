@@ -58,11 +58,12 @@ const newModel = async (folder: string) => {
   await writeFile(join(folder, "model.safetensors"), "new weights");
 };
 
+/** A model folder as the hub serves one: what `force` may replace. */
 function oldModel(path: string): void {
-  mkdirSync(join(path, "nested"), { recursive: true });
+  mkdirSync(path, { recursive: true });
   writeFileSync(join(path, "config.json"), "old config");
   writeFileSync(join(path, "model.safetensors"), "old weights");
-  writeFileSync(join(path, "nested", "extra.txt"), "old extra");
+  writeFileSync(join(path, "tokenizer.json"), "old tokenizer");
 }
 
 describe("writeFolderAtomically", () => {

@@ -1,13 +1,17 @@
-import { existsSync, renameSync, rmSync, type Stats } from "node:fs";
+import { type Dirent, existsSync, renameSync, rmSync, type Stats } from "node:fs";
 import { chmod, lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { isTokenscopeError, throwIfAborted } from "../errors/index.ts";
 import { onExitCleanup } from "./exit-cleanup.node.ts";
-import { describeKind, errnoCode, ioError, siblingPath } from "./paths.node.ts";
+import { describeKind, errnoCode, ioError, siblingPath, systemReason } from "./paths.node.ts";
+import { checkNotProtectedFolder, checkReplaceableFolder } from "./replaceable-folder.node.ts";
 
 /** Options of {@link writeFolderAtomically}. */
 export interface WriteFolderOptions {
-  /** Replace an existing non-empty folder (default false: it is refused). */
+  /**
+   * Replace an existing non-empty folder (default false: it is refused). Only a model folder is
+   * ever replaced (see {@link writeFolderAtomically}).
+   */
   force?: boolean;
   /** Cancels the write: the temporary folder is removed and the call rejects with `ABORTED`. */
   signal?: AbortSignal;
@@ -27,6 +31,11 @@ interface FolderTarget {
  * - A missing target or an empty folder is written; a non-empty folder is refused unless
  *   `force`, and a file or anything else at the target always is (a file is never replaced by a
  *   folder). A symbolic link to a folder is written through: the link stays.
+ * - Replacing removes the old folder, so even with `force` only a model folder is replaced: one
+ *   holding nothing but a model's files (config.json, *.safetensors, tokenizer files, README.md,
+ *   ...; no sub-folders, no `.git`). The filesystem root, the home folder, the current folder and
+ *   any folder containing one of them are never written, empty or not. The contents are checked
+ *   again just before the old folder is moved aside.
  * - With `force`, the old folder is renamed aside (`.name.tokenscope-<pid>-<id>.old`), the new one
  *   renamed into place, then the old one removed; replacing keeps the old folder's mode. If the
  *   process exits between the two renames (`process.exit`, the CLI's second Ctrl-C) the old folder
@@ -35,8 +44,9 @@ interface FolderTarget {
  * - A failure in `write`, an abort through `signal` (checked before and after `write`, which
  *   should check it too), or `process.exit` while writing removes the temporary folder.
  * @param write Fills the folder it is given (it exists, empty); its errors are passed on.
- * @throws TokenscopeError IO_ERROR naming the target when it is refused (with a hint naming
- *   `--force` for a non-empty folder) or cannot be written; ABORTED when `signal` aborts.
+ * @throws TokenscopeError IO_ERROR naming the target when it is refused (saying why, with a hint
+ *   naming `--force` for a non-empty model folder) or cannot be written; ABORTED when `signal`
+ *   aborts.
  */
 export async function writeFolderAtomically(
   target: string,
@@ -59,6 +69,9 @@ export async function writeFolderAtomically(
     await write(temporary);
     throwIfAborted(signal);
     if (resolved.existing) await chmod(temporary, resolved.existing.stats.mode & 0o7777);
+    // Checked again just before the old folder is moved aside: it may have changed while writing.
+    if (resolved.existing && !resolved.existing.empty)
+      checkReplaceableFolder(target, await folderEntries(target, resolved.path));
     await moveIntoPlace(temporary, resolved);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
@@ -108,11 +121,15 @@ async function resolveFolderTarget(target: string, force: boolean): Promise<Fold
       "Pass the path of a new or empty folder (a file is never replaced by a folder, even with --force).",
     );
   }
-  const entries = await readdir(path).catch((error: unknown) => {
-    throw asFolderError(target, error);
-  });
+  await checkNotProtectedFolder(target, path);
+  const entries = await folderEntries(target, path);
+  if (entries.length > 0) checkReplaceableFolder(target, entries);
   if (entries.length > 0 && !force) {
-    const shown = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ", ..." : "");
+    const shown =
+      entries
+        .slice(0, 3)
+        .map((entry) => entry.name)
+        .join(", ") + (entries.length > 3 ? ", ..." : "");
     throw ioError(
       target,
       `Could not write the folder ${target}: it exists and is not empty (${entries.length} ${entries.length === 1 ? "entry" : "entries"}: ${shown}). Nothing was written.`,
@@ -120,6 +137,12 @@ async function resolveFolderTarget(target: string, force: boolean): Promise<Fold
     );
   }
   return { path, existing: { stats, empty: entries.length === 0 } };
+}
+
+async function folderEntries(target: string, path: string): Promise<Dirent[]> {
+  return readdir(path, { withFileTypes: true }).catch((error: unknown) => {
+    throw asFolderError(target, error);
+  });
 }
 
 /** Renames the finished temporary folder to the target, moving a non-empty old folder aside first. */
@@ -163,7 +186,7 @@ function asFolderError(target: string, error: unknown): unknown {
   if (isTokenscopeError(error) || errnoCode(error) === undefined) return error;
   return ioError(
     target,
-    `Could not write the folder ${target}: ${(error as Error).message}.`,
+    `Could not write the folder ${target}: ${systemReason(error)}.`,
     "Check that its parent folder is writable and has room.",
     error,
   );

@@ -97,6 +97,12 @@ export const limits = {
     unit: "bytes",
     reason: "config, tokenizer and index files are read into memory whole",
   },
+  jsonDepth: {
+    max: 1_000,
+    unit: "levels",
+    reason:
+      "JSON is parsed and written by recursion, which deeper nesting overflows; results, configs and headers nest under 10 levels",
+  },
   modelLayers: {
     max: 1_024,
     unit: "layers",

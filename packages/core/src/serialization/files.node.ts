@@ -1,9 +1,13 @@
 import { extname } from "node:path";
 import { isTokenscopeError, TokenscopeError } from "../errors/index.ts";
 import { readFileBounded } from "../files/read-file.node.ts";
-import { writeFileAtomically } from "../files/write-file.node.ts";
+import { gitLfsPointerSize, isGitLfsPointer } from "../files/lfs-pointer.ts";
+import { writeFilesAtomically } from "../files/write-file.node.ts";
+import { limits } from "../limits/index.ts";
 import type { AttributionResult } from "../result/types.ts";
+import { jsonNestingDepth } from "../text/json-depth.ts";
 import { isGzip } from "./gzip.ts";
+import { RESULT_STRUCTURE_DEPTH } from "./json-value.ts";
 import type { Precision } from "./precision.ts";
 import { RESULT_GZIP_RATIO_GUARD } from "./result-bounds.ts";
 import { parseResult, serializeResult } from "./serialize.ts";
@@ -32,7 +36,10 @@ export interface SaveOptions {
  * Saves `result` to `path` (folders created as needed) and returns the paths
  * written. Each file is written to a temporary file beside it and renamed into
  * place, so a failure never leaves a partial file; with `perSequence`, every
- * file is serialized (and validated) before the first is written.
+ * file is serialized (and validated) and every path checked before the first is
+ * written, and the files are renamed into place only once all are written.
+ * @throws TokenscopeError INVALID_INPUT when the result cannot be saved; IO_ERROR
+ *   naming the path that is refused or cannot be written.
  */
 export async function saveResult(
   result: AttributionResult,
@@ -51,8 +58,12 @@ export async function saveResult(
         bytes: serializeResult(part, serializeOptions),
       }))
     : [{ path, bytes: serializeResult(result, serializeOptions) }];
-  for (const file of files)
-    await writeFileAtomically(file.path, file.bytes, options.signal ? { signal: options.signal } : {});
+  // As a set: every path is checked before the first is written, and none is renamed into place
+  // before all are written, so a refused or failing path leaves no partial set behind.
+  await writeFilesAtomically(
+    files.map((file) => ({ path: file.path, content: file.bytes })),
+    options.signal ? { signal: options.signal } : {},
+  );
   return files.map((file) => file.path);
 }
 
@@ -84,10 +95,10 @@ export interface LoadResultOptions {
  * Reads and validates a saved result (JSON or gzipped JSON), within bounds (see
  * {@link LoadResultOptions.maxBytes}): gzip is decompressed while streaming and stopped at the
  * bound, so a decompression bomb costs at most the bound in time and memory.
- * @throws TokenscopeError IO_ERROR naming the path when the file is missing, unreadable or not a
- *   regular file (a device, FIFO or folder); INVALID_INPUT when it is larger than the bound
- *   (saying how to raise it); INVALID_RESULT (naming the path) when it is damaged or not a valid
- *   result.
+ * @throws TokenscopeError IO_ERROR naming the path when the file is missing, unreadable, not a
+ *   regular file (a device, FIFO or folder) or a Git LFS pointer; INVALID_INPUT when it is larger than the bound
+ *   (saying how to raise it); INVALID_RESULT (naming the path) when it is damaged, not a valid
+ *   result, or nests deeper than `limits.jsonDepth` allows (counted before parsing).
  */
 export async function loadResult(path: string, options: LoadResultOptions = {}): Promise<AttributionResult> {
   const { maxBytes } = options;
@@ -110,9 +121,34 @@ export async function loadResult(path: string, options: LoadResultOptions = {}):
       throw corruptResult(path, String(error.details["problem"]), error);
     throw error;
   }
+  if (isGitLfsPointer(bytes)) throw gitLfsPointerError(path, bytes);
   // A file gzipped twice would be inflated again, without bounds, by parseResult.
   if (isGzip(bytes)) throw corruptResult(path, "it is gzipped twice", undefined);
+  // JSON.parse and what walks its value recurse: a deep enough nesting overflows the stack, so the
+  // depth is counted on the bytes first (one pass, stopping at the bound).
+  const maxDepth = limits.jsonDepth.max + RESULT_STRUCTURE_DEPTH;
+  if (jsonNestingDepth(bytes, maxDepth) > maxDepth) {
+    throw corruptResult(
+      path,
+      `it nests arrays or objects more than ${maxDepth.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth is ${limits.jsonDepth.max.toLocaleString("en-US")} levels within a free-form field such as extras)`,
+      undefined,
+    );
+  }
   return parseResult(bytes, { source: path });
+}
+
+/** IO_ERROR: a Git LFS pointer where a result file belongs (a repository cloned without Git LFS). */
+function gitLfsPointerError(path: string, bytes: Uint8Array): TokenscopeError {
+  const size = gitLfsPointerSize(bytes);
+  const real = size !== undefined ? ` (the real file has ${size.toLocaleString("en-US")} bytes)` : "";
+  return new TokenscopeError(
+    "IO_ERROR",
+    `${path} is a Git LFS pointer, not the result file: run git lfs pull${real}.`,
+    {
+      hint: "The repository holding it was cloned without Git LFS: install it (git lfs install) and run git lfs pull in the clone.",
+      details: { path, gitLfsPointer: true, ...(size !== undefined ? { size } : {}) },
+    },
+  );
 }
 
 function corruptResult(path: string, problem: string, cause: unknown): TokenscopeError {

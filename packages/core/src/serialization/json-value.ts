@@ -1,3 +1,5 @@
+import { limits } from "../limits/index.ts";
+
 /*
  * Free-form JSON fields (extras, parameters): what may be stored in them, how
  * they are normalised on save, and how saved results are written as text.
@@ -10,28 +12,65 @@ export interface NonJsonValue {
 }
 
 /**
- * The first place in `value` that JSON cannot hold without change (undefined
- * array items, functions, bigints, NaN or Infinity, typed arrays, Dates, class
- * instances), or null when `value` is plain JSON.
+ * Levels of a saved result's own structure above its deepest free-form field (the `{` of
+ * `sequences[i].aggregation[j].parameters` opens level 6), with room to spare: a file may nest
+ * `limits.jsonDepth` levels more, so that every result whose free-form fields are within the limit
+ * loads back.
+ */
+export const RESULT_STRUCTURE_DEPTH = 8;
+
+/** How many segments of a path a "nested too deep" finding keeps: the rest would fill the message. */
+const SHOWN_PATH_SEGMENTS = 8;
+
+/** One value still to check, with how it was reached (kept as links, so a path is built only when needed). */
+interface Pending {
+  value: unknown;
+  parent: Pending | undefined;
+  key: string | number;
+  depth: number;
+}
+
+function pathOf(entry: Pending, prefix: readonly (string | number)[]): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (let at: Pending | undefined = entry; at?.parent; at = at.parent) keys.push(at.key);
+  return [...prefix, ...keys.reverse()];
+}
+
+/**
+ * The first place in `value` (in document order) that JSON cannot hold without change (undefined
+ * array items, functions, bigints, NaN or Infinity, typed arrays, Dates, class instances), or that
+ * nests arrays and objects deeper than `limits.jsonDepth` (a cycle does), or null when `value` is
+ * plain JSON. Walks with its own stack, so no depth of nesting can overflow the call stack.
  */
 export function findNonJson(value: unknown, path: (string | number)[] = []): NonJsonValue | null {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
-  if (typeof value === "number") return Number.isFinite(value) ? null : { path, found: String(value) };
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const found = findNonJson(value[index], [...path, index]);
-      if (found) return found;
+  const maxDepth = limits.jsonDepth.max;
+  const pending: Pending[] = [{ value, parent: undefined, key: "", depth: 0 }];
+  while (pending.length > 0) {
+    const entry = pending.pop()!;
+    const item = entry.value;
+    if (item === null || typeof item === "string" || typeof item === "boolean") continue;
+    if (typeof item === "number") {
+      if (!Number.isFinite(item)) return { path: pathOf(entry, path), found: String(item) };
+      continue;
     }
-    return null;
-  }
-  if (typeof value === "object" && isPlainObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findNonJson(item, [...path, key]);
-      if (found) return found;
+    if (typeof item !== "object" || !(Array.isArray(item) || isPlainObject(item)))
+      return { path: pathOf(entry, path), found: describe(item) };
+    if (entry.depth >= maxDepth) {
+      return {
+        path: pathOf(entry, path).slice(0, path.length + SHOWN_PATH_SEGMENTS),
+        found: `arrays or objects nested more than ${maxDepth.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth)`,
+      };
     }
-    return null;
+    const children: [string | number, unknown][] = Array.isArray(item)
+      ? Array.from(item, (child, index) => [index, child])
+      : Object.entries(item);
+    // Pushed last to first, so that the first child is checked first.
+    for (let index = children.length - 1; index >= 0; index--) {
+      const [key, child] = children[index]!;
+      pending.push({ value: child, parent: entry, key, depth: entry.depth + 1 });
+    }
   }
-  return { path, found: describe(value) };
+  return null;
 }
 
 function isPlainObject(value: object): boolean {
@@ -52,12 +91,31 @@ function describe(value: unknown): string {
  */
 export function toJsonValue(value: unknown): unknown {
   if (value === undefined) return undefined;
+  // JSON.stringify recurses: past some thousands of levels (or in a cycle, before it notices) it
+  // overflows the stack, a RangeError that would read as a bug.
+  if (nestsDeeperThan(value, limits.jsonDepth.max)) {
+    throw new RangeError(
+      `it nests arrays or objects more than ${limits.jsonDepth.max.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth), or contains itself`,
+    );
+  }
   const text = JSON.stringify(value, (_key, item: unknown) =>
     ArrayBuffer.isView(item) && !(item instanceof DataView)
       ? Array.from(item as unknown as ArrayLike<number>)
       : item,
   );
   return text === undefined ? undefined : JSON.parse(text);
+}
+
+/** True when arrays and objects in `value` nest deeper than `maxDepth` (a cycle always does); no recursion. */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== "object" || ArrayBuffer.isView(item)) continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**

@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { gitLfsPointerError, isGitLfsPointer } from "./lfs-pointer.ts";
+import { assertNotGitLfsPointer, gitLfsPointerError } from "./lfs-pointer.ts";
 
 const pointer =
   "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1064896\n";
 
 describe("Git LFS pointers", () => {
-  it("recognises a pointer as bytes and as text", () => {
-    expect(isGitLfsPointer(pointer)).toBe(true);
-    expect(isGitLfsPointer(new TextEncoder().encode(pointer))).toBe(true);
-  });
-
-  it("does not mistake real files for pointers", () => {
-    expect(isGitLfsPointer('{"model_type": "llama"}')).toBe(false);
-    expect(isGitLfsPointer(new Uint8Array(28))).toBe(false);
-    expect(isGitLfsPointer(new Uint8Array(0))).toBe(false);
-    expect(isGitLfsPointer("version https://git-lfs")).toBe(false);
-    // A large file that merely starts like a pointer is not one: pointers are under 1 KiB.
-    expect(isGitLfsPointer(pointer + " ".repeat(2000))).toBe(false);
+  it("is recognised with core's detector, bytes and text alike", () => {
+    expect(() => assertNotGitLfsPointer(pointer, "config.json")).toThrow("config.json is a Git LFS pointer");
+    expect(() => assertNotGitLfsPointer(new TextEncoder().encode(pointer), "a")).toThrow("Git LFS pointer");
+    expect(() => assertNotGitLfsPointer('{"model_type": "llama"}', "config.json")).not.toThrow();
   });
 
   it("names the pointer, what to run and the real file's size", () => {

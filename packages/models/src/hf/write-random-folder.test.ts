@@ -99,13 +99,19 @@ describe("writeRandomHfFolder", () => {
     const out = join(parent, "model");
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "model.safetensors"), "someone's weights");
-    writeFileSync(join(out, "notes.txt"), "keep me");
+    writeFileSync(join(out, "README.md"), "keep me");
     const options = { architecture: "llama", layers: 1, hidden: 16, heads: 2, vocab: 300, seed: 1, out };
     const refused = await errorOf(() => writeRandomHfFolder(options));
     expect(refused).toContain("IO_ERROR: Could not write the folder");
     expect(refused).toContain("--force");
     expect(readFileSync(join(out, "model.safetensors"), "utf8")).toBe("someone's weights");
     expect(readdirSync(parent)).toEqual(["model"]);
+    // A file no model folder holds: not replaced, even with force.
+    writeFileSync(join(out, "notes.txt"), "keep me");
+    const foreign = await errorOf(() => writeRandomHfFolder({ ...options, force: true }));
+    expect(foreign).toContain("it holds notes.txt, so it is not a model folder");
+    expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("keep me");
+    rmSync(join(out, "notes.txt"));
     const written = await writeRandomHfFolder({ ...options, force: true });
     expect(readdirSync(out).sort()).toEqual([...written.files].sort());
     expect(readdirSync(parent)).toEqual(["model"]);

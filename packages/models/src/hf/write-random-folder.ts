@@ -24,11 +24,15 @@ export interface RandomHfFolderOptions {
   vocab: number;
   seed: number;
   /**
-   * Folder to write: a new or empty folder, or with `force` a non-empty one, replaced whole. It is
+   * Folder to write: a new or empty folder, or with `force` a model folder, replaced whole. It is
    * written beside and renamed into place (see `writeFolderAtomically`), so it is never half written.
    */
   out: string;
-  /** Replace `out` if it is a non-empty folder (`--force`); default false: refused. */
+  /**
+   * Replace `out` if it is a non-empty model folder (`--force`); default false: refused. Even so,
+   * a folder holding anything but a model's files (a `.git`, a sub-folder, other files) is refused,
+   * as are the current folder, the home folder, the root and any folder containing them.
+   */
   force?: boolean;
   /** Cancels the write (Ctrl-C): `out` is left as it was and the call rejects with `ABORTED`. */
   signal?: AbortSignal;
@@ -141,8 +145,9 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  * transformers.js loads. Backs `tokenscope models random`. The sizes and `out` are checked before
  * the weights are generated; the folder appears complete or not at all, also on Ctrl-C.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an unknown family; INVALID_INPUT for sizes
- *   that do not make a model (the flag named); IO_ERROR when `out` is refused (a file, or a
- *   non-empty folder without `force`) or cannot be written; ABORTED when `signal` aborts.
+ *   that do not make a model (the flag named); IO_ERROR when `out` is refused (a file, a non-empty
+ *   folder without `force`, a folder that is not a model folder, the current or home folder) or
+ *   cannot be written; ABORTED when `signal` aborts.
  */
 export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promise<RandomHfFolder> {
   const config = randomConfig(options);

@@ -1,0 +1,43 @@
+import { jsonSafe } from "./json-safe.ts";
+
+/** How many characters of a string {@link quoteForMessage} shows by default. */
+const DEFAULT_MAX_CHARS = 200;
+
+/**
+ * A value from a file or an argument (a config's model_type, a tensor name, a dtype, a result's key) as
+ * an error message may quote it: a string JSON-quoted with its control characters escaped (so it
+ * cannot act on a terminal) and cut after `maxChars` characters with "… (N more characters)"; a
+ * number, boolean, null or undefined written as code would; anything else only described by its type
+ * and size ("an array of 3 items", "an object with 2 keys"), never walked, so a value nested a
+ * million levels deep or ten megabytes long costs nothing and cannot overflow the stack.
+ */
+export function quoteForMessage(value: unknown, maxChars = DEFAULT_MAX_CHARS): string {
+  if (typeof value === "string") {
+    const limit = Math.max(0, Math.floor(maxChars));
+    if (value.length <= limit) return jsonSafe(JSON.stringify(value));
+    // Never cut a surrogate pair in two: the half left would be shown as a replacement character.
+    const end = isHighSurrogate(value.charCodeAt(limit - 1)) ? limit - 1 : limit;
+    const more = value.length - end;
+    return `${jsonSafe(JSON.stringify(value.slice(0, end)))}… (${more.toLocaleString("en-US")} more character${more === 1 ? "" : "s"})`;
+  }
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined)
+    return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return `an array of ${count(value.length, "item")}`;
+  if (typeof value === "object") {
+    if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${count(value.byteLength, "byte")}`;
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null)
+      return `an object with ${count(Object.keys(value).length, "key")}`;
+    return "an object";
+  }
+  return `a ${typeof value}`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function count(n: number, unit: string): string {
+  return `${n.toLocaleString("en-US")} ${unit}${n === 1 ? "" : "s"}`;
+}
