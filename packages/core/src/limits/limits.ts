@@ -123,6 +123,18 @@ export const limits = {
     unit: "tokens",
     reason: "vocabularies beyond 16M entries are a corrupt or hostile config",
   },
+  tokenChars: {
+    max: 65_536,
+    unit: "characters",
+    reason:
+      "real tokens are at most a few hundred characters, and the tokenizer library's memory grows faster than a token's length",
+  },
+  prompts: {
+    max: 100_000,
+    unit: "prompts",
+    reason:
+      "each prompt is a generation and an attribution, and one run holds every result in memory until it ends",
+  },
 } as const satisfies Record<string, Limit>;
 
 /** The name of one of tokenscope's {@link limits}. */

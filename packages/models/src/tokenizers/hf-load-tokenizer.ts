@@ -3,11 +3,17 @@ import { TokenscopeError } from "@tokenscope/core";
 import { readOptionalMetadataText } from "../formats/read-file.ts";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
 import { hfTokenizerFromJson } from "./hf-pretrained.ts";
+import { configVocabSize } from "./hf-tokenizer-bounds.ts";
 
 /** Options of {@link loadHfTokenizer}. */
 export interface LoadHfTokenizerOptions {
   /** More ids that end generation (config.json / generation_config.json). */
   extraEosTokenIds?: readonly number[];
+  /**
+   * The model's vocabulary size, which token ids may not go far past; default: config.json's
+   * `vocab_size` when the folder has a readable one.
+   */
+  vocabSize?: number;
 }
 
 function loadFailed(folder: string, what: string, hint: string, cause?: unknown): TokenscopeError {
@@ -30,6 +36,19 @@ async function readJson(folder: string, name: string): Promise<unknown> {
 }
 
 /**
+ * config.json's vocabulary size, read leniently: a missing or broken config.json is the model
+ * loader's to report, so here it only means that no vocabulary size is known.
+ */
+async function folderVocabSize(folder: string): Promise<number | undefined> {
+  try {
+    const text = await readOptionalMetadataText(join(folder, "config.json"));
+    return text === undefined ? undefined : configVocabSize(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The chat template saved beside tokenizer_config.json: recent transformers writes it to
  * chat_template.jinja (or chat_template.json), which transformers.js tokenizers do not read.
  */
@@ -45,9 +64,11 @@ async function folderChatTemplate(folder: string): Promise<string | undefined> {
  * (`@huggingface/tokenizers` and `@huggingface/jinja`, see `createHfPretrainedTokenizer`) and wraps
  * it as a {@link TextTokenizer} with character spans (see `hfTextTokenizer`). Reads tokenizer.json,
  * tokenizer_config.json (without it, the base tokenizer: no special tokens named), and
- * chat_template.jinja or chat_template.json when the config holds no chat template.
- * @throws TokenscopeError MODEL_LOAD_FAILED when tokenizer.json is missing, a file is not JSON, or
- *   the files do not make a tokenizer; IO_ERROR when a file exists but cannot be read.
+ * chat_template.jinja or chat_template.json when the config holds no chat template, and config.json's
+ * `vocab_size` to bound the token ids (see `checkTokenizerJsonBounds`).
+ * @throws TokenscopeError MODEL_LOAD_FAILED when tokenizer.json is missing, a file is not JSON, an
+ *   id or token is out of bounds, or the files do not make a tokenizer; IO_ERROR when a file exists
+ *   but cannot be read.
  */
 export async function loadHfTokenizer(
   folder: string,
@@ -63,6 +84,7 @@ export async function loadHfTokenizer(
   }
   const tokenizerConfig = await readJson(folder, "tokenizer_config.json");
   const chatTemplate = await folderChatTemplate(folder);
+  const vocabSize = options.vocabSize ?? (await folderVocabSize(folder));
   return hfTokenizerFromJson(
     {
       tokenizerJson: tokenizerJson as Record<string, unknown>,
@@ -74,6 +96,7 @@ export async function loadHfTokenizer(
     {
       source: folder,
       ...(options.extraEosTokenIds ? { extraEosTokenIds: options.extraEosTokenIds } : {}),
+      ...(vocabSize !== undefined ? { vocabSize } : {}),
     },
   );
 }

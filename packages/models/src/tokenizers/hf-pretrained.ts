@@ -9,6 +9,7 @@ import {
 } from "./hf-chat-template.ts";
 import { configSpecialTokens } from "./hf-special-tokens.ts";
 import { type HfPretrainedTokenizer, type HfTextTokenizerOptions, hfTextTokenizer } from "./hf-tokenizer.ts";
+import { checkTokenizerJsonBounds, type TokenizerJsonBounds } from "./hf-tokenizer-bounds.ts";
 
 /** A Hugging Face tokenizer's files, already parsed: what {@link hfTokenizerFromJson} builds from. */
 export interface HfTokenizerJson {
@@ -27,7 +28,7 @@ export interface HfTokenizerJson {
 }
 
 /** Options of {@link hfTokenizerFromJson}. */
-export interface HfTokenizerFromJsonOptions extends HfTextTokenizerOptions {
+export interface HfTokenizerFromJsonOptions extends HfTextTokenizerOptions, TokenizerJsonBounds {
   /** Names the files in error messages (a folder, a hub id); default "tokenizer.json". */
   source?: string;
 }
@@ -67,13 +68,17 @@ export function hfTokenizerClassName(config: Readonly<Record<string, unknown>> |
  * - `clean_up_tokenization_spaces` and `additional_special_tokens` of the config, read by
  *   `@huggingface/tokenizers` itself.
  * Browser-safe: no file access; see `loadHfTokenizer` for reading a folder.
- * @throws TokenscopeError MODEL_LOAD_FAILED when the files are not objects, when
- *   `@huggingface/tokenizers` cannot build the tokenizer, or for a malformed special token or chat
- *   template entry.
+ * Before the library sees tokenizer.json, its token ids and lengths are checked
+ * (`checkTokenizerJsonBounds`: ids from 0 to below `limits.vocabulary`, and near `bounds.vocabSize`
+ * when given; tokens of at most `limits.tokenChars` characters), which the library trusts.
+ * @throws TokenscopeError MODEL_LOAD_FAILED when the files are not objects, when an id or a token
+ *   is out of bounds, when `@huggingface/tokenizers` cannot build the tokenizer, or for a
+ *   malformed special token or chat template entry.
  */
 export function createHfPretrainedTokenizer(
   files: HfTokenizerJson,
   source = "tokenizer.json",
+  bounds: TokenizerJsonBounds = {},
 ): HfPretrainedTokenizer {
   const hint =
     "Check that tokenizer.json and tokenizer_config.json are complete and were written by transformers.";
@@ -81,6 +86,7 @@ export function createHfPretrainedTokenizer(
   if (files.tokenizerConfig !== undefined && !isRecord(files.tokenizerConfig)) {
     throw loadFailed(source, "tokenizer_config.json is not a JSON object", hint);
   }
+  checkTokenizerJsonBounds(files.tokenizerJson, source, bounds);
   const config = files.tokenizerConfig ?? {};
   let tokenizer: Tokenizer;
   try {
@@ -132,8 +138,9 @@ export function hfTokenizerFromJson(
   files: HfTokenizerJson,
   options: HfTokenizerFromJsonOptions = {},
 ): TextTokenizer {
-  const { source, ...textOptions } = options;
-  return hfTextTokenizer(createHfPretrainedTokenizer(files, source), {
+  const { source, vocabSize, ...textOptions } = options;
+  const bounds = vocabSize !== undefined ? { vocabSize } : {};
+  return hfTextTokenizer(createHfPretrainedTokenizer(files, source, bounds), {
     name: `Hugging Face ${hfTokenizerClassName(files.tokenizerConfig)}`,
     ...textOptions,
   });
