@@ -69,6 +69,19 @@ export function limitedInteger(minimum: number, limit: LimitName) {
   };
 }
 
+/**
+ * A path to write (`--out`): refuses an empty or blank value, which is what an unset shell variable
+ * gives (`--out "$OUT"`) and would otherwise be taken as "no --out" and save nothing.
+ */
+export function outputPath(value: string): string {
+  if (value.trim() === "") {
+    throw new InvalidArgumentError(
+      "expected a path, got an empty value (an unset shell variable?); leave the option out to write nothing",
+    );
+  }
+  return value;
+}
+
 /** Any integer, negative ones included (positions counted from the end). */
 export function signedInteger(value: string): number {
   const parsed = decimalInteger(value);

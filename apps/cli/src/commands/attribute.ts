@@ -18,7 +18,15 @@ import { type CliIO, printJsonText } from "../io.ts";
 import { memoryBudgetOption } from "../memory-budget-option.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-import { collect, commaList, integer, jsonObject, nameValue, positiveNumber } from "../parsers.ts";
+import {
+  collect,
+  commaList,
+  integer,
+  jsonObject,
+  nameValue,
+  outputPath,
+  positiveNumber,
+} from "../parsers.ts";
 import { createProgressReporter } from "../progress.ts";
 import { type PromptInput, readPromptFile } from "../prompt-inputs.ts";
 import { checkStepAgainstTargets, checkStepBeforeLoading, type StepPlan } from "../step-option.ts";
@@ -200,7 +208,7 @@ export function register(program: Command, io: CliIO): void {
       positiveNumber,
     )
     .option("--step <n>", "which generated token colours the prompt text (default: the last)", integer(0))
-    .option("--out <file>", "save the result (.json, or .json.gz for gzip)")
+    .option("--out <file>", "save the result (.json, or .json.gz for gzip)", outputPath)
     .addOption(
       new Option("--precision <type>", "precision of saved scores (--out, --json)")
         .choices(["float16", "float32", "float64"] as const)
@@ -287,9 +295,14 @@ export function register(program: Command, io: CliIO): void {
         checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
       checkGenerationSettings(generation);
       if (options.out) {
-        // `--out` naming a folder, a device or a dangling link is refused before the model loads.
+        // `--out` naming a folder, a device or a dangling link is refused before the model loads;
+        // with --split-sequences, every file's path (one per prompt), not only the first.
         const { checkWritableFile, perSequencePath } = await import("@tokenscope/core/node");
-        await checkWritableFile(options.splitSequences ? perSequencePath(options.out, 0) : options.out);
+        const out = options.out;
+        const paths = options.splitSequences
+          ? Array.from({ length: count }, (_, index) => perSequencePath(out, index))
+          : [out];
+        for (const path of paths) await checkWritableFile(path);
       }
 
       const { attribute } = await import("tokenscope");

@@ -4,7 +4,7 @@ import { capabilityDocs } from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, plainText, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
-import { integer, limitedInteger } from "../parsers.ts";
+import { integer, limitedInteger, outputPath } from "../parsers.ts";
 
 /** `tokenscope models inspect <ref>` and `tokenscope models random`. */
 export function register(program: Command, io: CliIO): void {
@@ -25,10 +25,14 @@ export function register(program: Command, io: CliIO): void {
     .option("--intermediate <n>", "feed-forward width", limitedInteger(1, "modelWidth"))
     .option("--context <n>", "context length", limitedInteger(1, "contextTokens"))
     .requiredOption("--seed <n>", "seed of the weights", integer(0))
-    .requiredOption("--out <dir>", "folder to write: new or empty (written beside, then renamed into place)")
+    .requiredOption(
+      "--out <dir>",
+      "folder to write: new or empty (written beside, then renamed into place)",
+      outputPath,
+    )
     .option(
       "--force",
-      "replace --out if it is a non-empty folder (the old one is removed once the new one is complete)",
+      "replace --out if it is a model folder (model files only: no .git, no sub-folders; never the current or home folder); the old one is removed once the new one is complete",
     )
     .addOption(jsonOption())
     .action(async (options) => {

@@ -6,7 +6,7 @@ import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJson } from "../io.ts";
 import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-import { limitedInteger } from "../parsers.ts";
+import { limitedInteger, outputPath } from "../parsers.ts";
 
 function tensorList(value: string, previous: string[] = []): string[] {
   const names = value
@@ -48,7 +48,7 @@ export function register(program: Command, io: CliIO): void {
       "write the ONNX graph tokenscope builds for a model (weights inside), e.g. to view it in Netron",
     )
     .addOption(modelOption())
-    .requiredOption("--out <model.onnx>", "where to write the graph")
+    .requiredOption("--out <model.onnx>", "where to write the graph", outputPath)
     .addOption(
       new Option(
         "--input <kind>",
@@ -95,7 +95,7 @@ export function register(program: Command, io: CliIO): void {
       "tensors to differentiate with respect to: inputs or internal tensors",
       tensorList,
     )
-    .requiredOption("--out <out.onnx>", "where to write the gradient graph")
+    .requiredOption("--out <out.onnx>", "where to write the gradient graph", outputPath)
     .option(
       "--seeds <K>",
       "give seeds and gradients a leading axis of K seeds (K VJPs, one forward pass)",

@@ -2,7 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import type { AttributionResult } from "tokenscope";
 import { type CliIO, printJsonText } from "../io.ts";
-import { integer, limitedInteger } from "../parsers.ts";
+import { integer, limitedInteger, outputPath } from "../parsers.ts";
 import { printResult } from "./render-result.ts";
 
 /** Formats `view --to` writes, and how each is made from a result. */
@@ -34,7 +34,11 @@ export function register(program: Command, io: CliIO): void {
         "convert instead of showing: inseq (Inseq's saved-output JSON), csv, markdown, json",
       ).choices(Object.keys(formats) as (keyof typeof formats)[]),
     )
-    .option("--out <file>", "with --to: write the conversion here (.gz: gzipped) instead of stdout")
+    .option(
+      "--out <file>",
+      "with --to: write the conversion here (.gz: gzipped) instead of stdout",
+      outputPath,
+    )
     .option(
       "--max-size <bytes>",
       "accept a result this large (bytes of JSON text; default 256 MiB, gzip refused past 32 MiB when it expands over 50 times)",
