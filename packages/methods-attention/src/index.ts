@@ -21,6 +21,7 @@ export {
   attentionSummary,
   type LayerHeadTable,
 } from "./attention-summary.ts";
+export { attentionRowBytes, checkAttentionBudget } from "./shared/memory-budget.ts";
 
 /** Every method of this package, for explicit registration (`registerMethod` each). */
 // biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different parameter types

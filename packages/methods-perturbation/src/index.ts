@@ -24,6 +24,12 @@ export { type OcclusionParameters, occlusion } from "./occlusion.ts";
 export { type ReagentParameters, reagent } from "./reagent.ts";
 export { type ShapleyValueSamplingParameters, shapleyValueSampling } from "./shapley-value-sampling.ts";
 export { type ShapleyValuesParameters, shapleyValues } from "./shapley-values.ts";
+export {
+  checkForwardBudget,
+  type RowShape as ForwardRowShape,
+  rowBytes as forwardRowBytes,
+  valueZeroingRowBytes,
+} from "./shared/memory-budget.ts";
 export { type ValueZeroingParameters, valueZeroing } from "./value-zeroing.ts";
 
 /** Every method of this package, for explicit registration (`registerMethod` each). */

@@ -20,6 +20,7 @@ import {
 import { modelSampler, posSampler, type TokenSampler, uniformSampler } from "./reagent/samplers.ts";
 import { attributedFunctionOf } from "./shared/attributed-function.ts";
 import { evaluateRows } from "./shared/forward-rows.ts";
+import { checkForwardBudget } from "./shared/memory-budget.ts";
 import { createOutputs } from "./shared/outputs.ts";
 import { batchSizeParameter, includeSpecialParameter, seedParameter } from "./shared/parameters.ts";
 import { stepStream } from "./shared/random.ts";
@@ -144,6 +145,19 @@ export const reagent: AttributionMethod<ReagentParameters> = {
       units: { kind: "token", owner },
       includeSpecial: settings.include_special,
     });
+    const longestRow = Math.max(1, ...tasks.map((task) => task.ids.length));
+    // Before the sampler's model pass and the probes: a run whose longest row cannot fit the budget
+    // makes no model call. The model sampler reads every position's logits of that row.
+    checkForwardBudget(
+      "reagent",
+      model.info,
+      {
+        length: longestRow,
+        logitPositions: settings.sampler === "model" ? longestRow : 1,
+        embeddings: false,
+      },
+      context.memoryBudgetBytes,
+    );
     const sampler = await samplerFor(settings.sampler, context, tasks, settings.batch_size);
     const groups = tasks.map((task) =>
       createProbeGroup(task, settings.num_probes, stepStream(settings.seed, task.ids, task.step)),
@@ -154,7 +168,8 @@ export const reagent: AttributionMethod<ReagentParameters> = {
         count: rows.length,
         batchSize: settings.batch_size,
         memoryBudgetBytes: context.memoryBudgetBytes,
-        longestRow: Math.max(1, ...tasks.map((task) => task.ids.length)),
+        method: "reagent",
+        longestRow,
         embeddings: false,
         signal: context.signal,
         rowAt: (index) => ({ ids: rows[index]!.ids }),

@@ -9,7 +9,7 @@ import {
   throwIfAborted,
 } from "@tokenscope/core";
 import { z } from "zod";
-import { rowsWithinBudget } from "./shared/memory-budget.ts";
+import { rowsWithinBudget, valueZeroingRowBytes } from "./shared/memory-budget.ts";
 import { batchSizeParameter } from "./shared/parameters.ts";
 import { batchResiduals } from "./shared/residual-forward.ts";
 import { combineLayers, writeDistances, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
@@ -136,14 +136,18 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
       );
     const active = plans.flatMap((plan, index) => (plan.steps.length > 0 ? [index] : []));
     const longest = Math.max(1, ...plans.map((plan) => plan.ids.length));
+    if (layers.length === 0) return finish();
+    const measureLayers = [...new Set(layers.map(measureOf))];
+    // Every row returns the residuals of the measured layers; the longest row is checked before
+    // the first call, so a run that cannot fit the budget never starts.
     const rows = rowsWithinBudget(
       model.info,
       { length: longest, logitPositions: 1, embeddings: false },
       parsed.batch_size,
       context.memoryBudgetBytes,
+      "value_zeroing",
+      valueZeroingRowBytes(model.info, longest, measureLayers.length),
     );
-    if (layers.length === 0) return finish();
-    const measureLayers = [...new Set(layers.map(measureOf))];
     // Clean states: one row per sequence.
     const clean = new Map<number, { tensor: DenseTensor; row: number }[]>();
     for (const chunk of chunksOf(active, rows)) {

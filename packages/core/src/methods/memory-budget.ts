@@ -52,7 +52,7 @@ export function checkMemoryBudgetBytes(value: unknown): asserts value is number 
 export interface MemoryBudgetCheck {
   /** The method, for the message (`saliency`); undefined leaves it out. */
   method?: string;
-  /** What one row is, for the message: `one gradient row of 485 tokens`. */
+  /** What one row is, for the message: `one gradient row of 485 tokens` (capitalised without `method`). */
   row: string;
   /** Estimated bytes of that row in one model call (the method family's own estimate). */
   rowBytes: number;
@@ -79,7 +79,7 @@ export function checkMemoryBudget(check: MemoryBudgetCheck): void {
   const smallest = smallestBudgetBytes(rowBytes);
   throw new TokenscopeError(
     "INVALID_INPUT",
-    `${check.method === undefined ? "" : `Method "${check.method}": `}${check.row} needs about ${formatMiB(smallest)} (estimated), more than the memory budget of ${formatMiB(budgetBytes)}; nothing was run.`,
+    `${check.method === undefined ? check.row.charAt(0).toUpperCase() + check.row.slice(1) : `Method "${check.method}": ${check.row}`} needs about ${formatMiB(smallest)} (estimated), more than the memory budget of ${formatMiB(budgetBytes)}; nothing was run.`,
     {
       hint: `Raise the budget to at least ${formatMiB(smallest)} (memoryBudgetBytes: ${smallest}, --memory-budget ${smallest / MiB}MiB), or shorten the prompt or the target.`,
       details: {
@@ -100,6 +100,6 @@ export function checkMemoryBudget(check: MemoryBudgetCheck): void {
  */
 export function rowsPerCall(rowBytes: number, rows: number, budgetBytes: number | undefined): number {
   if (budgetBytes === undefined) return Math.max(1, rows);
-  checkMemoryBudget({ row: "One row", rowBytes, budgetBytes });
+  checkMemoryBudget({ row: "one row", rowBytes, budgetBytes });
   return Math.max(1, Math.min(rows, Math.floor(budgetBytes / rowBytes)));
 }

@@ -7,6 +7,7 @@ import {
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
+import { checkAttentionBudget } from "./memory-budget.ts";
 
 /** The attention probabilities of one sequence, for the tapped layers. */
 export interface AttentionMaps {
@@ -37,7 +38,9 @@ export const attentionCapabilities = ["forward", "taps.attention"] as const;
  * Attention maps of every sequence of `context` for `layers`: one forward
  * pass of the full sequence (source then target) per sequence. The model is
  * causal, so the rows of this one pass are exactly what a pass over each
- * step's prefix would give: every step is served by it.
+ * step's prefix would give: every step is served by it. Throws `INVALID_INPUT`
+ * before any call when the longest sequence's row needs more than the memory
+ * budget (a row is never split along the sequence).
  */
 export async function attentionMaps(
   context: MethodContext<unknown>,
@@ -46,6 +49,8 @@ export async function attentionMaps(
 ): Promise<AttentionMaps[]> {
   const { model } = context;
   assertCapabilities(model, attentionCapabilities, `Method "${methodId}"`);
+  // The longest sequence first: a run that cannot fit stops before its first call, not half way.
+  if (layers.length > 0) checkAttentionBudget(context, layers.length, methodId);
   const maps: AttentionMaps[] = [];
   for (const [index, sequence] of context.sequences.entries()) {
     throwIfAborted(context.signal);

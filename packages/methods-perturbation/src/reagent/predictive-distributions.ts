@@ -19,8 +19,9 @@ function cumulativeSoftmax(logits: ArrayLike<number>): Float64Array {
  * original input, as cumulative (unnormalised) softmax vectors: entry p − 1 is
  * the distribution of the token at position p given the tokens before it.
  * One forward pass per `batchSize` sequences (fewer under the context's
- * memory budget), on each sequence's longest attributed prefix (causality
- * makes it serve every shorter step).
+ * memory budget; a row that cannot fit throws `INVALID_INPUT` before the
+ * first), on each sequence's longest attributed prefix (causality makes it
+ * serve every shorter step).
  */
 export async function predictiveDistributions(
   model: LanguageModel,
@@ -41,6 +42,7 @@ export async function predictiveDistributions(
     { length: longestRow, logitPositions: longestRow, embeddings: false },
     rowsPerCall,
     context.memoryBudgetBytes,
+    "reagent",
   );
   const distributions = new Map<number, Float64Array[]>();
   for (let start = 0; start < sequences.length; start += batchSize) {

@@ -8,6 +8,7 @@ import {
 import { attributedFunctionOf } from "./attributed-function.ts";
 import { baselineInputs } from "./baselines.ts";
 import { evaluateRows } from "./forward-rows.ts";
+import { checkForwardBudget } from "./memory-budget.ts";
 import { createOutputs } from "./outputs.ts";
 import type { Baseline } from "./parameters.ts";
 import { type StepTask, stepTasks } from "./step-tasks.ts";
@@ -67,6 +68,19 @@ export async function runCoalitions(
     units: { ...options.units, owner },
     includeSpecial: options.includeSpecial,
   });
+  const longestRow = Math.max(1, ...tasks.map((task) => task.ids.length));
+  // Before drawing samples or embedding baselines: a run whose longest row cannot fit the budget
+  // makes no model call. "zero" and "mean" baselines send embeddings (see baselines.ts).
+  checkForwardBudget(
+    options.methodId,
+    model.info,
+    {
+      length: longestRow,
+      logitPositions: 1,
+      embeddings: options.baseline === "zero" || options.baseline === "mean",
+    },
+    context.memoryBudgetBytes,
+  );
   // Drawing samples, and later fitting surrogates, runs for seconds at the limits: pause for Ctrl-C.
   const point = createYieldPoint(context.signal);
   const plans: CoalitionPlan[] = [];
@@ -92,7 +106,8 @@ export async function runCoalitions(
     count,
     batchSize: options.batchSize,
     memoryBudgetBytes: context.memoryBudgetBytes,
-    longestRow: Math.max(1, ...tasks.map((task) => task.ids.length)),
+    method: options.methodId,
+    longestRow,
     embeddings: inputs.embeddings,
     signal: context.signal,
     rowAt(row) {

@@ -30,8 +30,13 @@ export interface EvaluateRowsOptions {
   /** Turns the logits at the last position of row `index` into the number kept for it. */
   read(logits: LogitVector, index: number): number;
   batchSize: number;
-  /** Bytes one forward call may use (the context's `memoryBudgetBytes`): lowers the rows per call. */
+  /**
+   * Bytes one forward call may use (the context's `memoryBudgetBytes`): lowers the rows per call,
+   * and a row that cannot fit throws `INVALID_INPUT` before the first call.
+   */
   memoryBudgetBytes?: number | undefined;
+  /** The method, for the message when a row does not fit the budget. */
+  method?: string;
   /** Tokens in the longest row, for the memory estimate (default: the model's context length). */
   longestRow?: number;
   /** Send input embeddings (from `embed`) instead of ids; needed when rows replace embeddings. */
@@ -69,7 +74,8 @@ async function embeddedInputs(model: LanguageModel, rows: ForwardRow[], ids: num
 /**
  * Runs `count` perturbed rows through the model in forward calls of at most
  * `batchSize` rows (fewer when a memory budget asks for it, or when one call
- * would hold the event loop for long; never one call per perturbation), asking only for the
+ * would hold the event loop for long; never one call per perturbation; never
+ * over the budget: a row that cannot fit stops the run before the first call), asking only for the
  * logits at each row's last position, and returns `read` of each row's logits.
  * Ragged rows are right-padded and masked. Checks `signal` before each call.
  */
@@ -84,6 +90,7 @@ export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float6
     },
     options.batchSize,
     options.memoryBudgetBytes,
+    options.method,
   );
   // Smaller calls than batch_size where one would hold the event loop for long (Ctrl-C).
   const callRows = Math.min(
