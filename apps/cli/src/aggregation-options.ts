@@ -1,4 +1,4 @@
-import type { AggregationStep } from "tokenscope";
+import { type AggregationStep, getAggregator, parseParameters, TokenscopeError } from "tokenscope";
 
 /** What `--aggregate`, `--merge`, `--merge-args`, `--normalize` and `--rescale` asked for. */
 export interface AggregationFlags {
@@ -42,4 +42,46 @@ export function aggregationChoice(flags: AggregationFlags, methodNormalizes: boo
     steps.push({ id: flags.merge, ...(flags.mergeArgs ? { parameters: flags.mergeArgs } : {}) });
   if (flags.rescale) steps.push("rescale");
   return { aggregate: steps, normalize: false };
+}
+
+/** Ranges as the spans aggregator reads them: half-open [start, end) token indices. */
+type Ranges = readonly (readonly [number, number])[];
+
+/**
+ * What the token ranges of `--merge spans` say without the tokens: an empty range ([4, 1)) or two
+ * that overlap is wrong for any prompt. (A range past the end needs the prompt's length, so the
+ * aggregator itself checks it, after attributing.)
+ */
+function checkSpanRanges(side: "source" | "target", ranges: Ranges): void {
+  const problem = (range: readonly [number, number], what: string) =>
+    new TokenscopeError("INVALID_INPUT", `--merge-args: ${side} range [${range[0]}, ${range[1]}) ${what}.`, {
+      hint: "Give half-open, non-overlapping [start, end) token index ranges with start < end.",
+      details: { side, range },
+    });
+  for (const range of ranges) if (range[0] >= range[1]) throw problem(range, "is empty");
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  for (let index = 1; index < sorted.length; index++) {
+    const previous = sorted[index - 1]!;
+    if (sorted[index]![0] < previous[1]) {
+      throw problem(sorted[index]!, `overlaps [${previous[0]}, ${previous[1]})`);
+    }
+  }
+}
+
+/**
+ * Checks the aggregation pipeline of the flags before the model loads: each aggregator exists and
+ * its parameters (`--merge-args`) match its schema (`INVALID_PARAMETERS`, as the library would
+ * after attributing), and span ranges are not empty or overlapping (`INVALID_INPUT`).
+ */
+export function checkAggregationBeforeLoading(choice: AggregationChoice): void {
+  for (const step of choice.aggregate ?? []) {
+    const { id, parameters } = typeof step === "string" ? { id: step, parameters: undefined } : step;
+    const parsed = parseParameters(getAggregator(id).parameters, parameters, `Aggregator "${id}"`, id) as {
+      source?: Ranges;
+      target?: Ranges;
+    };
+    if (id !== "spans") continue;
+    checkSpanRanges("source", parsed.source ?? []);
+    checkSpanRanges("target", parsed.target ?? []);
+  }
 }

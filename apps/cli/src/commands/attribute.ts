@@ -12,7 +12,7 @@ import {
   type StepFunctionChoice,
   TokenscopeError,
 } from "tokenscope";
-import { aggregationChoice } from "../aggregation-options.ts";
+import { aggregationChoice, checkAggregationBeforeLoading } from "../aggregation-options.ts";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJsonText } from "../io.ts";
 import { memoryBudgetOption } from "../memory-budget-option.ts";
@@ -38,8 +38,10 @@ function inputError(message: string, hint: string): TokenscopeError {
 
 /** Prompts from the arguments and `--input-file`, with each one's forced target when there is one. */
 async function promptInputs(prompts: string[], inputFile: string | undefined): Promise<PromptInput[]> {
-  const inputs: PromptInput[] = prompts.map((prompt) => ({ prompt }));
-  if (inputFile) inputs.push(...(await readPromptFile(inputFile)));
+  const fromArguments: PromptInput[] = prompts.map((prompt) => ({ prompt }));
+  // concat, not push(...): spreading 200,000 prompts as arguments overflows the stack.
+  const inputs = inputFile ? fromArguments.concat(await readPromptFile(inputFile)) : fromArguments;
+  checkLimit("prompts", inputs.length, "The number of prompts");
   if (inputs.length === 0) {
     throw inputError(
       "No prompt was given.",
@@ -99,7 +101,8 @@ function stepScoreChoices(
     }
   }
   return ids.map((id) => {
-    const parameters = args?.[id];
+    // Own keys only: a step score named "constructor" must not find Object's.
+    const parameters = args && Object.hasOwn(args, id) ? args[id] : undefined;
     if (parameters === undefined) return id;
     if (parameters === null || typeof parameters !== "object" || Array.isArray(parameters)) {
       throw inputError(
@@ -118,7 +121,10 @@ export function register(program: Command, io: CliIO): void {
     .description("attribute each generated (or forced) token to the prompt and earlier tokens that drove it")
     .argument("[prompts...]", "prompt texts (or --input-file)")
     .addOption(modelOption())
-    .option("--input-file <file>", 'prompts, one per line (.jsonl: {"prompt", "target"} per line)')
+    .option(
+      "--input-file <file>",
+      'prompts, one per line (.jsonl: {"prompt", "target"} per line; "-": standard input, one per line)',
+    )
     .option("--method <id>", "attribution method (see `tokenscope methods list`)", "saliency")
     .option("--param <name=value>", "a method parameter, validated against its schema; repeatable", nameValue)
     .option(
@@ -241,6 +247,13 @@ export function register(program: Command, io: CliIO): void {
         throw inputError("--split-sequences needs --out.", "Give the file to write, e.g. --out result.json.");
       }
       const targets = targetsFor(inputs, options.target);
+      const emptyTarget = targets?.findIndex((target) => target.length === 0) ?? -1;
+      if (targets && emptyTarget >= 0) {
+        throw inputError(
+          `The target of prompt ${emptyTarget + 1} is empty: a forced target needs at least one token.`,
+          "Give the continuation to attribute, or leave --target out to generate it.",
+        );
+      }
       const prefixes = perPrompt(options.targetPrefix, count, "--target-prefix");
       const generation = {
         maxNewTokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
@@ -275,6 +288,7 @@ export function register(program: Command, io: CliIO): void {
         },
         method.normalizeByDefault ?? true,
       );
+      checkAggregationBeforeLoading(aggregation);
       const steps =
         options.startPos !== undefined || options.endPos !== undefined
           ? {
