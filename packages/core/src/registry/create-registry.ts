@@ -1,4 +1,5 @@
 import { TokenscopeError } from "../errors/index.ts";
+import { quoteForMessage } from "../text/quote-for-message.ts";
 import { describeValue, idProblem, type UntrustedDefinition } from "./definition-checks.ts";
 
 /** Options of a registration. */
@@ -89,7 +90,7 @@ export function createRegistry<T extends { id: string }>(
       const definition = entries.get(id);
       if (!definition) {
         const known = [...entries.keys()].sort();
-        throw new TokenscopeError("UNKNOWN_ID", `No ${kind} is registered with id "${id}".`, {
+        throw new TokenscopeError("UNKNOWN_ID", `No ${kind} is registered with id ${quoteForMessage(id)}.`, {
           hint: known.length
             ? `Registered: ${known.join(", ")}. Run \`${listCommand}\` for details.`
             : "Nothing is registered yet: import the `tokenscope` package (or register your own) first.",

@@ -1,4 +1,5 @@
 import { capabilities } from "../model/capabilities.ts";
+import { quoteForMessage } from "../text/quote-for-message.ts";
 
 /*
  * What a registry checks of a definition before accepting it. Definitions come from plugins at run
@@ -35,7 +36,7 @@ export function idProblem(id: unknown): string | undefined {
   if (id.length === 0) return "id must not be empty";
   if (id.length > MAX_ID_LENGTH) return `id must be at most ${MAX_ID_LENGTH} characters, got ${id.length}`;
   if (!ID_PATTERN.test(id)) {
-    return `id ${JSON.stringify(id)} must start with a letter or digit and use only letters, digits and _ . : / - (no spaces or control characters)`;
+    return `id ${quoteForMessage(id)} must start with a letter or digit and use only letters, digits and _ . : / - (no spaces or control characters)`;
   }
   return undefined;
 }

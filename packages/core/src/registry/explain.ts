@@ -1,5 +1,6 @@
 import { TokenscopeError } from "../errors/index.ts";
 import { parameterJsonSchema } from "../schema/parameters.ts";
+import { quoteForMessage } from "../text/quote-for-message.ts";
 import { aggregatorRegistry, methodRegistry, stepFunctionRegistry } from "./registries.ts";
 
 /** Kinds of registered things {@link explain} documents. */
@@ -81,7 +82,7 @@ export function explain(id: string, kind?: ExplainedKind): Explanation {
   ].sort();
   throw new TokenscopeError(
     "UNKNOWN_ID",
-    `Nothing is registered with id "${id}"${kind ? ` as ${kind === "aggregator" ? "an" : "a"} ${kind}` : ""}.`,
+    `Nothing is registered with id ${quoteForMessage(id)}${kind ? ` as ${kind === "aggregator" ? "an" : "a"} ${kind}` : ""}.`,
     {
       hint: known.length ? `Known ids: ${known.join(", ")}.` : "Nothing is registered yet.",
       details: { id, kind, known },

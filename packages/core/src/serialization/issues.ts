@@ -1,17 +1,24 @@
 import type { z } from "zod";
+import { quoteForMessage } from "../text/quote-for-message.ts";
 
 /** How many issues a validation error lists in `details.issues`. */
 export const MAX_LISTED_ISSUES = 10;
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A longer key is quoted, and so cut short, even when it is an identifier. */
+const MAX_BARE_KEY_CHARS = 64;
 
-/** Writes a field path as code would: `sequences[0].stepScores["log prob"][3]`. */
+/**
+ * Writes a field path as code would: `sequences[0].stepScores["log prob"][3]`; a key from the file
+ * is quoted cut short and with its control characters escaped (`quoteForMessage`).
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
   for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
-    else if (typeof segment === "string" && identifier.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(String(segment))}]`;
+    else if (typeof segment === "string" && segment.length <= MAX_BARE_KEY_CHARS && identifier.test(segment))
+      text += text ? `.${segment}` : segment;
+    else text += `[${quoteForMessage(String(segment))}]`;
   }
   return text;
 }

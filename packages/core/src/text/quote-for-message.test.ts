@@ -37,7 +37,11 @@ describe("quoteForMessage", () => {
     let deep: unknown = [];
     for (let level = 0; level < 1_000_000; level++) deep = [deep];
     expect(quoteForMessage(deep)).toBe("an array of 1 item");
-    expect(quoteForMessage([1, 2, 3])).toBe("an array of 3 items");
+    expect(quoteForMessage([2, -3.5, null, true])).toBe("[2, -3.5, null, true]");
+    expect(quoteForMessage([])).toBe("[]");
+    expect(quoteForMessage([1, 2, 3, 4, 5, 6, 7, 8, 9])).toBe("an array of 9 items");
+    expect(quoteForMessage(["a", 1])).toBe("an array of 2 items");
+    expect(quoteForMessage([[1]])).toBe("an array of 1 item");
     expect(quoteForMessage({ a: 1, b: { c: 2 } })).toBe("an object with 2 keys");
     expect(quoteForMessage(new Float32Array(4))).toBe("a Float32Array of 16 bytes");
     expect(quoteForMessage(new Date(0))).toBe("an object");

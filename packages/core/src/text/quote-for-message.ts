@@ -7,9 +7,10 @@ const DEFAULT_MAX_CHARS = 200;
  * A value from a file or an argument (a config's model_type, a tensor name, a dtype, a result's key) as
  * an error message may quote it: a string JSON-quoted with its control characters escaped (so it
  * cannot act on a terminal) and cut after `maxChars` characters with "… (N more characters)"; a
- * number, boolean, null or undefined written as code would; anything else only described by its type
- * and size ("an array of 3 items", "an object with 2 keys"), never walked, so a value nested a
- * million levels deep or ten megabytes long costs nothing and cannot overflow the stack.
+ * number, boolean, null or undefined written as code would, and so is an array of at most 8 of them
+ * ("[2, 3]", a shape); anything else only described by its type and size ("an array of 3 items",
+ * "an object with 2 keys"), never walked, so a value nested a million levels deep or ten megabytes
+ * long costs nothing and cannot overflow the stack.
  */
 export function quoteForMessage(value: unknown, maxChars = DEFAULT_MAX_CHARS): string {
   if (typeof value === "string") {
@@ -23,7 +24,12 @@ export function quoteForMessage(value: unknown, maxChars = DEFAULT_MAX_CHARS): s
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined)
     return String(value);
   if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return `an array of ${count(value.length, "item")}`;
+  if (Array.isArray(value)) {
+    // A short flat array of numbers (a shape, a pair of offsets) says more shown than described.
+    if (value.length <= MAX_SHOWN_ITEMS && value.every(isShownItem))
+      return `[${value.map((item) => String(item)).join(", ")}]`;
+    return `an array of ${count(value.length, "item")}`;
+  }
   if (typeof value === "object") {
     if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${count(value.byteLength, "byte")}`;
     const prototype = Object.getPrototypeOf(value);
@@ -32,6 +38,13 @@ export function quoteForMessage(value: unknown, maxChars = DEFAULT_MAX_CHARS): s
     return "an object";
   }
   return `a ${typeof value}`;
+}
+
+/** How many items a flat array may have to be shown whole. */
+const MAX_SHOWN_ITEMS = 8;
+
+function isShownItem(item: unknown): boolean {
+  return typeof item === "number" || typeof item === "boolean" || item === null;
 }
 
 function isHighSurrogate(code: number): boolean {

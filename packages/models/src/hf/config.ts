@@ -1,4 +1,4 @@
-import { type SpecialTokenIds, TokenscopeError } from "@tokenscope/core";
+import { quoteForMessage, type SpecialTokenIds, TokenscopeError } from "@tokenscope/core";
 import { type ConfigFieldNames, checkDecoderConfigBounds } from "../formats/config-bounds.ts";
 import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
 import { validateDecoderConfig } from "../weights/validate.ts";
@@ -44,7 +44,7 @@ function fieldReader(json: Json, source: string): FieldReader {
       if (!present(key)) return undefined;
       const value = json[key];
       if (typeof value !== "number" || !Number.isFinite(value))
-        fail(`${key} must be a number, got ${typeof value === "number" ? value : JSON.stringify(value)}`);
+        fail(`${key} must be a number, got ${quoteForMessage(value)}`);
       return value as number;
     },
     integer(key) {
@@ -68,12 +68,12 @@ function fieldReader(json: Json, source: string): FieldReader {
     boolean(key) {
       if (!present(key)) return undefined;
       if (typeof json[key] !== "boolean")
-        fail(`${key} must be true or false, got ${JSON.stringify(json[key])}`);
+        fail(`${key} must be true or false, got ${quoteForMessage(json[key])}`);
       return json[key] as boolean;
     },
     string(key) {
       if (!present(key)) return undefined;
-      if (typeof json[key] !== "string") fail(`${key} must be a string, got ${JSON.stringify(json[key])}`);
+      if (typeof json[key] !== "string") fail(`${key} must be a string, got ${quoteForMessage(json[key])}`);
       return json[key] as string;
     },
     object(key) {
@@ -107,7 +107,7 @@ function activationOf(name: string, source: string): DecoderActivation {
   if (activation === undefined) {
     unsupported(
       source,
-      `activation "${name}" is not supported`,
+      `activation ${quoteForMessage(name)} is not supported`,
       `Supported: ${Object.keys(activations).join(", ")}.`,
     );
   }
@@ -150,7 +150,7 @@ function rotarySettings(read: FieldReader, source: string): { ropeTheta: number;
     default:
       return unsupported(
         source,
-        `rope_scaling type "${type}" is not supported`,
+        `rope_scaling type ${quoteForMessage(type)} is not supported`,
         "Supported rope_scaling types: default, linear, llama3 (YaRN, dynamic and LongRoPE are not built).",
       );
   }
@@ -347,7 +347,7 @@ export function decoderConfigFromHf(json: unknown, source = "config.json"): Deco
   if (modelType === undefined || !supportedHfModelTypes.includes(modelType)) {
     throw new TokenscopeError(
       "UNSUPPORTED_ARCHITECTURE",
-      `${source}: model_type ${modelType === undefined ? "is missing" : `"${modelType}" is not supported`}; supported: ${supportedHfModelTypes.join(", ")}.`,
+      `${source}: model_type ${modelType === undefined ? "is missing" : `${quoteForMessage(modelType)} is not supported`}; supported: ${supportedHfModelTypes.join(", ")}.`,
       {
         hint: "Load a model of a supported family, or its stock transformers.js ONNX export.",
         details: { source, modelType, supported: [...supportedHfModelTypes] },

@@ -1,4 +1,4 @@
-import { TokenscopeError } from "@tokenscope/core";
+import { jsonNestingDepth, limits, quoteForMessage, TokenscopeError } from "@tokenscope/core";
 import { viewOf } from "../binary.ts";
 import {
   bytesToFloat32,
@@ -50,9 +50,18 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
     fail(`the header length ${headerLength} does not fit in the ${bytes.byteLength}-byte file`);
   }
   const dataStart = 8 + Number(headerLength);
+  const headerBytes = bytes.subarray(8, dataStart);
+  // A header nests three levels; a hostile one nesting a million would overflow the stack in
+  // JSON.parse or in what walks the parsed value, so the depth is counted first.
+  const maxDepth = limits.jsonDepth.max;
+  if (jsonNestingDepth(headerBytes, maxDepth) > maxDepth) {
+    fail(
+      `the header nests arrays or objects more than ${maxDepth.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth; a safetensors header nests 3)`,
+    );
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
   } catch (error) {
     fail(`the header is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
@@ -71,21 +80,22 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
-    if (!isSafetensorsDtype(dtype)) fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}`);
+    const tensor = `tensor ${quoteForMessage(name)}`;
+    if (!isSafetensorsDtype(dtype)) fail(`${tensor} has unsupported dtype ${quoteForMessage(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+      fail(`${tensor} has an invalid shape ${quoteForMessage(shape)}`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o))) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`${tensor} has invalid data_offsets ${quoteForMessage(offsets)}`);
     }
     const dims = shape as number[];
     const [begin, end] = offsets as [number, number];
     const expected = dims.reduce((a, b) => a * b, 1) * safetensorsDtypeBytes[dtype as SafetensorsDtype];
     if (begin < 0 || end < begin || end > data.byteLength) {
-      fail(`tensor "${name}" spans bytes [${begin}, ${end}) beyond the ${data.byteLength} data bytes`);
+      fail(`${tensor} spans bytes [${begin}, ${end}) beyond the ${data.byteLength} data bytes`);
     }
     if (end - begin !== expected) {
-      fail(`tensor "${name}" (${dtype} [${dims}]) needs ${expected} bytes but has ${end - begin}`);
+      fail(`${tensor} (${dtype} [${dims}]) needs ${expected} bytes but has ${end - begin}`);
     }
     ranges.push({ name, begin, end });
     tensors.set(name, { dtype: dtype as SafetensorsDtype, dims, bytes: data.subarray(begin, end) });
@@ -94,7 +104,8 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
   for (let i = 1; i < ranges.length; i++) {
     const previous = ranges[i - 1]!;
     const current = ranges[i]!;
-    if (current.begin < previous.end) fail(`tensors "${previous.name}" and "${current.name}" overlap`);
+    if (current.begin < previous.end)
+      fail(`tensors ${quoteForMessage(previous.name)} and ${quoteForMessage(current.name)} overlap`);
   }
   return { metadata, tensors };
 }
