@@ -17,8 +17,8 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 2 ** 30;
  * vectors per layer and position (attention and MLP intermediates with their gradients), and the
  * row's logits and seeds. Measured on onnxruntime-node's CPU provider (peak resident memory growth
  * per row above a loaded, warmed-up model, 128–1000 tokens, stories260K, a random Llama and a
- * random GPT-2 with 16 heads): 0.6–0.8 of this estimate, so a budget that holds the estimate holds
- * the call.
+ * random GPT-2 with 16 heads; methods-perturbation's bench/memory-budget.bench.ts): at most 0.77
+ * of this estimate, so a budget that holds the estimate holds the call.
  */
 export function estimateRowBytes(info: ModelInfo, seq: number): number {
   const heads = Math.max(1, info.numHeads);

@@ -8,7 +8,7 @@ import { checkMemoryBudget, type MethodContext, type ModelInfo } from "@tokensco
  * input and one position's logits. Measured on onnxruntime-node's CPU provider (peak resident
  * memory growth above a loaded, warmed-up model, 128–1000 tokens, stories260K, a random Llama and a
  * random GPT-2 with 16 heads, every layer tapped; methods-perturbation's
- * bench/memory-budget.bench.ts): at most about 0.7 of this.
+ * bench/memory-budget.bench.ts): at most 0.66 of this.
  */
 export function attentionRowBytes(info: ModelInfo, length: number, tappedLayers: number): number {
   const heads = Math.max(1, info.numHeads);

@@ -18,7 +18,7 @@ export interface RowShape {
  * probabilities, and one more that value zeroing's masks need) and 24 hidden-sized vectors per
  * token. Measured on onnxruntime-node's CPU provider (peak resident memory growth per row above a
  * loaded, warmed-up model, 128–1000 tokens, stories260K, a random Llama and a random GPT-2 with 16
- * heads; bench/memory-budget.bench.ts): at most 0.64 of this for a plain forward row and 0.8 for a
+ * heads; bench/memory-budget.bench.ts): at most 0.65 of this for a plain forward row and 0.81 for a
  * value-zeroing row, so a budget that holds the estimate holds the call.
  */
 export function rowBytes(info: ModelInfo, shape: RowShape): number {
