@@ -140,7 +140,10 @@ describe("memoryBudgetBytes is checked before any model call", () => {
 
   it("says how to write a size meant in MiB", () => {
     expect(() => checkMemoryBudgetBytes(64)).toThrow("64 MiB is memoryBudgetBytes: 67108864");
-    expect(() => checkMemoryBudgetBytes("x".repeat(1000))).toThrow(/got "x{40}…"/);
+    // A string is user text: quoted, cut short, control characters escaped.
+    expect(() => checkMemoryBudgetBytes(`\u001b[2J${"x".repeat(1000)}`)).toThrow(
+      /got "␛\[2Jx{36}"… \(964 more characters\)\./,
+    );
   });
 
   it("passes a valid budget on to the method", async () => {

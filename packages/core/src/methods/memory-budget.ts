@@ -1,4 +1,5 @@
 import { TokenscopeError } from "../errors/index.ts";
+import { quoteForMessage } from "../text/quote-for-message.ts";
 
 /** Bytes in one mebibyte. */
 const MiB = 2 ** 20;
@@ -17,13 +18,6 @@ export function formatMiB(bytes: number): string {
   return `${Math.ceil(mebibytes * 10) / 10} MiB`;
 }
 
-/** A value the caller gave, quoted short enough for a message (strings are user text). */
-function quoted(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return value === null ? "null" : typeof value;
-}
-
 /**
  * Checks `attribute()`'s `memoryBudgetBytes` before anything runs: undefined (no budget), or a
  * whole number of bytes of at least {@link MIN_MEMORY_BUDGET_BYTES}. NaN, 0, a negative or
@@ -38,12 +32,12 @@ export function checkMemoryBudgetBytes(value: unknown): asserts value is number 
   const tooSmall = typeof value === "number" && value > 0 && value < MIN_MEMORY_BUDGET_BYTES;
   throw new TokenscopeError(
     "INVALID_INPUT",
-    `memoryBudgetBytes must be a whole number of bytes of at least 1 MiB (${MIN_MEMORY_BUDGET_BYTES}), got ${quoted(value)}.`,
+    `memoryBudgetBytes must be a whole number of bytes of at least 1 MiB (${MIN_MEMORY_BUDGET_BYTES}), got ${quoteForMessage(value, 40)}.`,
     {
       hint: tooSmall
         ? `A budget is in bytes: ${value} MiB is memoryBudgetBytes: ${Math.round(value * MiB)} (--memory-budget ${value}MiB).`
         : "Give e.g. 512 * 2 ** 20 for 512 MiB (--memory-budget 512MiB), or leave it out for the methods' defaults.",
-      details: { memoryBudgetBytes: quoted(value) },
+      details: { memoryBudgetBytes: quoteForMessage(value, 40) },
     },
   );
 }
