@@ -30,7 +30,7 @@ describe("registries quote an unknown or refused id short and escaped", () => {
       messageOf(() => registry.get("\u001b]52;c;aGk=\u0007\u009b")),
       messageOf(() => registry.register({ id: "bad\u009bid" })),
     ]) {
-      expect(message).toMatch(/\\u009b/);
+      expect(message).toContain("�");
       // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
       expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     }

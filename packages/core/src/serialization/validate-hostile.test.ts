@@ -31,7 +31,7 @@ describe("validateResult quotes a saved result's keys and values short", () => {
     const value = saved();
     value.sequences[0].stepScores["\u001b[2J\u009b"] = "not an array";
     const message = messageOf(value);
-    expect(message).toContain('stepScores["\\u001b[2J\\u009b"]');
+    expect(message).toContain('stepScores["␛[2J�"]');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
     expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });

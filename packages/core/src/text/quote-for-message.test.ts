@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { quoteForMessage } from "./quote-for-message.ts";
 
 describe("quoteForMessage", () => {
-  it("JSON-quotes a short string, escaping what a terminal acts on", () => {
+  it("quotes a short string as JSON does, showing what a terminal acts on as the output gate does", () => {
     expect(quoteForMessage("llama")).toBe('"llama"');
     expect(quoteForMessage('a"b\\c')).toBe('"a\\"b\\\\c"');
-    const quoted = quoteForMessage("\u001b]52;c;aGk=\u0007\u009b2J\u202e");
-    expect(quoted).toBe('"\\u001b]52;c;aGk=\\u0007\\u009b2J\\u202e"');
+    expect(quoteForMessage("two\nlines\tand\r\u2028")).toBe('"two\\nlines\\tand␍\\u2028"');
+    const quoted = quoteForMessage("\u001b]52;c;aGk=\u0007\u009b2J\u202e\u007f\u001b[8m");
+    expect(quoted).toBe('"␛]52;c;aGk=␇�2J�␡␛[8m"');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
     expect(quoted).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
   });

@@ -1,3 +1,4 @@
+import { controlPicture, escapeControlCharacters } from "./control-characters.ts";
 import { jsonSafe } from "./json-safe.ts";
 
 /** How many characters of a string {@link quoteForMessage} shows by default. */
@@ -5,8 +6,9 @@ const DEFAULT_MAX_CHARS = 200;
 
 /**
  * A value from a file or an argument (a config's model_type, a tensor name, a dtype, a result's key) as
- * an error message may quote it: a string JSON-quoted with its control characters escaped (so it
- * cannot act on a terminal) and cut after `maxChars` characters with "… (N more characters)"; a
+ * an error message may quote it: a string in double quotes, `"` `\` LF and TAB escaped as JSON
+ * escapes them and every other control character shown as the output gate shows it (ESC as "␛", so
+ * it cannot act on a terminal), cut after `maxChars` characters with "… (N more characters)"; a
  * number, boolean, null or undefined written as code would, and so is an array of at most 8 of them
  * ("[2, 3]", a shape); anything else only described by its type and size ("an array of 3 items",
  * "an object with 2 keys"), never walked, so a value nested a million levels deep or ten megabytes
@@ -15,11 +17,11 @@ const DEFAULT_MAX_CHARS = 200;
 export function quoteForMessage(value: unknown, maxChars = DEFAULT_MAX_CHARS): string {
   if (typeof value === "string") {
     const limit = Math.max(0, Math.floor(maxChars));
-    if (value.length <= limit) return jsonSafe(JSON.stringify(value));
+    if (value.length <= limit) return quote(value);
     // Never cut a surrogate pair in two: the half left would be shown as a replacement character.
     const end = isHighSurrogate(value.charCodeAt(limit - 1)) ? limit - 1 : limit;
     const more = value.length - end;
-    return `${jsonSafe(JSON.stringify(value.slice(0, end)))}… (${more.toLocaleString("en-US")} more character${more === 1 ? "" : "s"})`;
+    return `${quote(value.slice(0, end))}… (${more.toLocaleString("en-US")} more character${more === 1 ? "" : "s"})`;
   }
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined)
     return String(value);
@@ -45,6 +47,15 @@ const MAX_SHOWN_ITEMS = 8;
 
 function isShownItem(item: unknown): boolean {
   return typeof item === "number" || typeof item === "boolean" || item === null;
+}
+
+/**
+ * `text` in double quotes, as JSON writes it (quotes, backslashes, line feeds and tabs escaped), but
+ * with every other control character shown as the output gate shows it ("␛", "␍", "␡", "�"): the
+ * same text a terminal prints for it, in a library's message as in the CLI's.
+ */
+function quote(text: string): string {
+  return jsonSafe(JSON.stringify(escapeControlCharacters(text).replace(/\r/g, controlPicture)));
 }
 
 function isHighSurrogate(code: number): boolean {
