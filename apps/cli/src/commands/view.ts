@@ -41,7 +41,7 @@ export function register(program: Command, io: CliIO): void {
     )
     .option(
       "--max-size <bytes>",
-      "accept a result this large (bytes of JSON text; default 256 MiB, gzip refused past 32 MiB when it expands over 50 times)",
+      "accept a result this large (bytes of JSON text; default 256 MiB, gzip refused past 1 MiB when it expands over 50 times)",
       integer(1),
     )
     .action(async (file, options) => {
