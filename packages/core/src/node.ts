@@ -11,8 +11,10 @@ export {
 } from "./files/read-file.node.ts";
 export {
   checkWritableFile,
+  type FileToWrite,
   type WriteFileOptions,
   writeFileAtomically,
+  writeFilesAtomically,
 } from "./files/write-file.node.ts";
 export {
   checkWritableFolder,
