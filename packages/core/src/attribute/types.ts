@@ -79,7 +79,12 @@ export interface AttributeOptions extends AbortOptions {
   normalize?: boolean;
   /** Keep the raw per-dimension tensors in the result (default false). */
   keepRaw?: boolean;
-  /** Bytes one batched model call may use; passed to the method, which splits its batches. */
+  /**
+   * Bytes one model call of the method may use (at least 1 MiB): the method sizes its batches from
+   * an estimate of what one row holds, and when even one row would exceed the budget the run stops
+   * before any model call with `INVALID_INPUT` naming the smallest budget that works. Rows are not
+   * split along the sequence. Generation and step scores are not counted.
+   */
   memoryBudgetBytes?: number;
   onProgress?: ProgressCallback;
 }

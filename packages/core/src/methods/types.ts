@@ -37,7 +37,10 @@ export interface MethodContext<P> extends AbortOptions {
   attributedFunction: { id: string; parameters: Record<string, unknown> };
   /** Whether to attribute to target-prefix tokens too. */
   attributeTarget: boolean;
-  /** Bytes one batched model call may use; methods split their batches to stay under it. */
+  /**
+   * Bytes one model call may use: methods size their batches to stay under it and, when one row
+   * cannot fit, refuse before their first model call (`checkMemoryBudget`).
+   */
   memoryBudgetBytes?: number;
   onProgress?: ProgressCallback;
 }
