@@ -1,7 +1,7 @@
 import { extname } from "node:path";
 import { isTokenscopeError, TokenscopeError } from "../errors/index.ts";
-import { readFileBounded } from "../files/read-file.node.ts";
 import { gitLfsPointerSize, isGitLfsPointer } from "../files/lfs-pointer.ts";
+import { readFileBounded } from "../files/read-file.node.ts";
 import { writeFilesAtomically } from "../files/write-file.node.ts";
 import { limits } from "../limits/index.ts";
 import type { AttributionResult } from "../result/types.ts";
@@ -124,16 +124,6 @@ export async function loadResult(path: string, options: LoadResultOptions = {}):
   if (isGitLfsPointer(bytes)) throw gitLfsPointerError(path, bytes);
   // A file gzipped twice would be inflated again, without bounds, by parseResult.
   if (isGzip(bytes)) throw corruptResult(path, "it is gzipped twice", undefined);
-  // JSON.parse and what walks its value recurse: a deep enough nesting overflows the stack, so the
-  // depth is counted on the bytes first (one pass, stopping at the bound).
-  const maxDepth = limits.jsonDepth.max + RESULT_STRUCTURE_DEPTH;
-  if (jsonNestingDepth(bytes, maxDepth) > maxDepth) {
-    throw corruptResult(
-      path,
-      `it nests arrays or objects more than ${maxDepth.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth is ${limits.jsonDepth.max.toLocaleString("en-US")} levels within a free-form field such as extras)`,
-      undefined,
-    );
-  }
   return parseResult(bytes, { source: path });
 }
 

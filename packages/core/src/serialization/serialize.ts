@@ -1,9 +1,10 @@
 import { TokenscopeError } from "../errors/index.ts";
 import { limits } from "../limits/index.ts";
 import type { AttributionResult } from "../result/types.ts";
+import { jsonNestingDepth } from "../text/json-depth.ts";
 import { gunzip, gzip, isGzip } from "./gzip.ts";
 import { formatIssue } from "./issues.ts";
-import { stringifyJson } from "./json-value.ts";
+import { RESULT_STRUCTURE_DEPTH, stringifyJson } from "./json-value.ts";
 import { DEFAULT_PRECISION, type Precision, precisions } from "./precision.ts";
 import { RESULT_GZIP_RATIO_GUARD } from "./result-bounds.ts";
 import { savedResultSchema } from "./result-schema.ts";
@@ -80,6 +81,16 @@ function checkOptions(precision: Precision, indent: number): void {
  */
 export function parseResult(input: Uint8Array | string, options: ParseOptions = {}): AttributionResult {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : decodeText(input, options);
+  // JSON.parse and what walks its value recurse: a deep enough nesting overflows the stack, so the
+  // depth is counted on the text first (one pass, stopping at the bound).
+  const maxDepth = limits.jsonDepth.max + RESULT_STRUCTURE_DEPTH;
+  if (jsonNestingDepth(text, maxDepth) > maxDepth) {
+    throw notAResult(
+      `it nests arrays or objects more than ${maxDepth.toLocaleString("en-US")} levels deep (tokenscope's limit jsonDepth is ${limits.jsonDepth.max.toLocaleString("en-US")} levels within a free-form field such as extras)`,
+      options.source,
+      undefined,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
