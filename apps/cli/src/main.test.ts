@@ -25,6 +25,9 @@ describe("tokenscope CLI", () => {
   it("exits 2 on an unknown command or option", async () => {
     const io = memoryIO();
     expect(await run(["frobnicate"], io)).toBe(2);
+    // Names of Object.prototype's members are no commands either (was: exit 1).
+    for (const name of ["toString", "constructor", "__proto__"])
+      expect(await run([name], memoryIO())).toBe(2);
     expect(io.err()).toContain("unknown command");
     expect(await run(["methods", "list", "--nope"], memoryIO())).toBe(2);
   });

@@ -56,7 +56,7 @@ export async function createProgram(argv: readonly string[], io: CliIO): Promise
     await loadPlugins(plugin ?? []);
   });
 
-  const requested = argv.find((arg) => !arg.startsWith("-") && arg in commandModules);
+  const requested = argv.find((arg) => !arg.startsWith("-") && Object.hasOwn(commandModules, arg));
   const names = requested ? [requested] : Object.keys(commandModules);
   for (const name of names) {
     const module = await commandModules[name]!();

@@ -22,8 +22,10 @@ const MIN_BUDGET_BYTES = 1024 * 1024;
  * under 1 MiB (most often a number meant in MiB without its unit).
  */
 export function parseMemorySize(value: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
-  const unit = match ? units[match[2]!.toLowerCase()] : undefined;
+  // Decimal digits and a unit, nothing around them, as every numeric option reads (parsers.ts).
+  const match = /^(\d+(?:\.\d+)?) ?([a-zA-Z]*)$/.exec(value);
+  const name = match?.[2]!.toLowerCase();
+  const unit = name !== undefined && Object.hasOwn(units, name) ? units[name] : undefined;
   if (!match || unit === undefined) {
     throw new InvalidArgumentError('expected a size such as "512MiB", "2GiB" or a number of bytes');
   }

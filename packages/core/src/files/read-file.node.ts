@@ -295,7 +295,7 @@ function bombError(
   const guard = gunzip.ratioGuard;
   const byRatio = guard !== undefined && cap < outputBound.max;
   const why = byRatio
-    ? `it expands past ${bytesText(cap)}, more than ${guard.maxRatio} times its ${bytesText(compressed)} (saved results compress 2–10 times; this looks like a decompression bomb)`
+    ? `it expands past ${bytesText(cap)}, more than ${guard.maxRatio} times its ${bytesText(compressed)} (saved results expand 1.4–3.7 times; this looks like a decompression bomb)`
     : `it expands past the limit of ${bytesText(cap)} for a ${options.what} (${outputBound.reason})`;
   return new TokenscopeError("INVALID_INPUT", `${path}: refused to decompress, ${why}.`, {
     hint: options.raiseHint ?? "The limits are listed in the README under Limits.",
