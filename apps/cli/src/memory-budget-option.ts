@@ -24,7 +24,7 @@ const MIN_BUDGET_BYTES = 1024 * 1024;
 export function parseMemorySize(value: string): number {
   // Decimal digits and a unit, nothing around them, as every numeric option reads (parsers.ts).
   const match = /^(\d+(?:\.\d+)?) ?([a-zA-Z]*)$/.exec(value);
-  const name = match?.[2]!.toLowerCase();
+  const name = match ? (match[2] ?? "").toLowerCase() : undefined;
   const unit = name !== undefined && Object.hasOwn(units, name) ? units[name] : undefined;
   if (!match || unit === undefined) {
     throw new InvalidArgumentError('expected a size such as "512MiB", "2GiB" or a number of bytes');
