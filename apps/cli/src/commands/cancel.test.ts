@@ -1,12 +1,30 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { writeRandomHfFolder } from "@tokenscope/models/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Ctrl-C, end to end: the real executable in a child process, SIGINT sent to node itself (as a
 // terminal does; pnpm would not forward it), exit 130 within 2 s, said on stderr, no stack.
 const bin = fileURLToPath(new URL("../bin.ts", import.meta.url));
 const stories = fileURLToPath(new URL("../../../../../shared/models/stories260K", import.meta.url));
 const DEADLINE_MS = 2_000;
+const longContext = join(mkdtempSync(join(tmpdir(), "tokenscope-cancel-")), "model");
+beforeAll(async () => {
+  await writeRandomHfFolder({
+    architecture: "llama",
+    layers: 2,
+    hidden: 64,
+    heads: 4,
+    vocab: 300,
+    seed: 3,
+    contextLength: 32_768,
+    out: longContext,
+  });
+});
+afterAll(() => rmSync(join(longContext, ".."), { recursive: true, force: true }));
 
 function start(args: string[]): { child: ChildProcess; stderr: () => string; running: Promise<void> } {
   const child = spawn(
@@ -67,7 +85,11 @@ describe("Ctrl-C stops long work within 2 s, with exit 130", () => {
         "4",
       ]),
     ],
-    ["generate with 500 new tokens", ["generate", "--model", stories, "Once", "--max-new-tokens", "500"]],
+    // A random model with a long context: stories260K's 512 tokens are generated in under 0.4 s.
+    [
+      "generate with 20,000 new tokens",
+      ["generate", "--model", longContext, "Once", "--max-new-tokens", "20000"],
+    ],
   ];
 
   it.each(cases)("%s", async (_name, args) => {
