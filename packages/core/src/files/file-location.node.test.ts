@@ -1,29 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { describe, expect, it } from "vitest";
+import type { TokenscopeError } from "../errors/index.ts";
 import { checkWritableFile, writeFileAtomically } from "../node.ts";
+import { rejection, scratchFolders } from "./scratch.test-helpers.ts";
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-file-location-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { scratch } = scratchFolders("tokenscope-file-location-");
 
 /** Refused by both the check and the write, up front, with the same message. */
 async function refusedUpFront(path: string): Promise<TokenscopeError> {

@@ -1,37 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { describe, expect, it } from "vitest";
 import { checkWritableFolder, writeFolderAtomically } from "../node.ts";
+import { rejection, scratchFolders } from "./scratch.test-helpers.ts";
 
 /*
  * `--force` once removed a whole repository (`models random --out . --force`). Every folder here is
  * made by the test under a fresh temporary folder; nothing outside it is ever a target of a write.
  */
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-replaceable-folder-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { root, scratch } = scratchFolders("tokenscope-replaceable-folder-");
 
 function snapshot(folder: string): Record<string, string> {
   const entries: Record<string, string> = {};

@@ -5,45 +5,23 @@ import {
   closeSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { describe, expect, it } from "vitest";
 import { checkWritableFile, loadResult, saveResult, writeFileAtomically } from "../node.ts";
 import { makeTestResult } from "../serialization/fixtures.test-helpers.ts";
+import { rejection, scratchFolders } from "./scratch.test-helpers.ts";
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-write-file-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-/** A fresh empty folder per test, so that "nothing else is left" can be checked by listing it. */
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { scratch } = scratchFolders("tokenscope-write-file-");
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const mode = (path: string) => statSync(path).mode & 0o7777;

@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { rejection, scratchFolders } from "./scratch.test-helpers.ts";
 import { writeFileAtomically, writeFilesAtomically } from "./write-file.node.ts";
 
 // Failures at write time (a full disk, a rename refused) cannot be made on demand: the calls fail here.
@@ -16,25 +15,7 @@ afterEach(() => {
   vi.mocked(mkdir).mockReset();
 });
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-write-files-set-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { scratch } = scratchFolders("tokenscope-write-files-set-");
 
 /** A system error as Node makes one, naming both paths of the call. */
 function systemError(code: string, words: string, syscall: string, from: unknown, to?: unknown): Error {

@@ -3,42 +3,20 @@ import {
   chmodSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { describe, expect, it } from "vitest";
 import { checkWritableFolder, writeFolderAtomically } from "../node.ts";
+import { rejection, scratchFolders } from "./scratch.test-helpers.ts";
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-write-folder-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-/** A fresh empty folder per test, so that "no sibling is left" can be checked by listing it. */
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { scratch } = scratchFolders("tokenscope-write-folder-");
 
 /** Every entry under `folder` with its mode and content: compared before and after to show nothing changed. */
 function snapshot(folder: string): Record<string, string> {

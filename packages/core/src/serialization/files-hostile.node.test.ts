@@ -1,17 +1,9 @@
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ErrorCode, isTokenscopeError, type TokenscopeError } from "../errors/index.ts";
+import { describe, expect, it } from "vitest";
+import { isTokenscopeError } from "../errors/index.ts";
+import { rejection, scratchFolders } from "../files/scratch.test-helpers.ts";
 import { limits } from "../limits/index.ts";
 import { loadResult, saveResult } from "../node.ts";
 import type { AttributionResult } from "../result/types.ts";
@@ -22,25 +14,7 @@ import { validateResult } from "./validate.ts";
 
 /* Saved results as a careless or hostile user makes them: partial sets, pointers, deep nesting. */
 
-const root = mkdtempSync(join(tmpdir(), "tokenscope-files-hostile-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-function scratch(): string {
-  const folder = join(root, `case-${counter++}`);
-  mkdirSync(folder);
-  return folder;
-}
-
-async function rejection(promise: Promise<unknown>, code: ErrorCode): Promise<TokenscopeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTokenscopeError(error, code)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+const { scratch } = scratchFolders("tokenscope-files-hostile-");
 
 function nested(levels: number): unknown {
   let value: unknown = [];
