@@ -5,4 +5,5 @@
  * run summary ({@link renderSummary}), all pure functions that return strings
  * for the caller to print. This entry point only exports.
  */
+export * from "./common/index.ts";
 export * from "./terminal/index.ts";

@@ -4,7 +4,7 @@ import { Ansis } from "ansis";
 import { interpolateRdBu } from "d3-scale-chromatic";
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
-import { parseRgb } from "./color-scale.ts";
+import { parseRgb } from "../common/color-scale.ts";
 import { renderColoredText, topTokenIndices } from "./colored-text.ts";
 
 const plain = new Ansis(0);

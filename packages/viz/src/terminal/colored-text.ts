@@ -4,11 +4,9 @@ import {
   type Token,
   TokenscopeError,
 } from "@tokenscope/core";
-import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
-import { makeColorScale, paint, type Rgb, type ScaleKind } from "./color-scale.ts";
-import { displayInline, escapeControlCharacters, tokenLabel } from "./display-token.ts";
-import { formatScore } from "./format-score.ts";
-import { renderLegend } from "./legend.ts";
+import { makeColorScale, type Rgb, type ScaleKind } from "../common/color-scale.ts";
+import { displayInline, escapeControlCharacters, tokenLabel } from "../common/display-token.ts";
+import { formatScore } from "../common/format-score.ts";
 import {
   checkColumns,
   checkDigits,
@@ -17,8 +15,11 @@ import {
   defaultColumns,
   pickSequences,
   pickStepScores,
-} from "./options.ts";
-import { displayWidth, truncateToWidth } from "./text-width.ts";
+} from "../common/options.ts";
+import { displayWidth, truncateToWidth } from "../common/text-width.ts";
+import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
+import { renderLegend } from "./legend.ts";
+import { paint } from "./paint.ts";
 import { type TextPiece, wrapPieces } from "./wrap-pieces.ts";
 
 /** Options of {@link renderColoredText}. */

@@ -5,12 +5,9 @@ import {
   type Token,
   TokenscopeError,
 } from "@tokenscope/core";
-import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
-import { type ColorScale, makeColorScale, paint, type ScaleKind } from "./color-scale.ts";
-import { displayInline, tokenLabel } from "./display-token.ts";
-import { formatScore } from "./format-score.ts";
-import { type ColumnGroup, type LayoutColumn, packColumns } from "./heatmap-layout.ts";
-import { renderLegend } from "./legend.ts";
+import { type ColorScale, makeColorScale, type ScaleKind } from "../common/color-scale.ts";
+import { displayInline, tokenLabel } from "../common/display-token.ts";
+import { formatScore } from "../common/format-score.ts";
 import {
   checkColumns,
   checkDigits,
@@ -19,8 +16,12 @@ import {
   defaultColumns,
   pickSequences,
   pickStepScores,
-} from "./options.ts";
-import { displayWidth, padEndToWidth, padStartToWidth, truncateToWidth } from "./text-width.ts";
+} from "../common/options.ts";
+import { displayWidth, padEndToWidth, padStartToWidth, truncateToWidth } from "../common/text-width.ts";
+import { type Ansis, type ColorOption, resolveColor } from "./color.ts";
+import { type ColumnGroup, type LayoutColumn, packColumns } from "./heatmap-layout.ts";
+import { renderLegend } from "./legend.ts";
+import { paint } from "./paint.ts";
 
 /** Options of {@link renderHeatmap}. */
 export interface HeatmapOptions {

@@ -1,7 +1,8 @@
+import { type ColorScale, mapColor } from "../common/color-scale.ts";
+import { formatScore } from "../common/format-score.ts";
+import { displayWidth, truncateToWidth } from "../common/text-width.ts";
 import type { Ansis } from "./color.ts";
-import { type ColorScale, mapColor, paint } from "./color-scale.ts";
-import { formatScore } from "./format-score.ts";
-import { displayWidth, truncateToWidth } from "./text-width.ts";
+import { paint } from "./paint.ts";
 
 /** The most swatches a colour bar gets (a diverging bar gets this many on each side of 0). */
 const maxSwatches = 12;

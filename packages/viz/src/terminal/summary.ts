@@ -1,8 +1,8 @@
 import type { AggregationRecord, AttributionResult } from "@tokenscope/core";
+import { displayInline } from "../common/display-token.ts";
+import { checkColumns, defaultColumns } from "../common/options.ts";
+import { truncateToWidth } from "../common/text-width.ts";
 import { type ColorOption, resolveColor } from "./color.ts";
-import { displayInline } from "./display-token.ts";
-import { checkColumns, defaultColumns } from "./options.ts";
-import { truncateToWidth } from "./text-width.ts";
 
 /** Options of {@link renderSummary}. */
 export interface SummaryOptions {

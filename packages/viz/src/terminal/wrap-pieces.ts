@@ -1,4 +1,4 @@
-import { displayWidth, splitGraphemes } from "./text-width.ts";
+import { displayWidth, splitGraphemes } from "../common/text-width.ts";
 
 /** A run of text to lay out: plain text (for measuring) and how to style it once placed. */
 export interface TextPiece {

@@ -1,7 +1,6 @@
-import { Ansis } from "ansis";
 import { interpolateRdBu, interpolateYlOrRd } from "d3-scale-chromatic";
 import { describe, expect, it } from "vitest";
-import { contrastingText, makeColorScale, paint, parseRgb, relativeLuminance } from "./color-scale.ts";
+import { contrastingText, makeColorScale, parseRgb, relativeLuminance } from "./color-scale.ts";
 
 const rdBu = (t: number) => parseRgb(interpolateRdBu(t));
 
@@ -48,13 +47,5 @@ describe("contrast", () => {
     // Around the crossover luminance (≈0.179): grey 118 is just below, 119 just above.
     expect(contrastingText({ r: 117, g: 117, b: 117 })).toEqual({ r: 255, g: 255, b: 255 });
     expect(contrastingText({ r: 119, g: 119, b: 119 })).toEqual({ r: 0, g: 0, b: 0 });
-  });
-
-  it("paints truecolour background and text codes, and nothing in plain mode", () => {
-    expect(paint(new Ansis(3), { r: 5, g: 48, b: 97 }, "x")).toBe(
-      "\u001b[48;2;5;48;97m\u001b[38;2;255;255;255mx\u001b[39m\u001b[49m",
-    );
-    expect(paint(new Ansis(0), { r: 5, g: 48, b: 97 }, "x")).toBe("x");
-    expect(paint(new Ansis(3), null, "x")).toBe("x");
   });
 });

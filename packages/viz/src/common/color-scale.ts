@@ -1,5 +1,4 @@
 import { interpolateRdBu, interpolateYlOrRd } from "d3-scale-chromatic";
-import type { Ansis } from "./color.ts";
 
 /** A colour as 0–255 red, green and blue channels. */
 export interface Rgb {
@@ -97,13 +96,4 @@ export function contrastingText(background: Rgb): Rgb {
   const againstBlack = (luminance + 0.05) / 0.05;
   const againstWhite = 1.05 / (luminance + 0.05);
   return againstBlack >= againstWhite ? { r: 0, g: 0, b: 0 } : { r: 255, g: 255, b: 255 };
-}
-
-/** `text` on `background` with a contrasting text colour; unchanged when there is no background. */
-export function paint(color: Ansis, background: Rgb | null, text: string): string {
-  if (!background || color.level === 0) return text;
-  const foreground = contrastingText(background);
-  return color.bgRgb(background.r, background.g, background.b).rgb(foreground.r, foreground.g, foreground.b)(
-    text,
-  );
 }

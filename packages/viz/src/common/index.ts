@@ -1,0 +1,5 @@
+export type { ColorScale, Rgb, ScaleKind } from "./color-scale.ts";
+export { contrastingText, makeColorScale, mapColor, relativeLuminance } from "./color-scale.ts";
+export { displayInline, displayToken, escapeControlCharacters, tokenLabel } from "./display-token.ts";
+export { formatScore } from "./format-score.ts";
+export { displayWidth, truncateToWidth } from "./text-width.ts";
