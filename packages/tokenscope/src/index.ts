@@ -2,7 +2,7 @@
  * @packageDocumentation
  * tokenscope: explain generative language models. The Node entry: re-exports every tokenscope package
  * (core, tensor-backends with both runtimes, models with its file and hub loaders, the gradient,
- * perturbation and attention methods, viz)
+ * perturbation and attention methods, viz with its PNG and view-file writers)
  * and adds the Inseq-shaped front door:
  *
  * ```ts
@@ -24,6 +24,7 @@ import { nodePlatform } from "./front-door/node-platform.ts";
 export * from "@tokenscope/core/node";
 export * from "@tokenscope/models/node";
 export * from "@tokenscope/tensor-backends/node";
+export * from "@tokenscope/viz/node";
 export * from "./shared-exports.ts";
 
 /** Options of {@link load}: the default method and its parameters, and how the model is loaded. */

@@ -31,6 +31,7 @@ import { createProgressReporter } from "../progress.ts";
 import { type PromptInput, readPromptFile } from "../prompt-inputs.ts";
 import { checkStepAgainstTargets, checkStepBeforeLoading, type StepPlan } from "../step-option.ts";
 import { printResult } from "./render-result.ts";
+import { checkViewTargets, plotOption, writeViewFiles } from "./view-files.ts";
 
 function inputError(message: string, hint: string): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint });
@@ -221,6 +222,12 @@ export function register(program: Command, io: CliIO): void {
         .default("float32" as const),
     )
     .option("--split-sequences", "with --out: one file per sequence (out-0.json, out-1.json, ...)")
+    .option(
+      "--viz-path <file>",
+      "also write a view of the result: .html (interactive page), .svg or .png (figure, see --plot), .md (tables)",
+      outputPath,
+    )
+    .addOption(plotOption())
     .addOption(memoryBudgetOption())
     .addOption(threadsOption())
     .addOption(deviceOption())
@@ -308,6 +315,14 @@ export function register(program: Command, io: CliIO): void {
       if (options.maxNewTokens !== undefined)
         checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
       checkGenerationSettings(generation);
+      if (options.plot && !options.vizPath) {
+        throw inputError(
+          "--plot needs --viz-path.",
+          "Say where the figure goes, e.g. --viz-path attribution.svg --plot bar.",
+        );
+      }
+      const views = options.vizPath ? [{ path: options.vizPath }] : [];
+      await checkViewTargets(views, options.plot);
       if (options.out) {
         // `--out` naming a folder, a device or a dangling link is refused before the model loads;
         // with --split-sequences, every file's path (one per prompt), not only the first.
@@ -364,6 +379,7 @@ export function register(program: Command, io: CliIO): void {
           });
           io.stderr(io.color.dim(`saved ${written.join(", ")}\n`));
         }
+        await writeViewFiles(io, result, views, { plot: options.plot, step: options.step, signal });
         if (options.json) {
           const { serializeResult } = await import("tokenscope");
           printJsonText(

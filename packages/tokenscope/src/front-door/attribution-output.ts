@@ -12,7 +12,15 @@ import {
   toRows,
   toScoresDicts,
 } from "@tokenscope/core";
-import type { ResultViewOptions } from "@tokenscope/viz";
+import {
+  type HtmlOptions,
+  jupyterDisplay,
+  type MimeBundle,
+  type NotebookHtmlOptions,
+  type ResultViewOptions,
+  toHtml,
+  toMimeBundle,
+} from "@tokenscope/viz";
 
 /** Options of {@link AttributionOutput.save}, named as Inseq's `save()`. */
 export interface OutputSaveOptions {
@@ -26,8 +34,8 @@ export interface OutputSaveOptions {
   indent?: number;
 }
 
-/** Options of {@link AttributionOutput.show}. */
-export type ShowOptions = ResultViewOptions;
+/** Options of {@link AttributionOutput.show}: the terminal view's, and the notebook view's. */
+export type ShowOptions = ResultViewOptions & NotebookHtmlOptions;
 
 /** What differs between Node and browsers when a result is shown or saved. */
 export interface OutputPlatform {
@@ -50,10 +58,18 @@ export interface AttributionOutput {
   /** Shorthand for `result.sequences`. */
   readonly sequences: readonly SequenceAttribution[];
   /**
-   * Prints the result (terminal heatmaps in Node, plain text on the console in browsers) and
-   * returns what was printed.
+   * Shows the result where the user is: in a notebook (Deno's Jupyter kernel, tslab) the interactive
+   * HTML view; otherwise the terminal view (heatmaps in Node, plain text on the console in browsers).
+   * Returns the text printed (the MIME bundle's text/plain line in a notebook).
    */
   show(options?: ShowOptions): string;
+  /** The self-contained interactive HTML page of the result (viz's `toHtml`). */
+  toHtml(options?: HtmlOptions): string;
+  /**
+   * The notebook MIME bundle (text/html: the interactive view in a sandboxed frame; text/plain): what
+   * Deno's Jupyter kernel shows when an output is the value of a cell.
+   */
+  [jupyterDisplay](): MimeBundle;
   /** Saves the result as JSON (gzipped with `compress` or a `.gz` path); Node only. */
   save(path: string, options?: OutputSaveOptions): Promise<string[]>;
   /** A new output with aggregation steps applied (see core's `aggregate`); this one is unchanged. */
@@ -73,6 +89,8 @@ export function wrapResult(result: AttributionResult, platform: OutputPlatform):
     info: result.info,
     sequences: result.sequences,
     show: (options = {}) => platform.show(result, options),
+    toHtml: (options) => toHtml(result, options),
+    [jupyterDisplay]: () => toMimeBundle(result),
     save: (path, options = {}) => platform.save(result, path, options),
     aggregate: (steps) =>
       wrapResult(aggregate(result, Array.isArray(steps) ? steps : [steps as AggregationStep]), platform),
