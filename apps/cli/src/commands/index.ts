@@ -11,10 +11,12 @@ export interface CommandModule {
  * never loads ONNX Runtime. One file per command.
  */
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  api: () => import("./api.ts"),
   attribute: () => import("./attribute.ts"),
   generate: () => import("./generate.ts"),
   methods: () => import("./methods.ts"),
   models: () => import("./models.ts"),
   onnx: () => import("./onnx.ts"),
+  serve: () => import("./serve.ts"),
   view: () => import("./view.ts"),
 };
