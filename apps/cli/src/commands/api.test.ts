@@ -106,7 +106,7 @@ describe("tokenscope api attribute", () => {
     });
   });
 
-  it("never writes or prints the API key; the server saw it; a repeated run is answered from the cache", async () => {
+  it("never writes or prints the API key (the transport tests check the server got it); a repeated run is answered from the cache", async () => {
     const cacheDir = join(root, "cache-key");
     const out = join(root, "key.json");
     const log = join(root, "key.md");
@@ -176,5 +176,51 @@ describe("tokenscope api attribute", () => {
       down,
     );
     expect(code).toBe(5);
+  });
+
+  it("token units, nearest-neighbour replacement and cosine; the saved result views and converts like any other", async () => {
+    const out = join(root, "tokens.json");
+    const io = memoryIO();
+    const code = await run(
+      [
+        ...common(join(root, "cache-tokens")),
+        "--unit",
+        "token",
+        "--tokenizer",
+        stories,
+        "--perturbation",
+        "nearest",
+        "--nearest-n",
+        "1",
+        "--embeddings",
+        stories,
+        "--strategy",
+        "cosine",
+        "--out",
+        out,
+        "--log",
+        join(root, "tokens.csv"),
+      ],
+      io,
+    );
+    expect(code, io.err()).toBe(0);
+    const saved = parseResult(readFileSync(out, "utf8"));
+    const sequence = saved.sequences[0]!;
+    const tokenized = await model.tokenize(prompt, { addSpecialTokens: false });
+    expect(sequence.source.map((t) => t.id)).toEqual(
+      tokenized.tokens.filter((t) => !t.special).map((t) => t.id),
+    );
+    expect(sequence.extras["sentenceScores"]).toHaveLength(sequence.source.length);
+    for (const row of sequence.sourceAttributions)
+      for (const cell of row) expect(cell).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(root, "tokens.csv"), "utf8").split("\r\n")[0]).toBe(
+      "depth,changed,perturbed prompt,perturbed output,cosine",
+    );
+    const view = memoryIO();
+    expect(await run(["view", out, "--md"], view), view.err()).toBe(0);
+    expect(view.out()).toContain("| target |");
+    const html = join(root, "tokens.html");
+    expect(await run(["view", out, "--html", html], memoryIO())).toBe(0);
+    expect(readFileSync(html, "utf8")).toContain("api_perturbation");
   });
 });
