@@ -13,6 +13,8 @@ export interface CommandModule {
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
   api: () => import("./api.ts"),
   attribute: () => import("./attribute.ts"),
+  benchmark: () => import("./benchmark.ts"),
+  eval: () => import("./eval.ts"),
   generate: () => import("./generate.ts"),
   methods: () => import("./methods.ts"),
   models: () => import("./models.ts"),

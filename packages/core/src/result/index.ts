@@ -5,7 +5,10 @@ export {
   type AttributionMatrix,
   type AttributionResult,
   type RawAttributions,
+  READABLE_SCHEMA_VERSIONS,
   type RunInfo,
   SCHEMA_VERSION,
   type SequenceAttribution,
+  type SequenceMetrics,
+  type StepMetrics,
 } from "./types.ts";

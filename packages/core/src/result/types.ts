@@ -1,8 +1,28 @@
 import type { ExecutionInfo } from "../model/execution.ts";
 import type { Token } from "../model/token.ts";
 
-/** The schema version this build writes and reads. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this build writes. Version 2 added `metrics` to sequences; every version in
+ * {@link READABLE_SCHEMA_VERSIONS} is read (and upgraded on reading).
+ */
+export const SCHEMA_VERSION = 2;
+
+/** The schema versions this build reads: 1 (no `metrics`) and 2. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+
+/** Faithfulness figures of one attributed step (`@tokenscope/eval`): metric id → value. */
+export type StepMetrics = { step: number; target: string } & Record<string, number | string | null>;
+
+/**
+ * Faithfulness figures stored with a sequence (`tokenscope attribute --evaluate`): per attributed step,
+ * and for the whole sequence; `rand_<id>` are the random-attribution baselines, `<id>_se` standard errors.
+ */
+export interface SequenceMetrics {
+  steps: StepMetrics[];
+  sequence: Record<string, number | null>;
+  /** How they were computed (metric ids, samples, seed, ...). */
+  parameters?: Record<string, unknown>;
+}
 
 /**
  * A [rows x columns] matrix of scores. `null` marks an empty cell: a target
@@ -46,6 +66,8 @@ export interface SequenceAttribution {
   extras: Record<string, unknown>;
   /** Aggregations applied so far, in order. */
   aggregation: AggregationRecord[];
+  /** Faithfulness figures computed with the attribution (schema version 2), when asked for. */
+  metrics?: SequenceMetrics;
 }
 
 /** What ran to produce a result. */

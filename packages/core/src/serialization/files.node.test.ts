@@ -152,11 +152,11 @@ describe("loading corrupted files", () => {
     );
   });
 
-  it("schemaVersion 2", async () => {
+  it("schemaVersion 3", async () => {
     const value = saved();
-    value.schemaVersion = 2;
+    value.schemaVersion = 3;
     expect(await loadCorrupt("future.json", JSON.stringify(value), "UNSUPPORTED_SCHEMA_VERSION")).toMatch(
-      /has schemaVersion 2; this build of tokenscope \(.+\) reads schemaVersion 1\. .*upgrade/,
+      /has schemaVersion 3; this build of tokenscope \(.+\) reads schemaVersion 1 and 2\. .*upgrade/,
     );
   });
 });

@@ -1,6 +1,11 @@
 import type { Token } from "../model/token.ts";
 import { seededUniform } from "../random/seeded-random.ts";
-import type { AttributionMatrix, AttributionResult, SequenceAttribution } from "../result/types.ts";
+import {
+  type AttributionMatrix,
+  type AttributionResult,
+  SCHEMA_VERSION,
+  type SequenceAttribution,
+} from "../result/types.ts";
 import { TOOL_VERSION } from "../version.ts";
 
 /*
@@ -38,7 +43,7 @@ export function makeTestResult(options: TestResultOptions = {}): AttributionResu
   const random = seededRandom(options.seed ?? 1);
   const count = options.sequences ?? 1;
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     info: {
       model: { id: "test/tiny-llama", revision: "main", architecture: "llama" },
       method: { id: "integrated_gradients", parameters: { n_steps: 8, method: "riemann_trapezoid" } },

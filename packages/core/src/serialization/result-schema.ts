@@ -5,7 +5,7 @@ import { findNonJson } from "./json-value.ts";
 import { bytesPerElement } from "./raw-tensor.ts";
 
 /*
- * The saved form of an AttributionResult, schemaVersion 1. Objects whose keys
+ * The saved form of an AttributionResult, schemaVersion 1 or 2. Objects whose keys
  * carry data (sequences, tokens, tensors) reject unknown keys, so a misspelt
  * field fails loudly instead of being dropped; the run info ignores unknown keys.
  */
@@ -64,6 +64,17 @@ const sequenceShape = z.strictObject({
   stepScores: z.record(z.string(), z.array(z.number().nullable())),
   extras: jsonObjectSchema,
   aggregation: z.array(aggregationRecordSchema),
+  metrics: z
+    .strictObject({
+      steps: z.array(
+        z
+          .looseObject({ step: z.int().nonnegative(), target: z.string() })
+          .catchall(z.union([z.number(), z.string(), z.null()])),
+      ),
+      sequence: z.record(z.string(), z.number().nullable()),
+      parameters: jsonObjectSchema.optional(),
+    })
+    .optional(),
 });
 
 /** A saved sequence, with every shape cross-checked against its token counts. */
@@ -199,9 +210,9 @@ export const runInfoSchema = z.object({
   extra: jsonObjectSchema.optional(),
 });
 
-/** The saved form of an attribution result, schemaVersion 1. */
+/** The saved form of an attribution result, schemaVersion 1 or 2 (2 may carry `metrics`). */
 export const savedResultSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(SCHEMA_VERSION)]),
   info: runInfoSchema,
   sequences: z.array(sequenceSchema),
 });

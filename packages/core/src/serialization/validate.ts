@@ -1,6 +1,6 @@
 import { TokenscopeError } from "../errors/index.ts";
 import type { AttributionResult, SequenceAttribution } from "../result/types.ts";
-import { SCHEMA_VERSION } from "../result/types.ts";
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from "../result/types.ts";
 import { quoteForMessage } from "../text/quote-for-message.ts";
 import { TOOL_VERSION } from "../version.ts";
 import { formatIssue, formatPath, MAX_LISTED_ISSUES } from "./issues.ts";
@@ -84,11 +84,11 @@ function checkSchemaVersion(value: unknown, source: string | undefined): void {
       },
     );
   }
-  if (version === SCHEMA_VERSION) return;
+  if (typeof version === "number" && READABLE_SCHEMA_VERSIONS.includes(version)) return;
   const newer = typeof version === "number" && version > SCHEMA_VERSION;
   throw new TokenscopeError(
     "UNSUPPORTED_SCHEMA_VERSION",
-    `${label} has schemaVersion ${quoteForMessage(version)}; this build of tokenscope (${TOOL_VERSION}) reads schemaVersion ${SCHEMA_VERSION}.`,
+    `${label} has schemaVersion ${quoteForMessage(version)}; this build of tokenscope (${TOOL_VERSION}) reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(" and ")}.`,
     {
       hint: newer
         ? "It was written by a newer tokenscope: upgrade @tokenscope/core (or the tokenscope CLI) to read it, or re-run the attribution with this version."
