@@ -1,35 +1,21 @@
 import type { Command } from "@commander-js/extra-typings";
-import { Option } from "@commander-js/extra-typings";
+import { type AttributeOptions, checkLimit, TokenscopeError } from "tokenscope";
 import {
-  type AttributeOptions,
-  checkGenerationSettings,
-  checkLimit,
-  DEFAULT_MAX_NEW_TOKENS,
-  getMethod,
-  getStepFunction,
-  parseGenerationArgs,
-  parseParameters,
-  type StepFunctionChoice,
-  TokenscopeError,
-} from "tokenscope";
-import { aggregationChoice, checkAggregationBeforeLoading } from "../aggregation-options.ts";
+  addAttributeOptions,
+  attributeSettingsFromFlags,
+  checkAttributeFlagCombinations,
+  precisionOption,
+} from "../attribute-flags.ts";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, printJsonText } from "../io.ts";
 import { memoryBudgetOption } from "../memory-budget-option.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-import {
-  collect,
-  commaList,
-  integer,
-  jsonObject,
-  nameValue,
-  outputPath,
-  positiveNumber,
-} from "../parsers.ts";
+import { commaList, integer, outputPath } from "../parsers.ts";
 import { createProgressReporter } from "../progress.ts";
 import { type PromptInput, readPromptFile } from "../prompt-inputs.ts";
 import { checkStepAgainstTargets, checkStepBeforeLoading, type StepPlan } from "../step-option.ts";
+import { printEvaluation } from "./eval.ts";
 import { printResult } from "./render-result.ts";
 import { checkViewTargets, plotOption, writeViewFiles } from "./view-files.ts";
 
@@ -88,36 +74,9 @@ function targetsFor(inputs: PromptInput[], targets: string[] | undefined): strin
   return perPrompt(targets, inputs.length, "--target");
 }
 
-/** Step scores with their `--step-scores-args` parameters; args for an id not listed are an error. */
-function stepScoreChoices(
-  ids: string[],
-  args: Record<string, unknown> | undefined,
-): (string | StepFunctionChoice)[] {
-  for (const id of Object.keys(args ?? {})) {
-    if (!ids.includes(id)) {
-      throw inputError(
-        `--step-scores-args has arguments for "${id}", which --step-scores does not list.`,
-        `Add ${id} to --step-scores.`,
-      );
-    }
-  }
-  return ids.map((id) => {
-    // Own keys only: a step score named "constructor" must not find Object's.
-    const parameters = args && Object.hasOwn(args, id) ? args[id] : undefined;
-    if (parameters === undefined) return id;
-    if (parameters === null || typeof parameters !== "object" || Array.isArray(parameters)) {
-      throw inputError(
-        `--step-scores-args: the arguments of "${id}" must be an object.`,
-        `e.g. '{"${id}": {...}}'.`,
-      );
-    }
-    return { id, parameters: parameters as Record<string, unknown> };
-  });
-}
-
 /** `tokenscope attribute --model <ref> "<prompt>" ["<prompt>" ...]`. */
 export function register(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command("attribute")
     .description("attribute each generated (or forced) token to the prompt and earlier tokens that drove it")
     .argument("[prompts...]", "prompt texts (or --input-file)")
@@ -125,102 +84,11 @@ export function register(program: Command, io: CliIO): void {
     .option(
       "--input-file <file>",
       'prompts, one per line (.jsonl: {"prompt", "target"} per line; "-": standard input, one per line)',
-    )
-    .option("--method <id>", "attribution method (see `tokenscope methods list`)", "saliency")
-    .option("--param <name=value>", "a method parameter, validated against its schema; repeatable", nameValue)
-    .option(
-      "--max-new-tokens <n>",
-      `tokens to generate and attribute (default ${DEFAULT_MAX_NEW_TOKENS}, as the library)`,
-      integer(0),
-    )
-    .option(
-      "--generation-args <json>",
-      'generation settings, e.g. \'{"temperature": 0.7, "seed": 1}\'',
-      jsonObject,
-    )
-    .option(
-      "--target <text>",
-      "attribute this continuation (forced decoding); once, or once per prompt",
-      collect,
-    )
-    .option(
-      "--target-prefix <text>",
-      "generate a continuation that starts with this text; once, or once per prompt",
-      collect,
-    )
-    .option("--attributed-fn <id>", "the step function whose value is attributed", "probability")
-    .option(
-      "--attributed-fn-args <json>",
-      "parameters of the attributed function, e.g. '{\"logprob\": true}'",
-      jsonObject,
-    )
-    .option(
-      "--step-scores <ids>",
-      'step scores to record per generated token (comma-separated; none: "")',
-      commaList,
-      ["probability"],
-    )
-    .option(
-      "--step-scores-args <json>",
-      'parameters per step score, e.g. \'{"kl_divergence": {"top_k": 5}}\'',
-      jsonObject,
-    )
-    .option(
-      "--start-pos <n>",
-      "first generated position to attribute (0 = the first generated token)",
-      integer(0),
-    )
-    .option("--end-pos <n>", "one past the last generated position to attribute", integer(1))
-    .option(
-      "--attribute-target",
-      "also attribute to earlier generated tokens (the default for decoder-only models, as Inseq)",
-    )
-    .option("--no-attribute-target", "attribute to the prompt only")
-    .addOption(
-      new Option(
-        "--aggregate <how>",
-        "reduce per-dimension attributions: l2 (default), l1, sum, absmax, mean, max, or none (keep raw vectors)",
-      ).choices(["l2", "l1", "sum", "absmax", "mean", "max", "none"] as const),
-    )
-    .addOption(
-      new Option("--merge <unit>", "merge tokens into units after normalising").choices([
-        "words",
-        "spans",
-        "sentences",
-      ] as const),
-    )
-    .option(
-      "--merge-args <json>",
-      'parameters of the merge, e.g. \'{"reduce": "sum"}\' or \'{"source": [[1, 4]]}\'',
-      jsonObject,
-    )
-    .addOption(
-      new Option(
-        "--normalize <how>",
-        "per-step L1 normalisation (default: the method's, step for most)",
-      ).choices(["step", "none"] as const),
-    )
-    .option("--rescale", "divide by the largest |score| of each sequence (instead of normalising)")
-    .addOption(
-      new Option("--baseline <baseline>", "baseline of integrated gradients and occlusion").choices([
-        "unk",
-        "pad",
-        "zero",
-      ] as const),
-    )
-    .option("--n-steps <n>", "interpolation steps of integrated gradients", integer(1))
-    .option(
-      "--tolerance <t>",
-      "integrated gradients: refine until |delta| ≤ t × |f(x) − f(baseline)|",
-      positiveNumber,
-    )
+    );
+  addAttributeOptions(command)
     .option("--step <n>", "which generated token colours the prompt text (default: the last)", integer(0))
     .option("--out <file>", "save the result (.json, or .json.gz for gzip)", outputPath)
-    .addOption(
-      new Option("--precision <type>", "precision of saved scores (--out, --json)")
-        .choices(["float16", "float32", "float64"] as const)
-        .default("float32" as const),
-    )
+    .addOption(precisionOption("--out, --json"))
     .option("--split-sequences", "with --out: one file per sequence (out-0.json, out-1.json, ...)")
     .option(
       "--viz-path <file>",
@@ -228,6 +96,11 @@ export function register(program: Command, io: CliIO): void {
       outputPath,
     )
     .addOption(plotOption())
+    .option(
+      "--evaluate <ids>",
+      "also measure faithfulness (e.g. soft_ns,soft_nc; see `tokenscope eval`) and store it in the result",
+      commaList,
+    )
     .addOption(memoryBudgetOption())
     .addOption(threadsOption())
     .addOption(deviceOption())
@@ -235,21 +108,7 @@ export function register(program: Command, io: CliIO): void {
     .action(async (prompts, options) => {
       const inputs = await promptInputs(prompts, options.inputFile);
       const count = inputs.length;
-      if (options.target !== undefined && options.targetPrefix !== undefined) {
-        throw inputError(
-          "--target and --target-prefix exclude each other.",
-          "Force the whole target with --target, or only its start with --target-prefix.",
-        );
-      }
-      if (options.rescale && options.normalize === "step") {
-        throw inputError(
-          "--rescale and --normalize step exclude each other.",
-          "Rescale or normalise, not both.",
-        );
-      }
-      if (options.mergeArgs && !options.merge) {
-        throw inputError("--merge-args needs --merge.", "Say which units to merge, e.g. --merge spans.");
-      }
+      checkAttributeFlagCombinations(options);
       if (options.splitSequences && !options.out) {
         throw inputError("--split-sequences needs --out.", "Give the file to write, e.g. --out result.json.");
       }
@@ -262,59 +121,16 @@ export function register(program: Command, io: CliIO): void {
         );
       }
       const prefixes = perPrompt(options.targetPrefix, count, "--target-prefix");
-      const generation = {
-        maxNewTokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
-        ...(options.generationArgs ? parseGenerationArgs(options.generationArgs) : {}),
-      };
-      const parameters: Record<string, unknown> = { ...options.param };
-      if (options.baseline !== undefined) parameters["baseline"] = options.baseline;
-      if (options.nSteps !== undefined) parameters["n_steps"] = options.nSteps;
-      if (options.tolerance !== undefined) parameters["tolerance"] = options.tolerance;
-      const method = getMethod(options.method);
-      // Everything the command line names is checked before the model loads: a typo costs no load.
-      parseParameters(method.parameters, parameters, method.id);
-      const attributedFunction = getStepFunction(options.attributedFn);
-      parseParameters(
-        attributedFunction.parameters,
-        options.attributedFnArgs,
-        `Attributed function "${attributedFunction.id}"`,
-      );
-      const stepScores = stepScoreChoices(options.stepScores, options.stepScoresArgs);
-      for (const choice of stepScores) {
-        const { id, parameters: args } =
-          typeof choice === "string" ? { id: choice, parameters: undefined } : choice;
-        parseParameters(getStepFunction(id).parameters, args, `Step score "${id}"`);
-      }
-      const aggregation = aggregationChoice(
-        {
-          ...(options.aggregate ? { aggregate: options.aggregate } : {}),
-          ...(options.merge ? { merge: options.merge } : {}),
-          ...(options.mergeArgs ? { mergeArgs: options.mergeArgs } : {}),
-          ...(options.normalize ? { normalize: options.normalize } : {}),
-          ...(options.rescale ? { rescale: true } : {}),
-        },
-        method.normalizeByDefault ?? true,
-      );
-      checkAggregationBeforeLoading(aggregation);
-      const steps =
-        options.startPos !== undefined || options.endPos !== undefined
-          ? {
-              ...(options.startPos !== undefined ? { start: options.startPos } : {}),
-              ...(options.endPos !== undefined ? { end: options.endPos } : {}),
-            }
-          : undefined;
+      const settings = attributeSettingsFromFlags(options);
       const stepPlan: StepPlan = {
         step: options.step,
         startPos: options.startPos,
         endPos: options.endPos,
         forcedTargets: targets !== undefined,
         targetPrefixes: prefixes !== undefined,
-        maxNewTokens: generation.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+        maxNewTokens: settings.maxNewTokens,
       };
       checkStepBeforeLoading(stepPlan);
-      if (options.maxNewTokens !== undefined)
-        checkLimit("newTokens", options.maxNewTokens, "--max-new-tokens");
-      checkGenerationSettings(generation);
       if (options.plot && !options.vizPath) {
         throw inputError(
           "--plot needs --viz-path.",
@@ -323,6 +139,8 @@ export function register(program: Command, io: CliIO): void {
       }
       const views = options.vizPath ? [{ path: options.vizPath }] : [];
       await checkViewTargets(views, options.plot);
+      // Metric ids are checked before the model loads (an unknown one costs no attribution).
+      if (options.evaluate) (await import("@tokenscope/eval")).resolveOptions({ metrics: options.evaluate });
       if (options.out) {
         // `--out` naming a folder, a device or a dangling link is refused before the model loads;
         // with --split-sequences, every file's path (one per prompt), not only the first.
@@ -347,20 +165,9 @@ export function register(program: Command, io: CliIO): void {
       try {
         await checkStepAgainstTargets(model, stepPlan, { forced: targets, prefixes });
         const attributeOptions: AttributeOptions = {
-          method: method.id,
-          parameters,
-          attributedFunction: options.attributedFnArgs
-            ? { id: options.attributedFn, parameters: options.attributedFnArgs }
-            : options.attributedFn,
+          ...settings.options,
           ...(targets ? { target: targets } : {}),
           ...(prefixes ? { targetPrefix: prefixes } : {}),
-          generation,
-          stepScores,
-          // Undefined unless --attribute-target or --no-attribute-target was given: the library decides.
-          ...(options.attributeTarget !== undefined ? { attributeTarget: options.attributeTarget } : {}),
-          ...(steps ? { steps } : {}),
-          ...aggregation,
-          ...(options.memoryBudget !== undefined ? { memoryBudgetBytes: options.memoryBudget } : {}),
           onProgress: progress.onProgress,
           signal,
         };
@@ -370,6 +177,19 @@ export function register(program: Command, io: CliIO): void {
           attributeOptions,
         );
         progress.done();
+        if (options.evaluate) {
+          const { evaluateResult } = await import("@tokenscope/eval");
+          const report = await evaluateResult(result, model, { metrics: options.evaluate, signal });
+          report.sequences.forEach((evaluated, index) => {
+            const sequence = result.sequences[index];
+            if (sequence)
+              sequence.metrics = {
+                steps: evaluated.steps,
+                sequence: evaluated.sequence,
+                parameters: { ...evaluated.parameters },
+              };
+          });
+        }
         if (options.out) {
           const { saveResult } = await import("@tokenscope/core/node");
           const written = await saveResult(result, options.out, {
@@ -389,6 +209,9 @@ export function register(program: Command, io: CliIO): void {
           return;
         }
         await printResult(io, result, options.step !== undefined ? { step: options.step } : {});
+        if (options.evaluate) {
+          await printEvaluation(io, { sequences: result.sequences.map((sequence) => sequence.metrics!) }, {});
+        }
       } finally {
         progress.done();
         await model.dispose?.();

@@ -84,4 +84,47 @@ describe("tokenscope eval", () => {
     expect(await run(["eval", other, "--model", stories], mismatch)).toBe(3);
     expect(mismatch.err()).toMatch(/another-model/);
   });
+
+  it("attribute --evaluate stores the metrics in the saved result (schema 2) and prints them", async () => {
+    const out = join(root, "evaluated.json");
+    const io = memoryIO();
+    const args = [
+      "attribute",
+      "--model",
+      stories,
+      "Once upon a time",
+      "--max-new-tokens",
+      "2",
+      "--evaluate",
+      "soft_ns,soft_nc",
+      "--out",
+      out,
+    ];
+    expect(await run(args, io), io.err()).toBe(0);
+    expect(io.out()).toContain("Per attributed step");
+    const saved = await loadResult(out);
+    expect(saved.schemaVersion).toBe(2);
+    const metrics = saved.sequences[0]!.metrics!;
+    expect(metrics.steps.map((step) => step.step)).toEqual([0, 1]);
+    const model = await loadModel(stories);
+    try {
+      const { metrics: _stored, ...plain } = saved.sequences[0]!;
+      const again = await evaluateResult({ ...saved, sequences: [plain] }, model, {
+        metrics: ["soft_ns", "soft_nc"],
+      });
+      // Saved scores are float32, the run evaluated float64 ones: equal to that precision.
+      for (const [t, step] of metrics.steps.entries()) {
+        expect(step["soft_ns"] as number).toBeCloseTo(again.sequences[0]!.steps[t]!["soft_ns"] as number, 4);
+        expect(step["rand_soft_nc"] as number).toBeCloseTo(
+          again.sequences[0]!.steps[t]!["rand_soft_nc"] as number,
+          4,
+        );
+      }
+    } finally {
+      await model.dispose?.();
+    }
+    const unknown = memoryIO();
+    expect(await run(["attribute", "--model", stories, "Hi", "--evaluate", "soft_xx"], unknown)).toBe(3);
+    expect(unknown.err()).toMatch(/soft_xx/);
+  });
 });

@@ -1,6 +1,6 @@
 export { evaluateResult } from "./evaluate-result.ts";
 export { checkModelMatch, sameModel } from "./model-match.ts";
-export { validMetricIds } from "./options.ts";
+export { resolveOptions, validMetricIds } from "./options.ts";
 export { logRatio, meanWithError } from "./summary.ts";
 export {
   DEFAULT_K,
