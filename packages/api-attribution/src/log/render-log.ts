@@ -1,4 +1,4 @@
-import { escapeControlCharacters, TokenscopeError } from "@tokenscope/core";
+import { escapeControlCharacters, escapeMarkdownToken, TokenscopeError } from "@tokenscope/core";
 import type { Experiment, ExperimentLog } from "./experiment-log.ts";
 
 /** A table: a header row and body rows of cells. */
@@ -13,13 +13,9 @@ function format(value: number | null | undefined, digits: number): string {
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 
-/** One-line, visible text for a Markdown cell. */
+/** One-line, visible text for a Markdown cell: core's Markdown token escaping, control characters visible. */
 function cell(text: string): string {
-  const visible = escapeControlCharacters(text)
-    .replace(/\r\n|\r|\n/g, "↵")
-    .replace(/\t/g, "⇥");
-  const escaped = visible.replace(/[\\`*_[\]<>|~]/g, (char) => `\\${char}`);
-  return escaped === "" ? "∅" : escaped.replace(/^ +| +$/g, (spaces) => "␣".repeat(spaces.length));
+  return escapeMarkdownToken(escapeControlCharacters(text));
 }
 
 function experimentOf(log: ExperimentLog, id: number | undefined): Experiment {

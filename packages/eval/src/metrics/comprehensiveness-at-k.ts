@@ -1,4 +1,4 @@
-import { keyAtFraction, unitsAtFraction } from "./erasure-counts.ts";
+import { erasureAtK } from "./erasure-counts.ts";
 import type { MetricDefinition } from "./types.ts";
 
 /**
@@ -9,30 +9,8 @@ import type { MetricDefinition } from "./types.ts";
  * same units (with zero embeddings) but scores the Hellinger distance of the two distributions; the
  * issue asks for ERASER's probability difference, which is what this computes.
  */
-export const comprehensivenessAtK: MetricDefinition = {
-  id: "comp",
+export const comprehensivenessAtK: MetricDefinition = erasureAtK("comp", "rest", {
   summary: "Comprehensiveness at k: p(y | x) − p(y | x without its top ⌊k·n⌋ units).",
   description:
     "ERASER's comprehensiveness: the drop in the target token's probability when the ⌊k·n⌋ most important units (by normalised importance, ties to the earlier position) are replaced by the baseline.",
-  stochastic: false,
-  usesK: true,
-  logRatio: false,
-  keys: (context) => context.k.map((k) => keyAtFraction("comp", k)),
-  probes: (context) => [
-    { kind: "erase", keep: "rest", count: 0 },
-    ...context.k.map((k) => ({
-      kind: "erase" as const,
-      keep: "rest" as const,
-      count: unitsAtFraction(k, context.units),
-    })),
-  ],
-  values(context, read) {
-    const full = read({ kind: "erase", keep: "rest", count: 0 }).target;
-    const values: Record<string, number> = {};
-    for (const k of context.k) {
-      const count = unitsAtFraction(k, context.units);
-      values[keyAtFraction("comp", k)] = full - read({ kind: "erase", keep: "rest", count }).target;
-    }
-    return values;
-  },
-};
+});

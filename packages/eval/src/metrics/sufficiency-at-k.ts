@@ -1,4 +1,4 @@
-import { keyAtFraction, unitsAtFraction } from "./erasure-counts.ts";
+import { erasureAtK } from "./erasure-counts.ts";
 import type { MetricDefinition } from "./types.ts";
 
 /**
@@ -8,30 +8,8 @@ import type { MetricDefinition } from "./types.ts";
  * negative). ReAGent's hard `SufficiencyEvaluator` keeps the same units (zeroing the others) but scores
  * 1 − Σ(√p − √q)²/√2; the issue asks for ERASER's probability difference.
  */
-export const sufficiencyAtK: MetricDefinition = {
-  id: "suff",
+export const sufficiencyAtK: MetricDefinition = erasureAtK("suff", "top", {
   summary: "Sufficiency at k: p(y | x) − p(y | only the top ⌊k·n⌋ units).",
   description:
     "ERASER's sufficiency: the drop in the target token's probability when every unit but the ⌊k·n⌋ most important is replaced by the baseline.",
-  stochastic: false,
-  usesK: true,
-  logRatio: false,
-  keys: (context) => context.k.map((k) => keyAtFraction("suff", k)),
-  probes: (context) => [
-    { kind: "erase", keep: "rest", count: 0 },
-    ...context.k.map((k) => ({
-      kind: "erase" as const,
-      keep: "top" as const,
-      count: unitsAtFraction(k, context.units),
-    })),
-  ],
-  values(context, read) {
-    const full = read({ kind: "erase", keep: "rest", count: 0 }).target;
-    const values: Record<string, number> = {};
-    for (const k of context.k) {
-      const count = unitsAtFraction(k, context.units);
-      values[keyAtFraction("suff", k)] = full - read({ kind: "erase", keep: "top", count }).target;
-    }
-    return values;
-  },
-};
+});
