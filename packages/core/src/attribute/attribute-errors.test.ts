@@ -154,6 +154,27 @@ describe("attribute errors", () => {
     expect(result.sequences[0]!.stepScores["top_p_size"]![0]).toBeGreaterThanOrEqual(1);
   });
 
+  it("refuses every contrastive step function, attributed or as a step score, instead of silent zeros", async () => {
+    const contrastive = [
+      "contrast_prob",
+      "contrast_logits",
+      "contrast_prob_diff",
+      "contrast_logits_diff",
+      "kl_divergence",
+      "pcxmi",
+      "in_context_pvi",
+    ];
+    for (const id of contrastive) {
+      const attributed = await failure("abc", { attributedFunction: id, target: "x" });
+      expect(attributed).toMatchObject({ code: "INVALID_INPUT", message: new RegExp(`"${id}".*contrast`) });
+      expect(attributed.hint).toMatch(/non-contrastive/);
+      expect(await failure("abc", { stepScores: [id], target: "x" })).toMatchObject({
+        code: "INVALID_INPUT",
+        message: new RegExp(`Step score "${id}"`),
+      });
+    }
+  });
+
   it("names a missing capability", async () => {
     const without = (drop: Capability) => ({
       ...model,

@@ -35,6 +35,26 @@ export interface AttributionPlan {
 function resolveStepFunction(choice: string | StepFunctionChoice, role: string): ResolvedStepFunction {
   const { id, parameters } = typeof choice === "string" ? { id: choice, parameters: undefined } : choice;
   const stepFunction = getStepFunction(id);
+  if (stepFunction.contrast !== undefined) {
+    // Without a contrast these functions fall back to the target itself and give exact zeros: a wrong
+    // answer that looks like a finding. Refuse until attribute() takes contrastive inputs.
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      `${role} "${id}" compares the target with a contrast, but attribute() takes no contrastive input yet, so it would be 0 (or the target's own score) at every step.`,
+      {
+        hint: `Attribute a non-contrastive step function (probability, logprob, logit, entropy, ...), or call evaluateStepFunction("${id}", ...) yourself with contrast logits or a contrast target id.`,
+        details: {
+          stepFunction: id,
+          needs:
+            stepFunction.contrast === "input"
+              ? "contrast input"
+              : stepFunction.contrast === "target"
+                ? "contrast target"
+                : "contrast input or target",
+        },
+      },
+    );
+  }
   return {
     id,
     parameters: parseParameters(stepFunction.parameters, parameters, `${role} "${id}"`),
