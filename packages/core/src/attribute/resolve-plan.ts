@@ -43,15 +43,7 @@ function resolveStepFunction(choice: string | StepFunctionChoice, role: string):
       `${role} "${id}" compares the target with a contrast, but attribute() takes no contrastive input yet, so it would be 0 (or the target's own score) at every step.`,
       {
         hint: `Attribute a non-contrastive step function (probability, logprob, logit, entropy, ...), or call evaluateStepFunction("${id}", ...) yourself with contrast logits or a contrast target id.`,
-        details: {
-          stepFunction: id,
-          needs:
-            stepFunction.contrast === "input"
-              ? "contrast input"
-              : stepFunction.contrast === "target"
-                ? "contrast target"
-                : "contrast input or target",
-        },
+        details: { stepFunction: id, contrast: stepFunction.contrast },
       },
     );
   }
