@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isTokenscopeError } from "tokenscope";
 import { afterAll, describe, expect, it } from "vitest";
-import { firstInvalidUtf8, type PromptStream, readPromptFile } from "./prompt-inputs.ts";
+import { type PromptStream, readPromptFile } from "./prompt-inputs.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "tokenscope-prompts-"));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -117,17 +117,6 @@ describe("prompt files that are not UTF-8", () => {
     expect(error.message).toContain(
       "latin1.txt is not UTF-8 text: byte 8 (line 2), 0xe9, does not start a valid UTF-8 sequence",
     );
-  });
-
-  it("finds the first bad byte as the WHATWG decoder judges", () => {
-    const at = (...bytes: number[]) => firstInvalidUtf8(Uint8Array.from(bytes));
-    expect(at(0x61, 0xc3, 0xa9)).toBe(-1); // "aé"
-    expect(at(0xf0, 0x9f, 0x98, 0x80)).toBe(-1); // 😀
-    expect(at(0x61, 0xc0, 0xaf)).toBe(1); // overlong "/"
-    expect(at(0xed, 0xa0, 0x80)).toBe(0); // a surrogate
-    expect(at(0xf4, 0x90, 0x80, 0x80)).toBe(0); // above U+10FFFF
-    expect(at(0x61, 0x62, 0xe2, 0x82)).toBe(2); // cut short at the end
-    expect(at(0x80)).toBe(0); // a lone continuation byte
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileBounded } from "@tokenscope/core/node";
 import { checkLimit, limits, TokenscopeError } from "tokenscope";
+import { decodeUtf8 } from "./text-file.ts";
 
 /** One prompt to attribute, with an optional forced target from an input file. */
 export interface PromptInput {
@@ -65,62 +66,6 @@ async function readStdin(stdin: PromptStream): Promise<Uint8Array> {
     offset += chunk.length;
   }
   return all;
-}
-
-/**
- * The offset of the first byte that does not start a well-formed UTF-8 sequence (overlong forms,
- * surrogates and code points above U+10FFFF included, as the WHATWG decoder judges), or -1.
- */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
-  let index = 0;
-  while (index < bytes.length) {
-    const lead = bytes[index]!;
-    if (lead < 0x80) {
-      index++;
-      continue;
-    }
-    let following: number;
-    let lower = 0x80;
-    let upper = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) following = 1;
-    else if (lead >= 0xe0 && lead <= 0xef) {
-      following = 2;
-      if (lead === 0xe0) lower = 0xa0;
-      if (lead === 0xed) upper = 0x9f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      following = 3;
-      if (lead === 0xf0) lower = 0x90;
-      if (lead === 0xf4) upper = 0x8f;
-    } else return index;
-    for (let k = 1; k <= following; k++) {
-      const byte = bytes[index + k];
-      if (byte === undefined || byte < lower || byte > upper) return index;
-      lower = 0x80;
-      upper = 0xbf;
-    }
-    index += following + 1;
-  }
-  return -1;
-}
-
-/** The bytes as UTF-8 text (a leading BOM dropped); anything else is refused, naming the first bad byte. */
-function decodeUtf8(file: string, bytes: Uint8Array): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    const offset = firstInvalidUtf8(bytes);
-    let line = 1;
-    for (let index = 0; index < offset; index++) if (bytes[index] === 0x0a) line++;
-    const byte = bytes[offset] ?? 0;
-    throw new TokenscopeError(
-      "INVALID_INPUT",
-      `${file} is not UTF-8 text: byte ${offset.toLocaleString("en-US")} (line ${line}), 0x${byte.toString(16).padStart(2, "0")}, does not start a valid UTF-8 sequence.`,
-      {
-        hint: "Convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`); tokenscope does not guess encodings.",
-        details: { file, offset, line },
-      },
-    );
-  }
 }
 
 /** Each line of `text` with its 1-based number, split on \n or \r\n, without building an array of all. */

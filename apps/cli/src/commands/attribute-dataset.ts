@@ -15,6 +15,7 @@ import { memoryBudgetOption } from "../memory-budget-option.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { createProgressReporter } from "../progress.ts";
 import { checkStepAgainstTargets, checkStepBeforeLoading, type StepPlan } from "../step-option.ts";
+import { readTextFile } from "../text-file.ts";
 
 function inputError(message: string, hint: string): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint });
@@ -26,22 +27,12 @@ async function readDataset(
   column: string | undefined,
   targetColumn: string | undefined,
 ): Promise<DatasetItem[]> {
-  const { readFileBounded } = await import("@tokenscope/core/node");
   const { datasetFormatOf, parseDatasetItems } = await import("@tokenscope/eval");
-  const bytes = await readFileBounded(file, {
-    what: "dataset",
-    fileBytes: { limit: "inputFileBytes" },
-    raiseHint: "Split the dataset over several runs (each its own --out-dir).",
-  });
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw inputError(
-      `${file} is not UTF-8 text.`,
-      "Convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`); tokenscope does not guess encodings.",
-    );
-  }
+  const text = await readTextFile(
+    file,
+    "dataset",
+    "Split the dataset over several runs (each its own --out-dir).",
+  );
   return parseDatasetItems(text, {
     format: datasetFormatOf(file),
     source: file,

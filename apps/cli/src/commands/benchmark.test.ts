@@ -100,4 +100,39 @@ describe("tokenscope benchmark", () => {
     );
     expect(missing.err()).toContain("--dataset");
   });
+
+  it("--param passes a method's parameters (validated before the model loads) and keys the resumable store by them", async () => {
+    const base = [
+      "benchmark",
+      "plausibility",
+      "--model",
+      stories,
+      "--methods",
+      "integrated_gradients,random",
+      "--dataset",
+      join(shared, "data", "reagent", "annotated_lambada.json"),
+      "--limit",
+      "1",
+      "--json",
+    ];
+    const outDir = join(root, "params");
+    const four = memoryIO();
+    expect(
+      await run([...base, "--param", "integrated_gradients.n_steps=4", "--out-dir", outDir], four),
+      four.err(),
+    ).toBe(0);
+    expect(JSON.parse(four.out()).rows[0].items).toBe(1);
+    // Other parameters are another run: the store that holds the first refuses to mix them.
+    const eight = memoryIO();
+    expect(
+      await run([...base, "--param", "integrated_gradients.n_steps=8", "--out-dir", outDir], eight),
+    ).not.toBe(0);
+    expect(eight.err()).toMatch(/another|settings|differ/i);
+    const unknown = memoryIO();
+    expect(await run([...base, "--param", "integrated_gradients.no_such=1"], unknown)).toBe(3);
+    expect(unknown.err()).toContain("no_such");
+    const stranger = memoryIO();
+    expect(await run([...base, "--param", "occlusion.window=2"], stranger)).toBe(3);
+    expect(stranger.err()).toContain("<method>.<parameter>=<value>");
+  });
 });

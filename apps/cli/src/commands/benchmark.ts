@@ -1,12 +1,12 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "@commander-js/extra-typings";
 import type { BenchmarkItemOutcome, BenchmarkPlan } from "@tokenscope/eval";
 import type { LanguageModel } from "tokenscope";
 import { type CliIO, printJsonText } from "../io.ts";
 import { modelOption } from "../model-options.ts";
 import { jsonOption } from "../options.ts";
-import { commaList, integer, outputPath } from "../parsers.ts";
+import { commaList, integer, nameValue, outputPath } from "../parsers.ts";
 import { createProgressReporter } from "../progress.ts";
+import { readTextFile } from "../text-file.ts";
 
 const defaults = {
   analogies: "../shared/data/analogies/questions-words.txt",
@@ -18,6 +18,7 @@ type Kind = "analogies" | "sequences" | "plausibility";
 interface BenchmarkCliOptions {
   model: string;
   methods: string[];
+  param?: Record<string, unknown>;
   dataset?: string;
   limit?: number;
   sections?: string[];
@@ -29,6 +30,39 @@ interface BenchmarkCliOptions {
   keepAll?: boolean;
   json?: boolean;
   md?: boolean;
+}
+
+/**
+ * The methods of `--methods` with their `--param method.name=value` parameters, each validated
+ * against its method's schema before the model loads: a typo costs nothing but the message.
+ */
+async function benchmarkMethods(
+  ids: readonly string[],
+  param: Record<string, unknown> = {},
+): Promise<{ id: string; parameters?: Record<string, unknown> }[]> {
+  const { getMethod, parseParameters, TokenscopeError } = await import("tokenscope");
+  const { RANDOM_METHOD } = await import("@tokenscope/eval");
+  const byMethod = new Map<string, Record<string, unknown>>();
+  for (const [key, value] of Object.entries(param)) {
+    const dot = key.indexOf(".");
+    const id = key.slice(0, dot);
+    if (dot <= 0 || dot === key.length - 1 || !ids.includes(id) || id === RANDOM_METHOD) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `--param ${key}: expected <method>.<parameter>=<value> naming one of --methods (${ids.filter((m) => m !== RANDOM_METHOD).join(", ")}).`,
+        { hint: "E.g. --methods reagent --param reagent.num_steps=10 --param reagent.max_iterations=8." },
+      );
+    }
+    byMethod.set(id, { ...byMethod.get(id), [key.slice(dot + 1)]: value });
+  }
+  return ids.map((id) => {
+    const parameters = byMethod.get(id);
+    if (id === RANDOM_METHOD) return { id };
+    const method = getMethod(id);
+    if (!parameters) return { id };
+    parseParameters(method.parameters, parameters, method.id);
+    return { id, parameters };
+  });
 }
 
 /** Greedy text of `tokens` new tokens after `prompt` (BOS added as for generation). */
@@ -58,7 +92,7 @@ async function planFor(
       hint: "Give a file with one prompt per line, e.g. --dataset ../shared/data/reagent/wikitext.txt.",
     });
   }
-  const text = await readFile(path, "utf8");
+  const text = await readTextFile(path, `${kind} data`, "Pass a smaller file with --dataset.");
   if (kind === "sequences") {
     const prompts = evalApi.parsePromptLines(text).slice(0, options.limit);
     return evalApi.sequencesPlan(prompts, {
@@ -138,6 +172,11 @@ export function register(program: Command, io: CliIO): void {
         commaList,
       )
       .option(
+        "--param <method.name=value>",
+        "a parameter of one of --methods, validated against its schema; repeatable",
+        nameValue,
+      )
+      .option(
         "--dataset <file>",
         kind === "sequences" ? "one prompt per line (required)" : `the data (default ${defaults[kind]})`,
       )
@@ -163,6 +202,7 @@ export function register(program: Command, io: CliIO): void {
         const { loadModel } = await import("@tokenscope/models/node");
         const { registerBuiltins } = await import("tokenscope");
         registerBuiltins();
+        const methods = await benchmarkMethods(options.methods, options.param);
         const signal = io.signal ?? new AbortController().signal;
         const model = await loadModel(options.model, { signal });
         try {
@@ -181,7 +221,7 @@ export function register(program: Command, io: CliIO): void {
           const outcome = await evalApi.runBenchmark({
             plan,
             model,
-            methods: options.methods.map((id) => ({ id })),
+            methods,
             store,
             evaluate: {
               ...(options.samples !== undefined ? { samples: options.samples } : {}),
