@@ -1,6 +1,8 @@
 import { type Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import {
   type AttributeOptions,
+  type ContrastAlignment,
+  checkContrastOptions,
   checkGenerationSettings,
   checkLimit,
   DEFAULT_MAX_NEW_TOKENS,
@@ -13,7 +15,15 @@ import {
   TokenscopeError,
 } from "tokenscope";
 import { aggregationChoice, checkAggregationBeforeLoading } from "./aggregation-options.ts";
-import { collect, commaList, integer, jsonObject, nameValue, positiveNumber } from "./parsers.ts";
+import {
+  collect,
+  commaList,
+  contrastAlignments,
+  integer,
+  jsonObject,
+  nameValue,
+  positiveNumber,
+} from "./parsers.ts";
 
 /*
  * The attribution options shared by `tokenscope attribute` and `tokenscope attribute-dataset`: how
@@ -37,6 +47,9 @@ export interface AttributeOptionValues {
   generationArgs?: Record<string, unknown>;
   target?: string[];
   targetPrefix?: string[];
+  contrastTarget?: string[];
+  contrastSource?: string[];
+  contrastAlignments?: ContrastAlignment | ContrastAlignment[];
   attributedFn: string;
   attributedFnArgs?: Record<string, unknown>;
   stepScores: string[];
@@ -92,6 +105,21 @@ function declareAttributeOptions(command: Command) {
       "--target-prefix <text>",
       "generate a continuation that starts with this text; once, or once per prompt",
       collect,
+    )
+    .option(
+      "--contrast-target <text>",
+      "compare with this continuation (contrastive step functions, e.g. --attributed-fn contrast_prob_diff); once, or once per prompt",
+      collect,
+    )
+    .option(
+      "--contrast-source <text>",
+      "compare with predictions from this prompt instead (e.g. without the context); once, or once per prompt",
+      collect,
+    )
+    .option(
+      "--contrast-alignments <pairs>",
+      "which contrast token faces each target token: '[[0,0],[1,2]]' (target, contrast indices; the rest aligned right, the default) or \"auto\"",
+      contrastAlignments,
     )
     .option("--attributed-fn <id>", "the step function whose value is attributed", "probability")
     .option(
@@ -189,6 +217,9 @@ export interface AttributeFlags {
   generationArgs?: Record<string, unknown> | undefined;
   target?: string[] | undefined;
   targetPrefix?: string[] | undefined;
+  contrastTarget?: string[] | undefined;
+  contrastSource?: string[] | undefined;
+  contrastAlignments?: ContrastAlignment | ContrastAlignment[] | undefined;
   attributedFn: string;
   attributedFnArgs?: Record<string, unknown> | undefined;
   stepScores: string[];
@@ -250,10 +281,13 @@ function stepScoreChoices(
   });
 }
 
-/** attribute()'s options from the flags, less what depends on the prompts (targets, progress, signal). */
+/**
+ * attribute()'s options from the flags, less what depends on the prompts (targets, contrasts,
+ * progress, signal).
+ */
 export type FlagAttributeOptions = Omit<
   AttributeOptions,
-  "target" | "targetPrefix" | "onProgress" | "signal"
+  "target" | "targetPrefix" | "contrastTargets" | "contrastSources" | "onProgress" | "signal"
 >;
 
 /** What {@link attributeSettingsFromFlags} found: attribute()'s options and what the step checks need. */
@@ -294,6 +328,16 @@ export function attributeSettingsFromFlags(flags: AttributeFlags): AttributeSett
       typeof choice === "string" ? { id: choice, parameters: undefined } : choice;
     parseParameters(getStepFunction(id).parameters, args, `Step score "${id}"`);
   }
+  checkContrastOptions(
+    {
+      attributedFunction: flags.attributedFn,
+      stepScores,
+      ...(flags.contrastTarget ? { contrastTargets: flags.contrastTarget } : {}),
+      ...(flags.contrastSource ? { contrastSources: flags.contrastSource } : {}),
+      ...(flags.contrastAlignments ? { contrastAlignments: flags.contrastAlignments } : {}),
+    },
+    method,
+  );
   const aggregation = aggregationChoice(
     {
       ...(flags.aggregate ? { aggregate: flags.aggregate } : {}),
@@ -325,6 +369,7 @@ export function attributeSettingsFromFlags(flags: AttributeFlags): AttributeSett
         : flags.attributedFn,
       generation,
       stepScores,
+      ...(flags.contrastAlignments ? { contrastAlignments: flags.contrastAlignments } : {}),
       // Undefined unless --attribute-target or --no-attribute-target was given: the library decides.
       ...(flags.attributeTarget !== undefined ? { attributeTarget: flags.attributeTarget } : {}),
       ...(steps ? { steps } : {}),

@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { checkLimit, isTokenscopeError, type LimitName, limits } from "@tokenscope/core";
+import {
+  type ContrastAlignment,
+  checkLimit,
+  isTokenscopeError,
+  type LimitName,
+  limits,
+} from "@tokenscope/core";
 
 /*
  * Option-value parsers shared by every command: a malformed value is a bad command line (exit 2),
@@ -150,4 +156,39 @@ export function nameValue(value: string, previous: Record<string, unknown> = {})
     // a plain string such as "zero"
   }
   return { ...previous, [name]: parsed };
+}
+
+/**
+ * `--contrast-alignments`: "auto", or JSON pairs `[[targetIndex, contrastIndex], ...]` (a list of such
+ * lists, one per prompt, also works). Shapes are checked here; indices against the tokens later.
+ */
+export function contrastAlignments(value: string): ContrastAlignment | ContrastAlignment[] {
+  if (value.trim() === "auto") return "auto";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `expected "auto" or JSON pairs such as [[0,0],[1,2]]: ${(error as Error).message}`,
+    );
+  }
+  const isPairs = (item: unknown): boolean =>
+    Array.isArray(item) &&
+    item.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        pair.every((index) => Number.isInteger(index) && (index as number) >= 0),
+    );
+  if (isPairs(parsed)) return parsed as ContrastAlignment;
+  if (
+    Array.isArray(parsed) &&
+    parsed.length > 0 &&
+    parsed.every((item) => item === "auto" || isPairs(item))
+  ) {
+    return parsed as ContrastAlignment[];
+  }
+  throw new InvalidArgumentError(
+    'expected "auto" or pairs of non-negative token indices [[targetIndex, contrastIndex], ...], e.g. [[0,0],[1,2]]',
+  );
 }

@@ -6,6 +6,7 @@
  */
 export * from "./aggregation/index.ts";
 export * from "./attribute/index.ts";
+export * from "./context/index.ts";
 export * from "./errors/index.ts";
 export * from "./export/index.ts";
 export { gitLfsPointerSize, isGitLfsPointer } from "./files/lfs-pointer.ts";

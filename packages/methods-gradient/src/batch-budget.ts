@@ -5,6 +5,7 @@ import {
   responsiveRowsPerCall,
   rowsPerCall,
 } from "@tokenscope/core";
+import { contrastSizing } from "./contrast-rows.ts";
 
 /** Memory one batched gradient call may use when the caller sets no budget (1 GiB). */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 2 ** 30;
@@ -33,9 +34,13 @@ export function estimateRowBytes(info: ModelInfo, seq: number): number {
  * throws `INVALID_INPUT` instead of running over it.
  */
 export function gradientRowsPerCall(info: ModelInfo, seq: number, budgetBytes?: number): number {
-  const rowBytes = estimateRowBytes(info, seq);
-  if (budgetBytes === undefined) return Math.max(1, Math.floor(DEFAULT_MEMORY_BUDGET_BYTES / rowBytes));
-  return rowsPerCall(rowBytes, Number.MAX_SAFE_INTEGER, budgetBytes);
+  return itemsPerCall(estimateRowBytes(info, seq), budgetBytes);
+}
+
+/** Items of `itemBytes` each per call, as {@link gradientRowsPerCall} counts rows. */
+function itemsPerCall(itemBytes: number, budgetBytes: number | undefined): number {
+  if (budgetBytes === undefined) return Math.max(1, Math.floor(DEFAULT_MEMORY_BUDGET_BYTES / itemBytes));
+  return rowsPerCall(itemBytes, Number.MAX_SAFE_INTEGER, budgetBytes);
 }
 
 /**
@@ -43,31 +48,44 @@ export function gradientRowsPerCall(info: ModelInfo, seq: number, budgetBytes?: 
  * memory budget for one gradient row; the message names the smallest budget that works. Every
  * sequence of the run is checked at once, so a run never stops half way through its sequences.
  * Rows are split by count only, never along the sequence: one row of the longest sequence is the
- * least a gradient call can carry.
+ * least a gradient call can carry. In a contrastive run whose contrast input shares the prompt, that
+ * least is a row and its contrast row (contrast-rows.ts), as long as the longer of the two.
  */
 export function checkGradientBudget(context: MethodContext<unknown>, methodId: string): void {
   const longest = Math.max(
     0,
     ...context.sequences.map((sequence) => sequence.source.length + sequence.target.length),
   );
-  checkMemoryBudget({
-    method: methodId,
-    row: `one gradient row of ${longest} tokens`,
-    rowBytes: estimateRowBytes(context.model.info, longest),
-    budgetBytes: context.memoryBudgetBytes,
-  });
+  let row = `one gradient row of ${longest} tokens`;
+  let rowBytes = estimateRowBytes(context.model.info, longest);
+  for (const sequence of context.sequences) {
+    const { length, rowsPerItem } = contrastSizing(context, sequence, sequence.steps);
+    const itemBytes = rowsPerItem * estimateRowBytes(context.model.info, length);
+    if (itemBytes <= rowBytes) continue;
+    rowBytes = itemBytes;
+    row =
+      rowsPerItem === 2
+        ? `one gradient row and its contrast row, ${length} tokens each`
+        : `one gradient row of ${length} tokens`;
+  }
+  checkMemoryBudget({ method: methodId, row, rowBytes, budgetBytes: context.memoryBudgetBytes });
 }
 
 /**
- * Rows per gradient call for rows of `seq` tokens: what the memory budget allows (after
- * {@link checkGradientBudget} for the run's longest sequence), and fewer where one call would hold
- * the event loop for long (Ctrl-C is only seen between calls).
+ * Attributed rows per gradient call for rows of `seq` tokens that each bring `rowsPerItem` batch
+ * rows (2 with a contrast row): what the memory budget allows (after {@link checkGradientBudget} for
+ * the run's longest sequence), and fewer where one call would hold the event loop for long (Ctrl-C
+ * is only seen between calls).
  */
-export function gradientCallRows(context: MethodContext<unknown>, methodId: string, seq: number): number {
+export function gradientCallRows(
+  context: MethodContext<unknown>,
+  methodId: string,
+  seq: number,
+  rowsPerItem: 1 | 2 = 1,
+): number {
   checkGradientBudget(context, methodId);
   const { info } = context.model;
-  return Math.min(
-    gradientRowsPerCall(info, seq, context.memoryBudgetBytes),
-    responsiveRowsPerCall(info, seq, "gradient"),
-  );
+  const byBudget = itemsPerCall(rowsPerItem * estimateRowBytes(info, seq), context.memoryBudgetBytes);
+  const responsive = Math.max(1, Math.floor(responsiveRowsPerCall(info, seq, "gradient") / rowsPerItem));
+  return Math.min(byBudget, responsive);
 }

@@ -1,6 +1,8 @@
 import {
+  contrastStep,
   evaluateStepFunction,
   type GradientObjective,
+  type GradientTarget,
   getStepFunction,
   type MethodContext,
   type MethodSequence,
@@ -11,13 +13,19 @@ import {
   throwIfAborted,
 } from "@tokenscope/core";
 import { gradientCallRows } from "./batch-budget.ts";
+import { contrastSizing, createContrastRows } from "./contrast-rows.ts";
 
 /** What {@link forEachGradientRow} hands over for every row. */
 export interface GradientRow {
   /** Index of the row among all rows. */
   row: number;
-  /** The row's gradient [seq, hidden], row-major. */
+  /**
+   * The row's gradient [seq, width], row-major, over the sequence's positions (source then target);
+   * for a contrastive function whose contrast input shares the prompt, through both sides.
+   */
   gradient: TensorData;
+  /** The row's tensor that was differentiated [seq, width]: its input embeddings, or a residual. */
+  activation: TensorData;
   /** The attributed function's value at the row's input. */
   value: number;
 }
@@ -30,26 +38,33 @@ export interface GradientRowsOptions {
   inputs(start: number, end: number): ModelInputs;
   /** Name of the progress phase (the method id). */
   phase: string;
+  /** What the gradient is taken with respect to (default: the input embeddings). */
+  wrt?: GradientTarget;
 }
 
 /**
  * The objective of rows whose target steps are `steps`: the registered
  * attributed step function (built-in or user-defined) at each step's position
- * for its target id, so that the model differentiates it at every input.
+ * for its target id, so that the model differentiates it at every input. A
+ * contrastive function gets each step's contrast token; this objective reads
+ * it from the row's own logits, so it serves only rows that are their own
+ * contrast (contrast-rows.ts handles the others).
  */
 export function stepObjective(
   context: MethodContext<unknown>,
   sequence: MethodSequence,
   steps: readonly number[],
 ): GradientObjective {
-  const contrast = sequence.contrastTargetIds;
+  const contrastive = getStepFunction(context.attributedFunction.id).contrast !== undefined;
+  const contrastIds = contrastive ? steps.map((step) => contrastStep(sequence, step)?.targetId) : [];
+  const withContrast = contrastIds.length > 0 && contrastIds.every((id) => id !== undefined);
   return {
     kind: "stepFunction",
     stepFunction: context.attributedFunction.id,
     parameters: context.attributedFunction.parameters,
     positions: steps.map((step) => stepPosition(sequence, step)),
     targetIds: steps.map((step) => targetId(sequence, step)),
-    ...(contrast ? { contrastTargetIds: steps.map((step) => contrast[step]!) } : {}),
+    ...(withContrast ? { contrastTargetIds: contrastIds as number[] } : {}),
   };
 }
 
@@ -59,7 +74,10 @@ export function stepObjective(
  * hands each row's gradient and objective value to `consume` without keeping
  * them, so integrated gradients can accumulate thousands of rows. Throws
  * `INVALID_INPUT` before any call when one row of the run's longest sequence
- * needs more than the budget (rows are never split along the sequence).
+ * needs more than the budget (rows are never split along the sequence). The
+ * rows of a contrastive function whose contrast side is not the row itself go
+ * through contrast-rows.ts: a forward pass, the function's derivative, then
+ * one backward pass over the rows and their contrast rows.
  */
 export async function forEachGradientRow(
   context: MethodContext<unknown>,
@@ -70,40 +88,63 @@ export async function forEachGradientRow(
   const { model } = context;
   const seq = sequence.source.length + sequence.target.length;
   const total = options.steps.length;
+  const wrt = options.wrt ?? { kind: "embeddings" };
+  const contrast = createContrastRows(context, sequence);
+  // A call of rows with contrast rows may be longer and twice as many rows; sized for the worst.
+  const sizing = contrastSizing(context, sequence, options.steps);
   // Checks the run's longest sequence, not only this one: a run that cannot fit stops before its first call.
-  const callRows = gradientCallRows(context, options.phase, seq);
+  const callRows = gradientCallRows(context, options.phase, sizing.length, sizing.rowsPerItem);
   for (let start = 0; start < total; start += callRows) {
     throwIfAborted(context.signal);
     const end = Math.min(total, start + callRows);
     const steps = options.steps.slice(start, end);
-    const result = await model.gradients!({
-      inputs: options.inputs(start, end),
-      objective: stepObjective(context, sequence, steps),
-      wrt: { kind: "embeddings" },
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
-    const width = result.gradients.dims[2]!;
-    const vocab = result.logits.dims[result.logits.dims.length - 1]!;
-    for (let index = 0; index < steps.length; index++) {
-      const offset = index * seq * width;
-      let value = result.objective[index]!;
-      // A model may leave the objective out (NaN); the logits it used give the same value.
-      if (!Number.isFinite(value)) {
-        value = evaluateStepFunction(
-          getStepFunction(context.attributedFunction.id),
-          {
-            logits: result.logits.data.subarray(index * vocab, (index + 1) * vocab),
-            targetId: targetId(sequence, steps[index]!),
-            parameters: context.attributedFunction.parameters,
-          },
-          { withGradient: false },
-        ).value;
+    const sides = contrast.sidesOf(steps);
+    if (sides) {
+      const result = await contrast.gradients({ steps, inputs: options.inputs(start, end), sides, wrt });
+      const size = seq * result.width;
+      for (let index = 0; index < steps.length; index++) {
+        consume({
+          row: start + index,
+          gradient: result.gradients.subarray(index * size, (index + 1) * size),
+          activation: result.activations.subarray(index * size, (index + 1) * size),
+          value: result.values[index]!,
+        });
       }
-      consume({
-        row: start + index,
-        gradient: result.gradients.data.subarray(offset, offset + seq * width),
-        value,
+    } else {
+      const objective = stepObjective(context, sequence, steps);
+      const result = await model.gradients!({
+        inputs: options.inputs(start, end),
+        objective,
+        wrt,
+        ...(context.signal ? { signal: context.signal } : {}),
       });
+      const width = result.gradients.dims[2]!;
+      const vocab = result.logits.dims[result.logits.dims.length - 1]!;
+      for (let index = 0; index < steps.length; index++) {
+        const offset = index * seq * width;
+        let value = result.objective[index]!;
+        // A model may leave the objective out (NaN); the logits it used give the same value.
+        if (!Number.isFinite(value)) {
+          value = evaluateStepFunction(
+            getStepFunction(context.attributedFunction.id),
+            {
+              logits: result.logits.data.subarray(index * vocab, (index + 1) * vocab),
+              targetId: targetId(sequence, steps[index]!),
+              ...(objective.kind === "stepFunction" && objective.contrastTargetIds
+                ? { contrastTargetId: objective.contrastTargetIds[index]! }
+                : {}),
+              parameters: context.attributedFunction.parameters,
+            },
+            { withGradient: false },
+          ).value;
+        }
+        consume({
+          row: start + index,
+          gradient: result.gradients.data.subarray(offset, offset + seq * width),
+          activation: result.activations.data.subarray(offset, offset + seq * width),
+          value,
+        });
+      }
     }
     context.onProgress?.({ phase: options.phase, completed: end, total });
   }

@@ -11,6 +11,7 @@ import {
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import { forEachPointGradient } from "./point-gradients.ts";
 import { withNoise } from "./random.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
@@ -203,10 +204,12 @@ export const gradientShap: AttributionMethod<GradientShapParameters> = {
     "it approximates SHAP values (Lundberg and Lee, 2017). The step score `deltas` is Σ attributions − " +
     "(f(x) − mean f(x′)) over the drawn baselines. Samples are shared by all steps of a sequence and every " +
     "step × sample goes in one batched gradient call; `seed` fixes them. extras: the drawn alphas and " +
-    "baseline indices. Same as Inseq's `gradient_shap` (Captum's GradientShap).",
+    "baseline indices. Same as Inseq's `gradient_shap` (Captum's GradientShap)." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/1705.07874"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   async run(context) {
     const outputs: MethodSequenceOutput[] = [];

@@ -1,5 +1,6 @@
 import type { AttributionMethod } from "@tokenscope/core";
 import { z } from "zod";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import { attributeFromGradients } from "./step-gradients.ts";
 
 const parameters = z.strictObject({});
@@ -18,10 +19,12 @@ export const inputXGradient: AttributionMethod<InputXGradientParameters> = {
     "embedding dimension. attribute() then reduces each token's vector by its L2 norm and normalises per " +
     "step, as Inseq does; use the `sum` aggregator for the signed first-order Taylor contribution. " +
     "Target-prefix tokens u < t are attributed from the same gradient; all steps of a sequence share one " +
-    "gradient call. Same as Inseq's `input_x_gradient` (Captum's InputXGradient). Takes no parameters.",
+    "gradient call. Same as Inseq's `input_x_gradient` (Captum's InputXGradient). Takes no parameters." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/1605.01713"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   run(context) {
     return attributeFromGradients(context, "input_x_gradient", (gradient, embeddings) =>

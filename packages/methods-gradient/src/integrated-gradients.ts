@@ -11,6 +11,7 @@ import {
 import { z } from "zod";
 import { refinePath } from "./adaptive-path.ts";
 import { baselineEmbeddings } from "./baseline.ts";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import type { PathEnds } from "./integration-path.ts";
 import { integrationMethods, needsTwoPoints } from "./quadrature.ts";
 import { evaluateSegments } from "./segment-gradients.ts";
@@ -168,10 +169,12 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsParameter
     "gradient call (split by the memory budget). Same as Inseq's `integrated_gradients` (Sundararajan et " +
     "al., 2017; Captum's IntegratedGradients), defaults included, with one difference: Inseq keeps EOS " +
     "positions at EOS in the baseline (include_eos_baseline=False), here every position takes the baseline " +
-    "unless listed in `keep` (in a decoder-only prompt and its generated prefix EOS does not occur).",
+    "unless listed in `keep` (in a decoder-only prompt and its generated prefix EOS does not occur)." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/1703.01365"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   async run(context) {
     const outputs: MethodSequenceOutput[] = [];

@@ -7,8 +7,8 @@ import {
   TokenscopeError,
 } from "@tokenscope/core";
 import { z } from "zod";
-import { checkGradientBudget, gradientRowsPerCall } from "./batch-budget.ts";
-import { stepObjective } from "./gradient-rows.ts";
+import { checkGradientBudget } from "./batch-budget.ts";
+import { forEachGradientRow } from "./gradient-rows.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
 
 const parameters = z.strictObject({
@@ -37,36 +37,28 @@ async function layerSequence(
     );
   }
   const ids = decoderInputIds(sequence);
-  const seq = ids.length;
   const tensors = createStepTensors(sequence, model.info.hiddenSize, context.attributeTarget);
   const values = new Array<number>(sequence.target.length).fill(Number.NaN);
-  const chunk = gradientRowsPerCall(model.info, seq, context.memoryBudgetBytes);
-  for (let start = 0; start < sequence.steps.length; start += chunk) {
-    const steps = sequence.steps.slice(start, start + chunk);
-    const result = await model.gradients!({
-      inputs: { ids: steps.map(() => ids) },
-      objective: stepObjective(context, sequence, steps),
+  await forEachGradientRow(
+    context,
+    sequence,
+    {
+      steps: sequence.steps,
+      inputs: (start, end) => ({ ids: Array.from({ length: end - start }, () => ids) }),
+      phase: "layer_gradient_x_activation",
       wrt: { kind: "residual", layer: options.layer },
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
-    const size = seq * result.gradients.dims[2]!;
-    steps.forEach((step, index) => {
-      const gradient = result.gradients.data.subarray(index * size, (index + 1) * size);
-      const activation = result.activations.data.subarray(index * size, (index + 1) * size);
+    },
+    ({ row, gradient, activation, value }) => {
+      const step = sequence.steps[row]!;
       writeStep(
         tensors,
         sequence,
         step,
         Float64Array.from(gradient, (g, i) => g * activation[i]!),
       );
-      values[step] = result.objective[index]!;
-    });
-    context.onProgress?.({
-      phase: "layer_gradient_x_activation",
-      completed: start + steps.length,
-      total: sequence.steps.length,
-    });
-  }
+      values[step] = value;
+    },
+  );
   return stepOutput(tensors, { [context.attributedFunction.id]: values });
 }
 
@@ -82,10 +74,14 @@ export const layerGradientXActivation: AttributionMethod<LayerGradientXActivatio
     "token. Position i's residual after a causal layer mixes positions ≤ i, so this attributes to positions " +
     "of a layer's representation, not to input tokens alone. `layer` defaults to 0 (after the first block), " +
     "the nearest to Inseq's default (the embedding layer; for that, use input_x_gradient). All steps go " +
-    "in one batched gradient call. Captum's LayerGradientXActivation.",
+    "in one batched gradient call. Captum's LayerGradientXActivation." +
+    " A contrastive attributed function (contrast_prob_diff, kl_divergence, ...) is differentiated through " +
+    "both of its sides (Yin and Neubig, 2022): a contrast input that shares the prompt has the same residual " +
+    "at the prompt's positions (the model is causal), so its own row's gradient there is added; a different " +
+    "contrast prompt counts as a constant.",
   references: ["https://captum.ai/api/layer.html#layer-gradient-x-activation"],
   requires: ["embed", "gradients", "gradients.layer"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   async run(context) {
     // The run's longest sequence, before any gradient call: a run that cannot fit never starts.

@@ -1,5 +1,6 @@
 import type { AttributionMethod } from "@tokenscope/core";
 import { z } from "zod";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import { attributeFromGradients } from "./step-gradients.ts";
 
 const parameters = z.strictObject({
@@ -23,10 +24,12 @@ export const saliency: AttributionMethod<SaliencyParameters> = {
     "`abs` (default true, as Captum's Saliency) its absolute value. attribute() then reduces each token's " +
     "vector by its L2 norm and normalises per step, as Inseq does. Target-prefix tokens u < t are attributed " +
     "from the same gradient. All steps of a sequence go to the model as identical rows with per-row " +
-    "objectives in one gradient call. Same as Inseq's `saliency` (Simonyan et al., 2014).",
+    "objectives in one gradient call. Same as Inseq's `saliency` (Simonyan et al., 2014)." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/1312.6034"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   run(context) {
     const { abs } = context.parameters;

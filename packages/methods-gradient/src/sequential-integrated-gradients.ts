@@ -10,6 +10,7 @@ import {
 } from "@tokenscope/core";
 import { z } from "zod";
 import { baselineEmbeddings } from "./baseline.ts";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import { forEachGradientRow } from "./gradient-rows.ts";
 import { integrationMethods, needsTwoPoints, quadrature } from "./quadrature.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
@@ -154,10 +155,12 @@ export const sequentialIntegratedGradients: AttributionMethod<SequentialIntegrat
     "up to the quadrature error; extras.positionDeltas records each miss (extras.ablatedScores the " +
     "ablated values) and the step score `deltas` the largest of a step. Every step × position × point of " +
     "a sequence goes in one batched gradient call (split by the memory budget). Enguehard (2023), as " +
-    "Inseq's `sequential_integrated_gradients`, with unk/pad/zero baselines.",
+    "Inseq's `sequential_integrated_gradients`, with unk/pad/zero baselines." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/2305.15853"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   async run(context) {
     const outputs: MethodSequenceOutput[] = [];

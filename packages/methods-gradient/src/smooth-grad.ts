@@ -10,6 +10,7 @@ import {
   withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
+import { CONTRASTIVE_DESCRIPTION } from "./contrast-rows.ts";
 import {
   type IntegratedGradientsParameters,
   integratedGradients,
@@ -220,10 +221,12 @@ export const smoothGrad: AttributionMethod<SmoothGradParameters> = {
     "(mean of squares) or vargrad (variance). Saliency and input × gradient send every step × sample of a " +
     "sequence in one batched gradient call; integrated gradients one call (steps × points) per sample. " +
     "The step score is the attributed function averaged over the noisy inputs. `seed` fixes the noise. " +
-    "Captum's NoiseTunnel (Smilkov et al., 2017; Adebayo et al., 2018).",
+    "Captum's NoiseTunnel (Smilkov et al., 2017; Adebayo et al., 2018)." +
+    " " +
+    CONTRASTIVE_DESCRIPTION,
   references: ["https://arxiv.org/abs/1706.03825", "https://arxiv.org/abs/1810.03292"],
   requires: ["embed", "gradients"],
-  supports: { targetPrefix: true, contrastive: false, batching: true },
+  supports: { targetPrefix: true, contrastive: true, batching: true },
   parameters,
   async run(context) {
     const outputs: MethodSequenceOutput[] = [];

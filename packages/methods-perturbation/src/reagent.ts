@@ -19,6 +19,7 @@ import {
 } from "./reagent/probes.ts";
 import { modelSampler, posSampler, type TokenSampler, uniformSampler } from "./reagent/samplers.ts";
 import { attributedFunctionOf } from "./shared/attributed-function.ts";
+import { contrastRows, longestRowOf, withPromptOf } from "./shared/contrast-rows.ts";
 import { evaluateRows } from "./shared/forward-rows.ts";
 import { checkForwardBudget } from "./shared/memory-budget.ts";
 import { createOutputs } from "./shared/outputs.ts";
@@ -127,8 +128,10 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     'and cached per model), as ReAGent\'s POS sampler; "uniform" over the vocabulary without special tokens; "model" drawn from the model\'s own ' +
     "prediction at that position given the original tokens before it (ReAGent's inferential sampler, " +
     "sampling instead of taking the argmax). f_t is the attributed function (default: probability, as in " +
-    "ReAGent). Every iteration sends the update inputs of all running probes of all steps and sequences in " +
-    "forward calls of `batch_size` rows, then their check inputs likewise. Random numbers come from a " +
+    "ReAGent); a contrastive one is evaluated against the contrast input with the update's replacements " +
+    "at the prompt positions when it shares the prompt, unperturbed when it has its own source (the " +
+    "stopping condition reads the target's rank alone). Every iteration sends the update inputs of all " +
+    "running probes of all steps and sequences in forward calls of `batch_size` rows, then their check inputs likewise. Random numbers come from a " +
     "Mersenne Twister per step seeded with `seed`. Extras: reagent_iterations and reagent_converged " +
     "(probes that stopped) per step.",
   references: ["https://arxiv.org/abs/2402.00794"],
@@ -145,7 +148,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
       units: { kind: "token", owner },
       includeSpecial: settings.include_special,
     });
-    const longestRow = Math.max(1, ...tasks.map((task) => task.ids.length));
+    const longestRow = longestRowOf(tasks, attributed);
     // Before the sampler's model pass and the probes: a run whose longest row cannot fit the budget
     // makes no model call. The model sampler reads every position's logits of that row.
     checkForwardBudget(
@@ -159,6 +162,12 @@ export const reagent: AttributionMethod<ReagentParameters> = {
       context.memoryBudgetBytes,
     );
     const sampler = await samplerFor(settings.sampler, context, tasks, settings.batch_size);
+    const contrast = await contrastRows(model, attributed, tasks, {
+      batchSize: settings.batch_size,
+      memoryBudgetBytes: context.memoryBudgetBytes,
+      method: "reagent",
+      signal: context.signal,
+    });
     const groups = tasks.map((task) =>
       createProbeGroup(task, settings.num_probes, stepStream(settings.seed, task.ids, task.step)),
     );
@@ -173,10 +182,19 @@ export const reagent: AttributionMethod<ReagentParameters> = {
         embeddings: false,
         signal: context.signal,
         rowAt: (index) => ({ ids: rows[index]!.ids }),
-        read(logits, index) {
+        // The update inputs' replacements of prompt tokens go to a contrast input sharing the
+        // prompt too. The stopping check reads the target's rank alone, so it has no contrast row.
+        contrastRowAt(index) {
+          if (topK !== undefined) return undefined;
+          const { group, ids } = rows[index]!;
+          return contrast.row(group.task, (contrastIds) => ({
+            ids: withPromptOf(contrastIds, ids, group.task.sourceLength),
+          }));
+        },
+        read(logits, index, contrastLogits) {
           const { task } = rows[index]!.group;
           if (topK !== undefined) return inTopK(logits, task.targetId, topK) ? 1 : 0;
-          return attributed.evaluate(logits, task.targetId, task.contrastTargetId);
+          return attributed.evaluate(logits, task.targetId, contrast.side(task, contrastLogits));
         },
       });
 

@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * Views of tokenscope attribution results. Terminal: heatmaps
- * ({@link renderHeatmap}), coloured text ({@link renderColoredText}) and a
+ * ({@link renderHeatmap}), coloured text ({@link renderColoredText}), a
+ * contrastive run's target ↔ contrast diff ({@link renderContrastDiff}) and a
  * run summary ({@link renderSummary}), all pure functions that return strings
  * for the caller to print. Browsers and pages: a self-contained interactive
  * HTML page ({@link toHtml}), the same view as a plain-DOM component

@@ -89,6 +89,8 @@ export function register(program: Command, io: CliIO): void {
       checkAttributeFlagCombinations(options);
       const target = once(options.target, "--target");
       const targetPrefix = once(options.targetPrefix, "--target-prefix");
+      const contrastTarget = once(options.contrastTarget, "--contrast-target");
+      const contrastSource = once(options.contrastSource, "--contrast-source");
       if (target !== undefined && options.targetColumn !== undefined) {
         throw inputError(
           "Targets were given both by --target and by --target-column.",
@@ -129,6 +131,8 @@ export function register(program: Command, io: CliIO): void {
         attribution,
         target: target ?? null,
         targetPrefix: targetPrefix ?? null,
+        contrastTarget: contrastTarget ?? null,
+        contrastSource: contrastSource ?? null,
         precision: options.precision,
       };
       const store = createFileRunStore<AttributionResult>(options.outDir, {
@@ -164,6 +168,8 @@ export function register(program: Command, io: CliIO): void {
                 ...settings.options,
                 ...(targets ? { target: [targets[index]!] } : {}),
                 ...(targetPrefix !== undefined ? { targetPrefix: [targetPrefix] } : {}),
+                ...(contrastTarget !== undefined ? { contrastTargets: [contrastTarget] } : {}),
+                ...(contrastSource !== undefined ? { contrastSources: [contrastSource] } : {}),
                 signal: itemSignal,
               };
               return attribute(model, [item.prompt], attributeOptions);

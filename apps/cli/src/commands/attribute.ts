@@ -121,6 +121,8 @@ export function register(program: Command, io: CliIO): void {
         );
       }
       const prefixes = perPrompt(options.targetPrefix, count, "--target-prefix");
+      const contrastTargets = perPrompt(options.contrastTarget, count, "--contrast-target");
+      const contrastSources = perPrompt(options.contrastSource, count, "--contrast-source");
       const settings = attributeSettingsFromFlags(options);
       const stepPlan: StepPlan = {
         step: options.step,
@@ -168,6 +170,8 @@ export function register(program: Command, io: CliIO): void {
           ...settings.options,
           ...(targets ? { target: targets } : {}),
           ...(prefixes ? { targetPrefix: prefixes } : {}),
+          ...(contrastTargets ? { contrastTargets } : {}),
+          ...(contrastSources ? { contrastSources } : {}),
           onProgress: progress.onProgress,
           signal,
         };

@@ -103,7 +103,7 @@ describe("tokenscope eval", () => {
     expect(await run(args, io), io.err()).toBe(0);
     expect(io.out()).toContain("Per attributed step");
     const saved = await loadResult(out);
-    expect(saved.schemaVersion).toBe(2);
+    expect(saved.schemaVersion).toBe(3);
     const metrics = saved.sequences[0]!.metrics!;
     expect(metrics.steps.map((step) => step.step)).toEqual([0, 1]);
     const model = await loadModel(stories);

@@ -13,6 +13,7 @@ export interface CommandModule {
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
   api: () => import("./api.ts"),
   attribute: () => import("./attribute.ts"),
+  "attribute-context": () => import("./attribute-context.ts"),
   "attribute-dataset": () => import("./attribute-dataset.ts"),
   benchmark: () => import("./benchmark.ts"),
   eval: () => import("./eval.ts"),

@@ -27,12 +27,16 @@ beforeEach(() => {
   server.reset();
 });
 
-const endpointFor = (options: { cache?: ReturnType<typeof createDiskCache>; signal?: AbortSignal } = {}) =>
+// 400 ms times out the hanging faults quickly; runs without hangs take a long timeout, as a busy
+// machine can answer a healthy request late and a retry would send it twice.
+const endpointFor = (
+  options: { cache?: ReturnType<typeof createDiskCache>; signal?: AbortSignal; timeoutMs?: number } = {},
+) =>
   createEndpoint(
     { baseUrl: server.baseUrl, model: "fake", mode: "completions" },
     {
       concurrency: 4,
-      timeoutMs: 400,
+      timeoutMs: options.timeoutMs ?? 400,
       sleep: async () => {},
       ...(options.cache ? { cache: options.cache } : {}),
     },
@@ -90,7 +94,7 @@ describe("attributeEndpoint through faults", () => {
 
   it("a run stopped half way and restarted with the same cache sends only the missing requests", async () => {
     const dir = join(scratch, "resume");
-    const full = await attributeEndpoint(endpointFor(), prompt, {
+    const full = await attributeEndpoint(endpointFor({ timeoutMs: 30_000 }), prompt, {
       perturbation: fixedPerturbation(""),
       strategies: ["prob_diff"],
       maxNewTokens: 4,
@@ -120,11 +124,15 @@ describe("attributeEndpoint through faults", () => {
     );
     server.setFaults(undefined);
     server.reset();
-    const resumed = await attributeEndpoint(endpointFor({ cache: createDiskCache(dir) }), prompt, {
-      perturbation: fixedPerturbation(""),
-      strategies: ["prob_diff"],
-      maxNewTokens: 4,
-    });
+    const resumed = await attributeEndpoint(
+      endpointFor({ cache: createDiskCache(dir), timeoutMs: 30_000 }),
+      prompt,
+      {
+        perturbation: fixedPerturbation(""),
+        strategies: ["prob_diff"],
+        maxNewTokens: 4,
+      },
+    );
     const sentAfter = server.requests
       .filter((r) => r.body && r.prompt !== probePrompt)
       .map((r) => JSON.stringify(r.body));

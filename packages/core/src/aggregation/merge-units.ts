@@ -223,6 +223,11 @@ export function mergeUnits(
       ]),
     ),
   };
+  if (sequence.contrast) {
+    // Contrast tokens stay as they are; a merged target unit faces what its first token faced.
+    const { alignment } = sequence.contrast;
+    merged.contrast = { ...sequence.contrast, alignment: targetGroups.map((group) => alignment[group[0]!]!) };
+  }
   if (sequence.rawSourceAttributions) {
     merged.rawSourceAttributions = mergeRaw(
       sequence.rawSourceAttributions,

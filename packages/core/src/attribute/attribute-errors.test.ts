@@ -154,7 +154,7 @@ describe("attribute errors", () => {
     expect(result.sequences[0]!.stepScores["top_p_size"]![0]).toBeGreaterThanOrEqual(1);
   });
 
-  it("refuses every contrastive step function, attributed or as a step score, instead of silent zeros", async () => {
+  it("refuses every contrastive step function without a contrast, naming the missing options, instead of silent zeros", async () => {
     const contrastive = [
       "contrast_prob",
       "contrast_logits",
@@ -166,8 +166,11 @@ describe("attribute errors", () => {
     ];
     for (const id of contrastive) {
       const attributed = await failure("abc", { attributedFunction: id, target: "x" });
-      expect(attributed).toMatchObject({ code: "INVALID_INPUT", message: new RegExp(`"${id}".*contrast`) });
-      expect(attributed.hint).toMatch(/non-contrastive/);
+      expect(attributed).toMatchObject({
+        code: "INVALID_INPUT",
+        message: new RegExp(`"${id}".*none was given: pass contrastTargets or contrastSources`),
+      });
+      expect(attributed.hint).toMatch(/--contrast-(target|source)/);
       expect(await failure("abc", { stepScores: [id], target: "x" })).toMatchObject({
         code: "INVALID_INPUT",
         message: new RegExp(`Step score "${id}"`),

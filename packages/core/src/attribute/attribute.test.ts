@@ -38,7 +38,7 @@ describe("attribute", () => {
     expect(context.attributeTarget).toBe(true);
     expect(context.attributedFunction).toEqual({ id: "probability", parameters: { logprob: false } });
     expect(context.sequences[0]!.steps).toEqual([0, 1, 2, 3]);
-    expect(result.schemaVersion).toBe(2);
+    expect(result.schemaVersion).toBe(3);
     expect(result.info.model).toEqual({ id: "toy-model-seed-3", architecture: "toy-decaying-sum" });
     expect(result.info.method).toEqual({ id: "test_echo", parameters: { dims: 1 } });
     expect(result.info.attributedFunction).toEqual({ id: "probability", parameters: { logprob: false } });

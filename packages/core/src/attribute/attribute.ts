@@ -1,8 +1,8 @@
 import { aggregate } from "../aggregation/aggregate.ts";
 import { TokenscopeError, throwIfAborted } from "../errors/index.ts";
 import { checkMemoryBudgetBytes } from "../methods/memory-budget.ts";
-import type { MethodContext, MethodSequence } from "../methods/types.ts";
-import type { LanguageModel, Tokenization } from "../model/language-model.ts";
+import type { MethodContext } from "../methods/types.ts";
+import type { LanguageModel } from "../model/language-model.ts";
 import {
   type AttributionResult,
   type RunInfo,
@@ -13,72 +13,11 @@ import { TOOL_VERSION } from "../version.ts";
 import { aggregationSteps, keepsRawOnly } from "./aggregation-plan.ts";
 import { buildSequence } from "./build-sequence.ts";
 import { checkGenerationSettings } from "./generation-args.ts";
-import { prepareSource } from "./prepare-source.ts";
-import { prepareTarget, type TargetSpec } from "./prepare-target.ts";
+import { prepareSequences } from "./prepare-sequences.ts";
 import { type AttributionPlan, resolvePlan } from "./resolve-plan.ts";
-import { checkStepRange, selectSteps } from "./step-range.ts";
+import { checkStepRange } from "./step-range.ts";
 import { computeStepScores } from "./step-scores.ts";
 import type { AttributeOptions } from "./types.ts";
-
-function perPrompt(
-  value: string | string[] | undefined,
-  count: number,
-  name: string,
-): (string | undefined)[] {
-  if (value === undefined || typeof value === "string") return new Array(count).fill(value);
-  if (value.length !== count) {
-    throw new TokenscopeError("INVALID_INPUT", `${count} prompts but ${value.length} values of ${name}.`, {
-      hint: `Give one ${name} per prompt, or a single string used for every prompt.`,
-      details: { prompts: count, [name]: value.length },
-    });
-  }
-  return value;
-}
-
-function targetSpecs(options: AttributeOptions, count: number): TargetSpec[] {
-  if (options.target !== undefined && options.targetPrefix !== undefined) {
-    throw new TokenscopeError("INVALID_INPUT", "Both `target` and `targetPrefix` were given.", {
-      hint: "Force the whole target with `target`, or generate a continuation of `targetPrefix`; not both.",
-    });
-  }
-  const targets = perPrompt(options.target, count, "target");
-  const prefixes = perPrompt(options.targetPrefix, count, "targetPrefix");
-  return targets.map(
-    (text, index): TargetSpec =>
-      text !== undefined
-        ? { kind: "forced", text }
-        : { kind: "generate", prefix: prefixes[index], generation: options.generation ?? {} },
-  );
-}
-
-interface PreparedSequence {
-  source: Tokenization;
-  target: Tokenization;
-  sequence: MethodSequence;
-}
-
-async function prepareSequences(
-  model: LanguageModel,
-  prompts: string[],
-  options: AttributeOptions,
-): Promise<PreparedSequence[]> {
-  const specs = targetSpecs(options, prompts.length);
-  const prepared: PreparedSequence[] = [];
-  for (const [index, prompt] of prompts.entries()) {
-    throwIfAborted(options.signal);
-    const source = await prepareSource(model, prompt, options.chatTemplate ?? false, index);
-    const promptIds = source.tokens.map((token) => token.id!);
-    const target = await prepareTarget(model, promptIds, specs[index]!, {
-      sequenceIndex: index,
-      onProgress: options.onProgress,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const steps = selectSteps(options.steps, target.tokens.length, index);
-    prepared.push({ source, target, sequence: { source: source.tokens, target: target.tokens, steps } });
-    options.onProgress?.({ phase: "prepare", completed: index + 1, total: prompts.length });
-  }
-  return prepared;
-}
 
 function runInfo(
   model: LanguageModel,
@@ -181,6 +120,7 @@ export async function attribute(
       attributeTarget: plan.attributeTarget,
       methodId: plan.method.id,
     });
+    if (entry.contrast) sequence.contrast = entry.contrast.record;
     const normalize = options.normalize ?? plan.method.normalizeByDefault ?? true;
     const steps = aggregationSteps(plan.aggregate, normalize, output.source.dims[2]);
     // aggregate() works on results; each sequence goes alone, as its raw dimensions decide its steps.

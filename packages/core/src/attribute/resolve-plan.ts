@@ -6,6 +6,7 @@ import type { LanguageModel } from "../model/language-model.ts";
 import { getAggregator, getMethod, getStepFunction } from "../registry/registries.ts";
 import { parseParameters } from "../schema/parameters.ts";
 import type { StepFunction } from "../step-functions/types.ts";
+import { checkContrastOptions } from "./contrast-options.ts";
 import {
   type AttributeOptions,
   DEFAULT_ATTRIBUTED_FUNCTION,
@@ -32,21 +33,10 @@ export interface AttributionPlan {
   attributeTarget: boolean;
 }
 
-function resolveStepFunction(choice: string | StepFunctionChoice, role: string): ResolvedStepFunction {
+/** A step function looked up by id and its parameters parsed with its schema (`role` names it in errors). */
+export function resolveStepFunction(choice: string | StepFunctionChoice, role: string): ResolvedStepFunction {
   const { id, parameters } = typeof choice === "string" ? { id: choice, parameters: undefined } : choice;
   const stepFunction = getStepFunction(id);
-  if (stepFunction.contrast !== undefined) {
-    // Without a contrast these functions fall back to the target itself and give exact zeros: a wrong
-    // answer that looks like a finding. Refuse until attribute() takes contrastive inputs.
-    throw new TokenscopeError(
-      "INVALID_INPUT",
-      `${role} "${id}" compares the target with a contrast, but attribute() takes no contrastive input yet, so it would be 0 (or the target's own score) at every step.`,
-      {
-        hint: `Attribute a non-contrastive step function (probability, logprob, logit, entropy, ...), or call evaluateStepFunction("${id}", ...) yourself with contrast logits or a contrast target id.`,
-        details: { stepFunction: id, contrast: stepFunction.contrast },
-      },
-    );
-  }
   return {
     id,
     parameters: parseParameters(stepFunction.parameters, parameters, `${role} "${id}"`),
@@ -87,6 +77,7 @@ export function resolvePlan(model: LanguageModel, options: AttributeOptions): At
     );
   }
   const stepScores = (options.stepScores ?? []).map((choice) => resolveStepFunction(choice, "Step score"));
+  checkContrastOptions(options, method);
   const seen = new Set<string>();
   for (const score of stepScores) {
     if (seen.has(score.id)) {

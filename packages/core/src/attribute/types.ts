@@ -1,5 +1,6 @@
 import type { AggregationStep } from "../aggregation/aggregate.ts";
 import type { AbortOptions, ProgressCallback } from "../progress.ts";
+import type { ContrastAlignment } from "./contrast-alignment.ts";
 
 /** A registered step function by id, with parameters (validated with its schema, defaults applied). */
 export interface StepFunctionChoice {
@@ -46,6 +47,28 @@ export interface AttributeOptions extends AbortOptions {
   target?: string | string[];
   /** Generate a continuation that starts with this text: one for every prompt, or one per prompt. */
   targetPrefix?: string | string[];
+  /**
+   * Contrastive targets (Inseq's `contrast_targets`): a different continuation to compare the target
+   * with, one text for every prompt or one per prompt; any length. Contrastive step functions
+   * (contrast_prob_diff, kl_divergence, ...) then compare target token t, predicted from the prompt
+   * and the target before it, with the aligned contrast token, predicted from the prompt (or the
+   * contrast source) and the contrast tokens before it. Aligned right by default (Inseq's default);
+   * see `contrastAlignments`.
+   */
+  contrastTargets?: string | string[];
+  /**
+   * Contrastive sources: a different prompt or context (e.g. without the context) predicting the
+   * same target, or `contrastTargets` when both are given; one for every prompt or one per prompt.
+   * The contrast side does not read the attributed prompt, so it is a constant of every attribution.
+   */
+  contrastSources?: string | string[];
+  /**
+   * Which contrast token faces each target token: explicit [targetIndex, contrastIndex] pairs (0-based
+   * token indices of the target and the contrast target; steps no pair names are aligned right), or
+   * "auto" (identical tokens matched, the rest by the similarity of the model's own token embeddings).
+   * One value for every prompt, or one per prompt. Needs `contrastTargets`.
+   */
+  contrastAlignments?: ContrastAlignment | ContrastAlignment[];
   /** Generation settings, used when no forced `target` is given (ignored otherwise). */
   generation?: GenerationSettings;
   /** Format each prompt as a user message with the model's chat template (needs "chatTemplate"). */

@@ -9,7 +9,13 @@ export {
   rowsPerCall,
   smallestBudgetBytes,
 } from "./memory-budget.ts";
-export { decoderInputIds, stepPosition, targetId } from "./sequence-inputs.ts";
+export {
+  type ContrastStep,
+  contrastStep,
+  decoderInputIds,
+  stepPosition,
+  targetId,
+} from "./sequence-inputs.ts";
 export type {
   AttributionMethod,
   MethodContext,
@@ -17,5 +23,6 @@ export type {
   MethodSequence,
   MethodSequenceOutput,
   MethodSupport,
+  SequenceContrast,
 } from "./types.ts";
 export { createYieldPoint, YIELD_INTERVAL_MS, type YieldPoint, yieldToEventLoop } from "./yield-point.ts";

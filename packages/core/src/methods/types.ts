@@ -12,10 +12,34 @@ export type MethodFamily = "gradient" | "perturbation" | "attention" | "api" | (
 export interface MethodSupport {
   /** Also attributes to earlier target tokens (target-prefix attribution). */
   targetPrefix: boolean;
-  /** Accepts contrastive step functions / contrast targets. */
+  /**
+   * Attributes contrastive step functions: reads `MethodSequence.contrast` (the contrast side's own
+   * input, not only its target ids) when it evaluates the attributed function.
+   */
   contrastive: boolean;
   /** Attributes several sequences in one call. */
   batching: boolean;
+}
+
+/**
+ * The contrast side of one sequence in a contrastive run (`contrastTargets` / `contrastSources`): at
+ * target step t the contrastive step functions compare the target token, predicted from the source
+ * and the target before t, with contrast token `target[alignment[t]]`, predicted from `source` and
+ * the contrast tokens before it. Read it through `contrastStep`.
+ */
+export interface SequenceContrast {
+  /** The contrast side's prompt: the contrast source's tokens, or the sequence's own source. */
+  source: Token[];
+  /**
+   * True when `source` is the sequence's own source (no contrast source, or one with the same
+   * ids): the contrast side then reads the same prompt — the same embeddings under a gradient
+   * method, the same perturbations under a perturbation method.
+   */
+  sharesSource: boolean;
+  /** The contrast target tokens; the target itself when only the source differs. */
+  target: Token[];
+  /** Per target step t, the index into `target` of the contrast token compared at t. */
+  alignment: number[];
 }
 
 /** One sequence to attribute: its source and target tokens and the steps to attribute. */
@@ -26,6 +50,8 @@ export interface MethodSequence {
   steps: number[];
   /** Contrast targets aligned with `target`, for contrastive step functions. */
   contrastTargetIds?: number[];
+  /** The contrast side of a contrastive run (contrastTargetIds are its aligned token ids). */
+  contrast?: SequenceContrast;
 }
 
 /** What a method's `run` receives. */

@@ -9,6 +9,7 @@ export {
   type RunInfo,
   SCHEMA_VERSION,
   type SequenceAttribution,
+  type SequenceContrastRecord,
   type SequenceMetrics,
   type StepMetrics,
 } from "./types.ts";

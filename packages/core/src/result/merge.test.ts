@@ -31,7 +31,7 @@ describe('mergeResults, mode "sequences"', () => {
   });
 
   it.each([
-    ["schemaVersion", { ...makeResult([two]), schemaVersion: 3 } as unknown as AttributionResult],
+    ["schemaVersion", { ...makeResult([two]), schemaVersion: 4 } as unknown as AttributionResult],
     ["model id", makeResult([two], { modelId: "other/model" })],
     ["method id", makeResult([two], { methodId: "integrated_gradients" })],
   ])("refuses a different %s with INCOMPATIBLE_RESULTS naming it", (field, other) => {

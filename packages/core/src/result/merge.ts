@@ -221,6 +221,7 @@ function combineSequences(
   );
   if (rawSource) merged.rawSourceAttributions = rawSource;
   if (rawTarget) merged.rawTargetAttributions = rawTarget;
+  if (a.contrast) merged.contrast = structuredClone(a.contrast);
   return merged;
 }
 

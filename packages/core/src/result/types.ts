@@ -2,13 +2,31 @@ import type { ExecutionInfo } from "../model/execution.ts";
 import type { Token } from "../model/token.ts";
 
 /**
- * The schema version this build writes. Version 2 added `metrics` to sequences; every version in
- * {@link READABLE_SCHEMA_VERSIONS} is read (and upgraded on reading).
+ * The schema version this build writes. Version 2 added `metrics` to sequences, version 3 `contrast`;
+ * every version in {@link READABLE_SCHEMA_VERSIONS} is read (and upgraded on reading).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
-/** The schema versions this build reads: 1 (no `metrics`) and 2. */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+/** The schema versions this build reads: 1 (no `metrics`), 2 (no `contrast`) and 3. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
+
+/**
+ * What a contrastive run compared a sequence with (`contrastTargets` / `contrastSources`): the contrast
+ * continuation, its tokens, and which contrast token faced each target token.
+ */
+export interface SequenceContrastRecord {
+  /** The contrast source, when one was given (the contrast side's prompt instead of the source). */
+  sourceText?: string;
+  source?: Token[];
+  /** The contrast continuation (the target itself when only a contrast source was given). */
+  targetText: string;
+  target: Token[];
+  /**
+   * Per target token, the index into `target` of the contrast token it was compared with. Merging
+   * target tokens into words keeps the contrast tokens and gives each unit its first token's index.
+   */
+  alignment: number[];
+}
 
 /** Faithfulness figures of one attributed step (`@tokenscope/eval`): metric id → value. */
 export type StepMetrics = { step: number; target: string } & Record<string, number | string | null>;
@@ -68,6 +86,8 @@ export interface SequenceAttribution {
   aggregation: AggregationRecord[];
   /** Faithfulness figures computed with the attribution (schema version 2), when asked for. */
   metrics?: SequenceMetrics;
+  /** What a contrastive run compared the sequence with (schema version 3). */
+  contrast?: SequenceContrastRecord;
 }
 
 /** What ran to produce a result. */

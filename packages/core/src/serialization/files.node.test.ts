@@ -152,11 +152,11 @@ describe("loading corrupted files", () => {
     );
   });
 
-  it("schemaVersion 3", async () => {
+  it("schemaVersion 4", async () => {
     const value = saved();
-    value.schemaVersion = 3;
+    value.schemaVersion = 4;
     expect(await loadCorrupt("future.json", JSON.stringify(value), "UNSUPPORTED_SCHEMA_VERSION")).toMatch(
-      /has schemaVersion 3; this build of tokenscope \(.+\) reads schemaVersion 1 and 2\. .*upgrade/,
+      /has schemaVersion 4; this build of tokenscope \(.+\) reads schemaVersion 1, 2, and 3\. .*upgrade/,
     );
   });
 });

@@ -75,13 +75,55 @@ const sequenceShape = z.strictObject({
       parameters: jsonObjectSchema.optional(),
     })
     .optional(),
+  contrast: z
+    .strictObject({
+      sourceText: z.string().optional(),
+      source: z.array(tokenSchema).optional(),
+      targetText: z.string(),
+      target: z.array(tokenSchema),
+      alignment: z.array(z.int().nonnegative()),
+    })
+    .optional(),
 });
+
+function checkContrast(
+  contrast: NonNullable<SavedSequence["contrast"]>,
+  targets: number,
+  context: Context,
+): void {
+  checkSpans(contrast.target, contrast.targetText, "contrast target", context);
+  if ((contrast.source === undefined) !== (contrast.sourceText === undefined)) {
+    context.addIssue({
+      code: "custom",
+      path: ["contrast", "source"],
+      message: "a contrast source needs both source and sourceText",
+    });
+  } else if (contrast.source && contrast.sourceText !== undefined) {
+    checkSpans(contrast.source, contrast.sourceText, "contrast source", context);
+  }
+  if (contrast.alignment.length !== targets) {
+    context.addIssue({
+      code: "custom",
+      path: ["contrast", "alignment"],
+      message: `expected ${targets} contrast indices (one per target token), got ${contrast.alignment.length}`,
+    });
+  }
+  const outside = contrast.alignment.findIndex((index) => index >= contrast.target.length);
+  if (outside >= 0) {
+    context.addIssue({
+      code: "custom",
+      path: ["contrast", "alignment", outside],
+      message: `contrast index ${contrast.alignment[outside]} is outside the ${contrast.target.length} contrast tokens`,
+    });
+  }
+}
 
 /** A saved sequence, with every shape cross-checked against its token counts. */
 export const sequenceSchema = sequenceShape.superRefine((sequence, context) => {
   checkSpans(sequence.source, sequence.sourceText, "source", context);
   checkSpans(sequence.target, sequence.targetText, "target", context);
   const targets = sequence.target.length;
+  if (sequence.contrast) checkContrast(sequence.contrast, targets, context);
   checkMatrix(sequence.sourceAttributions, targets, sequence.source.length, "source", context, [
     "sourceAttributions",
   ]);
@@ -112,13 +154,14 @@ export const sequenceSchema = sequenceShape.superRefine((sequence, context) => {
 function checkSpans(
   tokens: SavedSequence["source"],
   text: string,
-  side: "source" | "target",
+  side: "source" | "target" | "contrast source" | "contrast target",
   context: Context,
 ): void {
+  const where = side.startsWith("contrast") ? ["contrast", side.slice(9)] : [side];
   tokens.forEach((token, index) => {
     if (!token.span) return;
     const [start, end] = token.span;
-    const path = [side, index, "span"];
+    const path = [...where, index, "span"];
     if (start > end) {
       context.addIssue({ code: "custom", path, message: `start ${start} is after end ${end}` });
     } else if (end > text.length) {
@@ -210,9 +253,9 @@ export const runInfoSchema = z.object({
   extra: jsonObjectSchema.optional(),
 });
 
-/** The saved form of an attribution result, schemaVersion 1 or 2 (2 may carry `metrics`). */
+/** The saved form of an attribution result, schemaVersion 1, 2 (may carry `metrics`) or 3 (`contrast`). */
 export const savedResultSchema = z.object({
-  schemaVersion: z.union([z.literal(1), z.literal(SCHEMA_VERSION)]),
+  schemaVersion: z.union([z.literal(1), z.literal(2), z.literal(SCHEMA_VERSION)]),
   info: runInfoSchema,
   sequences: z.array(sequenceSchema),
 });

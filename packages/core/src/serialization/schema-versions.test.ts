@@ -7,13 +7,14 @@ import { validateResult } from "./validate.ts";
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("schema versions", () => {
-  it("writes version 2 and reads a version 1 file (no metrics) as version 2", () => {
+  it("writes version 3 and reads version 1 (no metrics) and 2 (no contrast) files as version 3", () => {
     const result = makeTestResult();
     const saved = JSON.parse(text(serializeResult(result)));
     expect(saved.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(validateResult({ ...saved, schemaVersion: 2 }).schemaVersion).toBe(3);
     saved.schemaVersion = 1;
     const read = validateResult(saved);
-    expect(read.schemaVersion).toBe(2);
+    expect(read.schemaVersion).toBe(3);
     expect(read.sequences[0]!.sourceAttributions).toEqual(
       parseResult(serializeResult(result)).sequences[0]!.sourceAttributions,
     );

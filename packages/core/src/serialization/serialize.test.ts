@@ -183,7 +183,7 @@ describe("serializeResult and parseResult", () => {
   it("indents on request, keeping each row of numbers on one line", () => {
     const result = makeTestResult();
     const text = new TextDecoder().decode(serializeResult(result, { indent: 2 }));
-    expect(text).toContain('\n  "schemaVersion": 2,\n');
+    expect(text).toContain('\n  "schemaVersion": 3,\n');
     const row = JSON.stringify(result.sequences[0]!.targetAttributions![0]);
     expect(text).toContain(`\n        ${row},\n`);
     expect(parseResult(text)).toEqual(parseResult(serializeResult(result)));

@@ -165,13 +165,13 @@ describe("validateResult", () => {
 
   it("reports another schema version with both versions and what to do", () => {
     const saved = savedForm();
-    saved.schemaVersion = 3;
+    saved.schemaVersion = 4;
     const error = rejection(saved, "UNSUPPORTED_SCHEMA_VERSION");
     expect(error.message).toMatch(
-      /has schemaVersion 3; this build of tokenscope \(.+\) reads schemaVersion 1 and 2/,
+      /has schemaVersion 4; this build of tokenscope \(.+\) reads schemaVersion 1, 2, and 3/,
     );
     expect(error.hint).toMatch(/upgrade @tokenscope\/core/);
-    expect(error.details).toMatchObject({ fileVersion: 3, supportedVersion: 2 });
+    expect(error.details).toMatchObject({ fileVersion: 4, supportedVersion: 3 });
     saved.schemaVersion = 0;
     expect(rejection(saved, "UNSUPPORTED_SCHEMA_VERSION").hint).toMatch(/Re-run the attribution/);
   });

@@ -88,7 +88,7 @@ function checkSchemaVersion(value: unknown, source: string | undefined): void {
   const newer = typeof version === "number" && version > SCHEMA_VERSION;
   throw new TokenscopeError(
     "UNSUPPORTED_SCHEMA_VERSION",
-    `${label} has schemaVersion ${quoteForMessage(version)}; this build of tokenscope (${TOOL_VERSION}) reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(" and ")}.`,
+    `${label} has schemaVersion ${quoteForMessage(version)}; this build of tokenscope (${TOOL_VERSION}) reads schemaVersion ${new Intl.ListFormat("en", { type: "conjunction" }).format(READABLE_SCHEMA_VERSIONS.map(String))}.`,
     {
       hint: newer
         ? "It was written by a newer tokenscope: upgrade @tokenscope/core (or the tokenscope CLI) to read it, or re-run the attribution with this version."

@@ -77,14 +77,14 @@ export function validateStepFunctionInput(
     throw missingContrast(
       stepFunctionId,
       "contrastLogits (logits computed from a contrastive input)",
-      "Attribute with contrastive sources or a contrastive prefix so the contrast logits are computed, or pick a non-contrastive step function such as probability.",
+      "Give attribute() contrastSources or contrastTargets (CLI: --contrast-source / --contrast-target) so the contrast logits are computed, or pick a non-contrastive step function such as probability.",
     );
   }
   if (contrast === "target" && input.contrastTargetId === undefined) {
     throw missingContrast(
       stepFunctionId,
       "contrastTargetId (the alternative token to compare with)",
-      "Pass contrast targets, or pick a non-contrastive step function such as probability.",
+      "Give attribute() contrastTargets (CLI: --contrast-target), or pick a non-contrastive step function such as probability.",
     );
   }
 }

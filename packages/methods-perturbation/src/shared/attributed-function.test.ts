@@ -18,7 +18,9 @@ describe("attributedFunctionOf", () => {
     const contrast = attributedFunctionOf({
       attributedFunction: { id: "contrast_logits_diff", parameters: {} },
     });
-    expect(contrast.evaluate(logits, 2, 0)).toBeCloseTo(2, 15);
+    expect(contrast.evaluate(logits, 2, { targetId: 0 })).toBeCloseTo(2, 15);
+    expect(contrast.readsContrastLogits).toBe(true);
+    expect(probability.readsContrastLogits).toBe(false);
   });
 
   it("prefers a registered step function and refuses unknown ids", () => {

@@ -14,8 +14,12 @@ import type { StepTask } from "./step-tasks.ts";
 export interface BaselineInputs {
   /** Whether rows go to the model as embeddings. */
   embeddings: boolean;
-  /** The input of `task` with the tokens at `absent` (decoder positions) replaced or removed. */
-  row(task: StepTask, absent: readonly number[]): ForwardRow;
+  /**
+   * The input of `task` (or `ids`, another input of the same step: its shared contrast input) with
+   * the tokens at `absent` (decoder positions) replaced or removed. "mean" writes the mean
+   * embedding of the task's own input in `ids` too: the same perturbation on both sides.
+   */
+  row(task: StepTask, absent: readonly number[], ids?: readonly number[]): ForwardRow;
 }
 
 /** The token a replacement baseline writes, and which special token of the model it is. */
@@ -91,29 +95,32 @@ export async function baselineInputs(
     case "unk":
     case "pad": {
       const id = specialId(model, baseline, owner);
-      return { embeddings: false, row: (task, absent) => ({ ids: replacedIds(task.ids, absent, id) }) };
+      return {
+        embeddings: false,
+        row: (task, absent, ids = task.ids) => ({ ids: replacedIds(ids, absent, id) }),
+      };
     }
     case "removal":
       return {
         embeddings: false,
-        row: (task, absent) => {
+        row: (task, absent, ids = task.ids) => {
           const removed = new Set(absent);
-          return { ids: task.ids.filter((_, position) => !removed.has(position)) };
+          return { ids: ids.filter((_, position) => !removed.has(position)) };
         },
       };
     case "zero":
       assertCapabilities(model, ["embed"], `${owner} with baseline "zero"`);
       return {
         embeddings: true,
-        row: (task, absent) => ({ ids: task.ids, replaced: { positions: absent, embedding: null } }),
+        row: (task, absent, ids = task.ids) => ({ ids, replaced: { positions: absent, embedding: null } }),
       };
     case "mean": {
       assertCapabilities(model, ["embed"], `${owner} with baseline "mean"`);
       const means = await meanEmbeddings(model, tasks);
       return {
         embeddings: true,
-        row: (task, absent) => ({
-          ids: task.ids,
+        row: (task, absent, ids = task.ids) => ({
+          ids,
           replaced: { positions: absent, embedding: means.get(task)! },
         }),
       };

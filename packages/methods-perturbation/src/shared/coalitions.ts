@@ -7,6 +7,7 @@ import {
 } from "@tokenscope/core";
 import { attributedFunctionOf } from "./attributed-function.ts";
 import { baselineInputs } from "./baselines.ts";
+import { contrastRows, longestRowOf, promptPositions } from "./contrast-rows.ts";
 import { evaluateRows } from "./forward-rows.ts";
 import { checkForwardBudget } from "./memory-budget.ts";
 import { createOutputs } from "./outputs.ts";
@@ -68,9 +69,10 @@ export async function runCoalitions(
     units: { ...options.units, owner },
     includeSpecial: options.includeSpecial,
   });
-  const longestRow = Math.max(1, ...tasks.map((task) => task.ids.length));
-  // Before drawing samples or embedding baselines: a run whose longest row cannot fit the budget
-  // makes no model call. "zero" and "mean" baselines send embeddings (see baselines.ts).
+  const longestRow = longestRowOf(tasks, attributed);
+  // Before drawing samples or embedding baselines: a run whose longest row (contrast rows
+  // included) cannot fit the budget makes no model call. "zero" and "mean" baselines send
+  // embeddings (see baselines.ts).
   checkForwardBudget(
     options.methodId,
     model.info,
@@ -89,6 +91,12 @@ export async function runCoalitions(
     if (point.due()) await point.pause();
   }
   const inputs = await baselineInputs(model, options.baseline, tasks, owner);
+  const contrast = await contrastRows(model, attributed, tasks, {
+    batchSize: options.batchSize,
+    memoryBudgetBytes: context.memoryBudgetBytes,
+    method: options.methodId,
+    signal: context.signal,
+  });
 
   const offsets: number[] = [];
   let count = 0;
@@ -101,6 +109,21 @@ export async function runCoalitions(
     taskOfRow.fill(index, offsets[index]!, offsets[index]! + 1 + plan.count);
   });
 
+  const taskAt = (row: number) => tasks[taskOfRow[row]!]!;
+  // The decoder positions row `row` perturbs: none for a step's full input (its first row). Kept
+  // for the last row asked: its contrast row is built right after it, from the same coalition.
+  let last = { row: -1, absent: [] as number[] };
+  const absentAt = (row: number): number[] => {
+    if (last.row === row) return last.absent;
+    const index = taskOfRow[row]!;
+    const k = row - offsets[index]! - 1;
+    const coalition = k >= 0 ? plans[index]!.coalition(k) : undefined;
+    const absent = coalition
+      ? tasks[index]!.features.filter((_, feature) => coalition[feature] === 0).flat()
+      : [];
+    last = { row, absent };
+    return absent;
+  };
   const values = await evaluateRows({
     model,
     count,
@@ -111,16 +134,20 @@ export async function runCoalitions(
     embeddings: inputs.embeddings,
     signal: context.signal,
     rowAt(row) {
-      const index = taskOfRow[row]!;
-      const task = tasks[index]!;
-      const k = row - offsets[index]! - 1;
-      const coalition = k >= 0 ? plans[index]!.coalition(k) : undefined;
-      const absent = coalition ? task.features.filter((_, feature) => coalition[feature] === 0).flat() : [];
-      return inputs.row(task, absent);
+      const task = taskAt(row);
+      return inputs.row(task, absentAt(row));
     },
-    read(logits, row) {
-      const task = tasks[taskOfRow[row]!]!;
-      return attributed.evaluate(logits, task.targetId, task.contrastTargetId);
+    // A contrast input sharing the prompt loses the same prompt positions; the target-prefix
+    // positions perturbed are the original side's tokens only.
+    contrastRowAt(row) {
+      const task = taskAt(row);
+      return contrast.row(task, (ids) =>
+        inputs.row(task, promptPositions(absentAt(row), task.sourceLength), ids),
+      );
+    },
+    read(logits, row, contrastLogits) {
+      const task = taskAt(row);
+      return attributed.evaluate(logits, task.targetId, contrast.side(task, contrastLogits));
     },
     onBatch: (completed, total) => context.onProgress?.({ phase: options.methodId, completed, total }),
   });

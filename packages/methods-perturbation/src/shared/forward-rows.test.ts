@@ -67,6 +67,47 @@ describe("evaluateRows", () => {
     expect(replaced).toBe(await expected((data) => data.set(vector, 8)));
   });
 
+  it("sends each contrast row right after its row, across call boundaries, and reads both logits", async () => {
+    const requests: ForwardRequest[] = [];
+    const model = {
+      ...toy,
+      forward: (request: ForwardRequest) => {
+        requests.push(request);
+        return toy.forward!(request);
+      },
+    };
+    const rows = [
+      [1, 5, 6],
+      [1, 7],
+      [1, 8, 9],
+      [1, 10],
+    ];
+    // Rows 0 and 2 have a contrast row (longer than theirs); with 2 rows a call, row 2's falls into the next.
+    const contrasts: (number[] | undefined)[] = [[1, 5, 6, 11, 12], undefined, [1, 8, 13, 14], undefined];
+    const values = await evaluateRows({
+      model,
+      count: rows.length,
+      rowAt: (index) => ({ ids: rows[index]! }),
+      contrastRowAt: (index) => (contrasts[index] ? { ids: contrasts[index] } : undefined),
+      read: (logits, _, contrastLogits) => logits[3]! - (contrastLogits?.[4] ?? 0),
+      batchSize: 2,
+      longestRow: 5,
+      embeddings: false,
+    });
+    expect(requests.map((request) => request.positions)).toEqual([
+      [[2], [4]],
+      [[1], [2]],
+      [[3], [1]],
+    ]);
+    const lastLogits = async (ids: number[]) =>
+      (await toy.forward!({ inputs: { ids: [ids] }, positions: [[ids.length - 1]] })).logits.data;
+    for (const [index, ids] of rows.entries()) {
+      const contrast = contrasts[index];
+      const expected = (await lastLogits(ids))[3]! - (contrast ? (await lastLogits(contrast))[4]! : 0);
+      expect(values[index]).toBeCloseTo(expected, 12);
+    }
+  });
+
   it("refuses a row left without tokens", async () => {
     const error = await evaluateRows({
       model: toy,

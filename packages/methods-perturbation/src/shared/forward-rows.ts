@@ -27,8 +27,16 @@ export interface EvaluateRowsOptions {
   count: number;
   /** Row `index`, built when its batch is sent (rows are never all held at once). */
   rowAt(index: number): ForwardRow;
-  /** Turns the logits at the last position of row `index` into the number kept for it. */
-  read(logits: LogitVector, index: number): number;
+  /**
+   * The contrast row of row `index`, sent beside it (in the same forward call when it fits, else
+   * at the start of the next): the contrast input perturbed as row `index` is. Undefined: none.
+   */
+  contrastRowAt?(index: number): ForwardRow | undefined;
+  /**
+   * Turns the logits at the last position of row `index` (and of its contrast row, when it has
+   * one) into the number kept for it.
+   */
+  read(logits: LogitVector, index: number, contrastLogits?: LogitVector): number;
   batchSize: number;
   /**
    * Bytes one forward call may use (the context's `memoryBudgetBytes`): lowers the rows per call,
@@ -37,12 +45,15 @@ export interface EvaluateRowsOptions {
   memoryBudgetBytes?: number | undefined;
   /** The method, for the message when a row does not fit the budget. */
   method?: string;
-  /** Tokens in the longest row, for the memory estimate (default: the model's context length). */
+  /**
+   * Tokens in the longest row, contrast rows included, for the memory estimate (default: the
+   * model's context length).
+   */
   longestRow?: number;
   /** Send input embeddings (from `embed`) instead of ids; needed when rows replace embeddings. */
   embeddings: boolean;
   signal?: AbortSignal | undefined;
-  /** Called after each forward call with the rows done so far. */
+  /** Called after each forward call with the rows done so far (contrast rows not counted). */
   onBatch?: (completedRows: number, totalRows: number) => void;
 }
 
@@ -71,12 +82,68 @@ async function embeddedInputs(model: LanguageModel, rows: ForwardRow[], ids: num
   return { data, dims: [batch, length, hidden] };
 }
 
+/** A row as sent: row `index`, or its contrast row, and whether a contrast row follows it. */
+interface SentRow {
+  index: number;
+  row: ForwardRow;
+  contrast: boolean;
+  awaitsContrast: boolean;
+}
+
+/** Rows `0..count-1` in order, each followed by its contrast row; built lazily, when taken. */
+function* sentRows(options: EvaluateRowsOptions): Generator<SentRow> {
+  for (let index = 0; index < options.count; index++) {
+    const row = options.rowAt(index);
+    const contrastRow = options.contrastRowAt?.(index);
+    yield { index, row, contrast: false, awaitsContrast: contrastRow !== undefined };
+    if (contrastRow) yield { index, row: contrastRow, contrast: true, awaitsContrast: false };
+  }
+}
+
+function take(rows: Iterator<SentRow>, count: number): SentRow[] {
+  const taken: SentRow[] = [];
+  while (taken.length < count) {
+    const next = rows.next();
+    if (next.done) break;
+    taken.push(next.value);
+  }
+  return taken;
+}
+
+async function forwardLastPositions(
+  model: LanguageModel,
+  rows: ForwardRow[],
+  embeddings: boolean,
+  signal: AbortSignal | undefined,
+) {
+  const length = Math.max(...rows.map((row) => row.ids.length));
+  if (rows.some((row) => row.ids.length === 0)) {
+    throw new TokenscopeError("INVALID_INPUT", "A perturbed input has no tokens left to predict from.", {
+      hint: 'Keep a BOS token in the prompt (include_special: false leaves it alone) or use a baseline other than "removal".',
+    });
+  }
+  const ids = paddedIds(rows, length);
+  const ragged = rows.some((row) => row.ids.length !== length);
+  const attentionMask = ragged
+    ? rows.map((row) => Array.from({ length }, (_, position) => (position < row.ids.length ? 1 : 0)))
+    : undefined;
+  const inputs: ModelInputs = embeddings
+    ? { embeddings: await embeddedInputs(model, rows, ids), ...(attentionMask ? { attentionMask } : {}) }
+    : { ids, ...(attentionMask ? { attentionMask } : {}) };
+  const { logits } = await model.forward!({
+    inputs,
+    positions: rows.map((row) => [row.ids.length - 1]),
+    ...(signal ? { signal } : {}),
+  });
+  return logits;
+}
+
 /**
- * Runs `count` perturbed rows through the model in forward calls of at most
- * `batchSize` rows (fewer when a memory budget asks for it, or when one call
- * would hold the event loop for long; never one call per perturbation; never
- * over the budget: a row that cannot fit stops the run before the first call), asking only for the
- * logits at each row's last position, and returns `read` of each row's logits.
+ * Runs `count` perturbed rows, and the contrast row of each that has one, through the model in
+ * forward calls of at most `batchSize` rows (contrast rows count as rows; fewer when a memory
+ * budget asks for it, or when one call would hold the event loop for long; never one call per
+ * perturbation; never over the budget: a row that cannot fit stops the run before the first call),
+ * asking only for the logits at each row's last position, and returns `read` of each row's logits.
  * Ragged rows are right-padded and masked. Checks `signal` before each call.
  */
 export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float64Array> {
@@ -98,34 +165,35 @@ export async function evaluateRows(options: EvaluateRowsOptions): Promise<Float6
     responsiveRowsPerCall(model.info, options.longestRow ?? model.info.contextLength, "forward"),
   );
   const values = new Float64Array(count);
-  for (let start = 0; start < count; start += callRows) {
+  const rows = sentRows(options);
+  // The logits of a row whose contrast row is still to come (at most one: it follows its row).
+  let waiting: LogitVector | undefined;
+  let completed = 0;
+  while (completed < count) {
     throwIfAborted(options.signal);
-    const end = Math.min(count, start + callRows);
-    const rows = Array.from({ length: end - start }, (_, offset) => options.rowAt(start + offset));
-    const length = Math.max(...rows.map((row) => row.ids.length));
-    if (rows.some((row) => row.ids.length === 0)) {
-      throw new TokenscopeError("INVALID_INPUT", "A perturbed input has no tokens left to predict from.", {
-        hint: 'Keep a BOS token in the prompt (include_special: false leaves it alone) or use a baseline other than "removal".',
-      });
-    }
-    const ids = paddedIds(rows, length);
-    const ragged = rows.some((row) => row.ids.length !== length);
-    const attentionMask = ragged
-      ? rows.map((row) => Array.from({ length }, (_, position) => (position < row.ids.length ? 1 : 0)))
-      : undefined;
-    const inputs: ModelInputs = options.embeddings
-      ? { embeddings: await embeddedInputs(model, rows, ids), ...(attentionMask ? { attentionMask } : {}) }
-      : { ids, ...(attentionMask ? { attentionMask } : {}) };
-    const { logits } = await model.forward!({
-      inputs,
-      positions: rows.map((row) => [row.ids.length - 1]),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const call = take(rows, callRows);
+    const logits = await forwardLastPositions(
+      model,
+      call.map((sent) => sent.row),
+      options.embeddings,
+      options.signal,
+    );
     const vocab = logits.dims[logits.dims.length - 1]!;
-    rows.forEach((_, b) => {
-      values[start + b] = options.read(logits.data.subarray(b * vocab, (b + 1) * vocab), start + b);
+    call.forEach((sent, b) => {
+      const rowLogits = logits.data.subarray(b * vocab, (b + 1) * vocab);
+      if (sent.awaitsContrast) {
+        waiting = rowLogits;
+        return;
+      }
+      values[sent.index] = sent.contrast
+        ? options.read(waiting!, sent.index, rowLogits)
+        : options.read(rowLogits, sent.index);
+      waiting = undefined;
+      completed = sent.index + 1;
     });
-    options.onBatch?.(end, count);
+    // Its contrast row opens the next call: keep a copy, not a view into this call's logits.
+    if (waiting) waiting = waiting.slice();
+    options.onBatch?.(completed, count);
   }
   throwIfAborted(options.signal);
   return values;

@@ -34,6 +34,12 @@ export function baselineParameter(defaultBaseline: Baseline) {
     .describe(`What replaces an absent token (default "${defaultBaseline}"): ${baselineList()}.`);
 }
 
+// What every perturbation method does with a contrastive attributed function (shared/contrast-rows.ts).
+const contrastSentence =
+  "A contrastive attributed function is evaluated on each perturbed input against the contrast " +
+  "input perturbed the same way: a contrast input that shares the prompt loses the same prompt " +
+  "tokens (its own contrast tokens are never absent), and a contrast source is never perturbed.";
+
 /**
  * Prose for a method's description: which baseline is its default and why (`origin`, e.g. "as
  * Inseq's occlusion"), then what every baseline means.
@@ -41,7 +47,7 @@ export function baselineParameter(defaultBaseline: Baseline) {
 export function baselineDescription(defaultBaseline: Baseline, origin: string): string {
   return (
     `An absent token is replaced by the baseline, by default "${defaultBaseline}" (${origin}): ` +
-    `${baselineList()}.`
+    `${baselineList()}. ${contrastSentence}`
   );
 }
 

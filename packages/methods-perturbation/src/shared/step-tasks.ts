@@ -6,6 +6,7 @@ import {
   TokenscopeError,
   targetId,
 } from "@tokenscope/core";
+import { type StepContrast, stepContrastOf } from "./contrast-rows.ts";
 import { type UnitOptions, unitGroups } from "./units.ts";
 
 /**
@@ -21,7 +22,8 @@ export interface StepTask {
   /** Decoder input ids trimmed to the step's prediction position (inclusive): later tokens are never input. */
   ids: number[];
   targetId: number;
-  contrastTargetId?: number;
+  /** The contrast side of a contrastive run: its token and where its logits come from. */
+  contrast?: StepContrast;
   /** Each feature's decoder positions; features never hold a position at or after the prediction. */
   features: number[][];
 }
@@ -88,14 +90,14 @@ export function stepTasks(
           (u) => sourceLength + u,
         ),
       ];
-      const contrastTargetId = sequence.contrastTargetIds?.[step];
+      const contrast = stepContrastOf(sequence, step);
       tasks.push({
         sequence: index,
         step,
         sourceLength,
         ids: ids.slice(0, position + 1),
         targetId: targetId(sequence, step),
-        ...(contrastTargetId === undefined ? {} : { contrastTargetId }),
+        ...(contrast === undefined ? {} : { contrast }),
         features,
       });
     }

@@ -29,6 +29,24 @@ export function truncateToWidth(text: string, width: number): string {
   return `${kept}…`;
 }
 
+/**
+ * `text` cut to at most `width` columns from its start, beginning with "…" when cut: for labels
+ * whose end tells them apart ("contrast_prob_diff" → "…prob_diff"). Plain text only.
+ */
+export function truncateStartToWidth(text: string, width: number): string {
+  if (width <= 0) return "";
+  if (displayWidth(text) <= width) return text;
+  let kept = "";
+  let keptWidth = 0;
+  for (const segment of splitGraphemes(text).reverse()) {
+    const segmentWidth = displayWidth(segment);
+    if (keptWidth + segmentWidth > width - 1) break;
+    kept = segment + kept;
+    keptWidth += segmentWidth;
+  }
+  return `…${kept}`;
+}
+
 /** `text` followed by spaces up to `width` columns (unchanged when already wider). */
 export function padEndToWidth(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - displayWidth(text)));

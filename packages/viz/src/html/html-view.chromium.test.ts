@@ -216,6 +216,70 @@ describe.skipIf(!chromiumAvailable)("the standalone HTML view in Chromium", () =
     }
   });
 
+  it("a contrastive sequence shows its target set against the contrast, escaped, differing columns marked", async () => {
+    const sequence = makeSequence({
+      source: ["Say", ":"],
+      target: ["<b>", " cat"],
+      stepScores: { contrast_prob_diff: [0.25, -0.125] },
+    });
+    sequence.contrast = {
+      sourceText: "Say </script><img src=x onerror=alert(1)>:",
+      targetText: "<i> big cat",
+      target: [
+        { id: 7, text: "<i>", span: null, special: false },
+        { id: 8, text: " big\u001b[31m", span: null, special: false },
+        { id: 101, text: " cat", span: null, special: false },
+      ],
+      alignment: [0, 2],
+    };
+    const contrastive = makeResult([sequence], {
+      info: { attributedFunction: { id: "contrast_prob_diff", parameters: {} } },
+    });
+    const opened = await openHtml(browser, toHtml(contrastive, { digits: 2 }));
+    try {
+      const { page } = opened;
+      const title = (target: string, contrast: string, differs: boolean) =>
+        `title="“${target}” ↔ “${contrast}”${differs ? " (differs)" : ""}"`;
+      const lone = 'title="contrast token “␣big␛[31m”: no target token faces it"';
+      const sr = '<span class="tsv-sr"> (differs)</span>';
+      expect(await page.$eval(".tsv-contrast tbody", (node) => node.innerHTML)).toBe(
+        [
+          '<tr class="tsv-contrast-target"><th scope="row">target</th>',
+          `<td class="tsv-differs" ${title("&lt;b&gt;", "&lt;i&gt;", true)} data-step="0">&lt;b&gt;</td>`,
+          `<td class="tsv-differs tsv-unaligned" ${lone}>·</td>`,
+          `<td ${title("␣cat", "␣cat", false)} data-step="1" class="tsv-contrast-current">␣cat</td></tr>`,
+          '<tr class="tsv-contrast-contrast"><th scope="row">contrast</th>',
+          `<td class="tsv-differs" ${title("&lt;b&gt;", "&lt;i&gt;", true)} data-step="0">&lt;i&gt;${sr}</td>`,
+          `<td class="tsv-differs tsv-unaligned" ${lone}>␣big␛[31m${sr}</td>`,
+          `<td ${title("␣cat", "␣cat", false)} data-step="1" class="tsv-contrast-current">␣cat</td></tr>`,
+          '<tr class="tsv-step"><th scope="row">contrast_prob_diff</th>',
+          `<td class="tsv-differs" ${title("&lt;b&gt;", "&lt;i&gt;", true)} data-step="0">0.25</td>`,
+          `<td class="tsv-differs tsv-unaligned" ${lone}></td>`,
+          `<td ${title("␣cat", "␣cat", false)} data-step="1" class="tsv-contrast-current">-0.13</td></tr>`,
+        ].join(""),
+      );
+      expect(await page.textContent(".tsv-contrast-source")).toBe(
+        "Contrast source: “Say </script><img src=x onerror=alert(1)>:”",
+      );
+      // Differing columns are marked by more than colour alone: bold, and a border.
+      const marked = await page.$eval(
+        ".tsv-contrast td.tsv-differs",
+        (node) => getComputedStyle(node).fontWeight,
+      );
+      expect(marked).toBe("700");
+      // Hovering a column of the diff selects its step everywhere.
+      await page.hover('.tsv-contrast td[data-step="0"]');
+      expect(await page.$eval(".tsv-matrix tr.tsv-row-current", (row) => row.dataset.step)).toBe("0");
+      expect(await page.$$eval(".tsv-contrast .tsv-contrast-current", (nodes) => nodes.length)).toBe(3);
+      expect(await page.evaluate(() => document.querySelectorAll("img, b, i").length)).toBe(0);
+      expect(opened.dialogs).toEqual([]);
+      expect(opened.consoleErrors).toEqual([]);
+      expect(opened.requests).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
   it("mounts as a component in any page (what the playground uses), with its styles, and unmounts", async () => {
     const bundled = await build({
       stdin: {

@@ -18,6 +18,8 @@ export type {
   AttributionViewOptions,
   CellData,
   ColumnData,
+  ContrastColumnData,
+  ContrastData,
   RunInfoData,
   SequenceData,
 } from "./view-data.ts";

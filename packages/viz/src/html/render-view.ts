@@ -1,3 +1,5 @@
+import { element } from "./dom-element.ts";
+import { contrastPanel } from "./render-contrast.ts";
 import type { AttributionViewData, CellData, SequenceData } from "./view-data.ts";
 
 /** What a mounted view can be asked to do. */
@@ -10,27 +12,6 @@ export interface AttributionViewHandle {
   readonly current: { sequence: number; step: number };
   /** Removes the view from its container. */
   destroy(): void;
-}
-
-type Children = (Node | string | null)[];
-
-/**
- * Builds an element. Text only ever enters through text nodes, never markup, so a token such as
- * `<script>` stays a token.
- */
-function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  props: { className?: string; attributes?: Record<string, string> } = {},
-  children: Children = [],
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (props.className) node.className = props.className;
-  for (const [name, value] of Object.entries(props.attributes ?? {})) node.setAttribute(name, value);
-  for (const child of children) {
-    if (child !== null) node.append(typeof child === "string" ? doc.createTextNode(child) : child);
-  }
-  return node;
 }
 
 function paintCell(node: HTMLElement, cell: CellData | undefined): void {
@@ -213,6 +194,7 @@ function sequenceSection(doc: Document, sequence: SequenceData, onStep: (step: n
     element(doc, "tbody", {}, rows),
   ]);
 
+  const contrast = sequence.contrast ? contrastPanel(doc, sequence.contrast, onStep) : null;
   const section = element(doc, "section", { attributes: { "aria-label": `Sequence ${sequence.index}` } }, [
     element(doc, "h2", {}, [`Sequence ${sequence.index}`]),
     element(doc, "p", {}, [
@@ -221,6 +203,7 @@ function sequenceSection(doc: Document, sequence: SequenceData, onStep: (step: n
     text,
     status,
     legend(doc, sequence),
+    contrast?.panel ?? null,
     element(doc, "div", { className: "tsv-matrix-scroll", attributes: { tabindex: "0" } }, [table]),
   ]);
 
@@ -242,6 +225,7 @@ function sequenceSection(doc: Document, sequence: SequenceData, onStep: (step: n
     rows.forEach((tr, t) => {
       tr.classList.toggle("tsv-row-current", t === step);
     });
+    contrast?.highlight(step);
     status.textContent = describeStep(sequence, step);
   };
   return { section, highlight, matrixCells };

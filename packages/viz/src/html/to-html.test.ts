@@ -5,7 +5,9 @@ import { makeResult, makeSequence } from "@tokenscope/core/testing";
 import { describe, expect, it } from "vitest";
 import { generatedPath, standaloneModuleSource } from "../../scripts/standalone-bundle.ts";
 import { makeColorScale } from "../common/color-scale.ts";
+import { contrastView } from "../common/contrast-view.ts";
 import { escapeHtml, jsonForScript } from "./escape-html.ts";
+import { standaloneScript } from "./standalone-script.gen.ts";
 import { standaloneCsp, toHtml, toMimeBundle } from "./to-html.ts";
 import { attributionViewCss } from "./view-css.ts";
 import { attributionViewData } from "./view-data.ts";
@@ -146,5 +148,71 @@ describe("toMimeBundle (Jupyter display)", () => {
     expect(bundle["text/plain"]).toBe(
       "tokenscope attribution: </title><script>alert(2)</script> · saliency · 1 sequence(s) (4→2 tokens)",
     );
+  });
+});
+
+describe("the contrast diff of a contrastive run", () => {
+  const contrastive = () => {
+    const sequence = makeSequence({
+      source: ["Say", ":"],
+      target: ["<b>", " cat"],
+      stepScores: { contrast_prob_diff: [0.25, -0.125] },
+    });
+    sequence.contrast = {
+      sourceText: "Say </script><script>alert(1)</script>:",
+      targetText: "<i> big cat",
+      target: [
+        { id: 7, text: "<i>", span: null, special: false },
+        { id: 8, text: " big\u001b[31m", span: null, special: false },
+        { id: 101, text: " cat", span: null, special: false },
+      ],
+      alignment: [0, 2],
+    };
+    return makeResult([sequence, makeSequence({ source: ["x"], target: ["y"] })], {
+      info: { attributedFunction: { id: "contrast_prob_diff", parameters: {} } },
+    });
+  };
+
+  it("gives the view the common contrast columns, scores formatted with the digits asked for", () => {
+    const result = contrastive();
+    const data = attributionViewData(result, { digits: 2 });
+    const view = contrastView(result.sequences[0]!, "contrast_prob_diff")!;
+    expect(data.sequences[0]!.contrast).toEqual({
+      columns: view.columns.map(({ score, ...column }) => ({
+        ...column,
+        scoreText: score === null ? "" : score.toFixed(2),
+      })),
+      scoreLabel: "contrast_prob_diff",
+      sourceText: "Say </script><script>alert(1)</script>:",
+    });
+    expect(
+      data.sequences[0]!.contrast!.columns.map((column) => [column.target?.label, column.contrast?.label]),
+    ).toEqual([
+      ["<b>", "<i>"],
+      [undefined, "␣big␛[31m"],
+      ["␣cat", "␣cat"],
+    ]);
+    expect(data.sequences[0]!.contrast!.columns.map((column) => column.scoreText)).toEqual([
+      "0.25",
+      "",
+      "-0.13",
+    ]);
+    // A sequence without a contrast carries none: its data is as before.
+    expect(data.sequences[1]).not.toHaveProperty("contrast");
+  });
+
+  it("reaches the page escaped, and the page's script and stylesheet draw it", () => {
+    const result = contrastive();
+    const html = toHtml(result);
+    const json = inlineElements(html)[1]!.body;
+    expect(json).not.toMatch(/[<>&]/);
+    expect(json).toContain("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)");
+    expect(JSON.parse(json).sequences[0].contrast).toEqual(
+      attributionViewData(result).sequences[0]!.contrast,
+    );
+    expect(html.replace(json, "")).not.toContain("alert(1)");
+    expect(standaloneScript).toContain("tsv-contrast");
+    expect(standaloneScript).toContain("differing tokens marked");
+    expect(attributionViewCss).toContain(".tsv-contrast td.tsv-differs");
   });
 });

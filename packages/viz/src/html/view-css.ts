@@ -33,5 +33,15 @@ export const attributionViewCss = `
 .tsv-matrix .tsv-step { color: #333; background: #fafafa; }
 .tsv-matrix tr.tsv-row-current th { outline: 2px solid #111; outline-offset: -2px; }
 .tsv-matrix td.tsv-column-current { outline: 2px solid #111; outline-offset: -2px; }
+.tsv-contrast-scroll { overflow-x: auto; max-width: 100%; margin: 6px 0 10px; }
+.tsv-contrast { border-collapse: collapse; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
+.tsv-contrast caption { text-align: left; padding: 4px 0; font-family: system-ui, sans-serif; color: #555; }
+.tsv-contrast th, .tsv-contrast td { border: 1px solid #e2e2e2; padding: 2px 5px; text-align: left; white-space: pre; }
+.tsv-contrast th { background: #f6f6f6; font-weight: 600; }
+.tsv-contrast td.tsv-differs { background: #fbe3f1; color: #7a0a52; font-weight: 700; border-color: #b0127a; }
+.tsv-contrast td.tsv-unaligned { font-style: italic; }
+.tsv-contrast .tsv-step td { font-weight: 400; text-align: right; }
+.tsv-contrast td.tsv-contrast-current { outline: 2px solid #111; outline-offset: -2px; }
+.tsv-contrast-source { margin: 0 0 10px; overflow-wrap: anywhere; }
 .tsv-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

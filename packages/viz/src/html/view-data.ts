@@ -1,5 +1,6 @@
 import type { AttributionResult } from "@tokenscope/core";
 import { contrastingText, mapColor, type Rgb, type ScaleKind } from "../common/color-scale.ts";
+import { type ContrastTokenView, contrastView } from "../common/contrast-view.ts";
 import { displayInline } from "../common/display-token.ts";
 import { formatScore } from "../common/format-score.ts";
 import { checkDigits, checkScale } from "../common/options.ts";
@@ -32,6 +33,27 @@ export interface ColumnData extends MatrixColumnView {
   token: TokenView;
 }
 
+/** One column of the contrast diff: a target token and the contrast token it was compared with. */
+export interface ContrastColumnData {
+  /** The target token's step, or null for a contrast token no target token faces. */
+  step: number | null;
+  target: ContrastTokenView | null;
+  contrastIndex: number | null;
+  contrast: ContrastTokenView | null;
+  differs: boolean;
+  /** The attributed function's value at this step, formatted; "" when there is none. */
+  scoreText: string;
+}
+
+/** The diff of a contrastive run's target and its contrast (see `contrastView`). */
+export interface ContrastData {
+  columns: ContrastColumnData[];
+  /** The attributed function's id as a label, or null when no column has a value. */
+  scoreLabel: string | null;
+  /** The contrast source on one line, or null when the run had none. */
+  sourceText: string | null;
+}
+
 /** One sequence of the interactive view. */
 export interface SequenceData {
   index: number;
@@ -42,6 +64,8 @@ export interface SequenceData {
   cells: CellData[][];
   stepScores: { id: string; label: string; texts: string[] }[];
   scale: { kind: ScaleKind; low: string; high: string; middle: string | null; gradient: string[] };
+  /** The target set against its contrast, for a sequence of a contrastive run. */
+  contrast?: ContrastData;
 }
 
 /** Run information as display strings (one line each, control characters visible). */
@@ -95,6 +119,25 @@ function runInfo(result: AttributionResult): RunInfoData {
   };
 }
 
+function contrastData(
+  result: AttributionResult,
+  sequenceIndex: number,
+  digits: number,
+): { contrast: ContrastData } | Record<string, never> {
+  const view = contrastView(result.sequences[sequenceIndex]!, result.info.attributedFunction?.id ?? null);
+  if (!view) return {};
+  return {
+    contrast: {
+      columns: view.columns.map(({ score, ...column }) => ({
+        ...column,
+        scoreText: formatScore(score, digits),
+      })),
+      scoreLabel: view.scoreLabel,
+      sourceText: view.sourceText,
+    },
+  };
+}
+
 /** The data of the interactive view for `result` (see {@link AttributionViewData}). */
 export function attributionViewData(
   result: AttributionResult,
@@ -133,6 +176,7 @@ export function attributionViewData(
         middle: view.scale.kind === "diverging" ? formatScore(0, digits) : null,
         gradient: Array.from({ length: 11 }, (_, i) => css(mapColor(view.scale.kind, i / 10))),
       },
+      ...contrastData(result, view.index, digits),
     })),
   };
 }

@@ -9,7 +9,7 @@ const attack = "\r\u001b[2J\n\u001b]52;c;aGk=\u0007\t\u009b\u202e\u007f\u001b[8m
 /**
  * A result whose every model- or result-supplied string (model, revision, architecture, device,
  * runtime, method and its parameters, attributed function, aggregation, step-score id, tokens,
- * start time, version) carries `extra`.
+ * start time, version, contrast tokens and source) carries `extra`.
  */
 function resultWith(extra: string, tokenExtra: string): AttributionResult {
   const s = (text: string) => `${text}${extra}`;
@@ -19,6 +19,16 @@ function resultWith(extra: string, tokenExtra: string): AttributionResult {
     stepScores: { [s("score")]: [0.5, 0.25] },
     aggregation: [{ id: s("l2"), parameters: { [s("key")]: s("value") } }],
   });
+  // A contrastive run: the contrast's tokens and source text are strings from outside too.
+  sequence.contrast = {
+    sourceText: s("contrast prompt"),
+    targetText: `e${tokenExtra}d`,
+    target: [
+      { id: 7, text: `e${tokenExtra}`, span: null, special: false },
+      { id: 103, text: "d", span: null, special: false },
+    ],
+    alignment: [0, 1],
+  };
   return makeResult([sequence], {
     info: {
       model: { id: s("org/model"), revision: s("rev"), architecture: s("llama") },
@@ -54,5 +64,6 @@ describe("renderResult on a hostile result", () => {
     expect(lines).toHaveLength(renderResult(benign, options).split("\n").length);
     expect(lines[0]).toContain("org/model↵␛[2J↵␛]52;c;aGk=␇⇥��␡␛[8m");
     expect(lines.some((line) => line.includes("score↵␛[2J"))).toBe(true);
+    expect(lines.some((line) => line.startsWith('contrast source: "contrast prompt↵␛[2J↵'))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import type { AttributionResult, SequenceAttribution } from "@tokenscope/core";
 import type { ColorOption } from "./color.ts";
 import { renderColoredText } from "./colored-text.ts";
+import { renderContrastDiff } from "./contrast-diff.ts";
 import { renderHeatmap } from "./heatmap.ts";
 import { renderSummary } from "./summary.ts";
 
@@ -30,7 +31,8 @@ function lastAttributedStep(sequence: SequenceAttribution): number | undefined {
 
 /**
  * The whole terminal view of a result, as the CLI and `show()` print it: the run summary, then per
- * sequence its heatmap and its prompt coloured by one step's attributions.
+ * sequence its heatmap, the target set against its contrast when the run was contrastive, and its
+ * prompt coloured by one step's attributions.
  */
 export function renderResult(result: AttributionResult, options: ResultViewOptions = {}): string {
   const common = {
@@ -45,6 +47,7 @@ export function renderResult(result: AttributionResult, options: ResultViewOptio
   result.sequences.forEach((sequence, index) => {
     if (options.sequence !== undefined && options.sequence !== index) return;
     text += `\n${renderHeatmap(result, { ...common, sequence: index })}`;
+    if (sequence.contrast) text += `\n${renderContrastDiff(result, { ...common, sequence: index })}`;
     const step = options.step ?? lastAttributedStep(sequence);
     if (step !== undefined && sequence.target.length > 0) {
       text += `\n${renderColoredText(result, { ...common, sequence: index, step })}\n`;
