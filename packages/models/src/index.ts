@@ -7,6 +7,37 @@
  */
 
 export {
+  characterTokens,
+  decodeCharacterTokens,
+} from "./encoder-decoder/character-tokenizer.ts";
+export {
+  createEncoderDecoderLanguageModel,
+  type EncoderDecoderModelOptions,
+} from "./encoder-decoder/encoder-decoder-model.ts";
+export { buildSplitTransformerGraphs } from "./encoder-decoder/split-graph.ts";
+export {
+  CTRANSLATE2_BINARY_VERSIONS,
+  type CTranslate2Dtype,
+  type CTranslate2Model,
+  type CTranslate2ReadOptions,
+  type CTranslate2Variable,
+  ctranslate2DtypeBytes,
+  ctranslate2Dtypes,
+  ctranslate2Variable,
+  ctranslate2VariableToFloat32,
+  readCTranslate2Model,
+} from "./formats/ctranslate2/read-model.ts";
+export {
+  type CTranslate2TransformerOptions,
+  ctranslate2TransformerWeights,
+} from "./formats/ctranslate2/transformer-weights.ts";
+export {
+  CTRANSLATE2_UNKNOWN_TOKEN,
+  type CTranslate2Vocabulary,
+  ctranslate2TokensToIds,
+  parseCTranslate2Vocabulary,
+} from "./formats/ctranslate2/vocabulary.ts";
+export {
   GGUF_DEFAULT_ALIGNMENT,
   type GgufMetadataValue,
   type GgufValueType,
@@ -75,6 +106,14 @@ export {
 export { type SafetensorsWriteTensor, writeSafetensors } from "./formats/safetensors/write.ts";
 export { rotaryInverseFrequencies } from "./graphs/blocks/rotary-frequencies.ts";
 export { buildDecoderGraph, supportedDecoderArchitectures } from "./graphs/build-decoder-graph.ts";
+export { encoderDecoderTensorNames } from "./graphs/encoder-decoder/tensor-names.ts";
+export { buildTransformerGraph } from "./graphs/encoder-decoder/transformer.ts";
+export type {
+  EncoderDecoderConfig,
+  EncoderDecoderGraph,
+  EncoderDecoderGraphOptions,
+  EncoderDecoderWeights,
+} from "./graphs/encoder-decoder/types.ts";
 export { buildGptNeoxGraph } from "./graphs/gpt-neox.ts";
 export { buildGpt2Graph } from "./graphs/gpt2.ts";
 export { buildLlamaGraph } from "./graphs/llama.ts";

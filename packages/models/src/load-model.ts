@@ -2,8 +2,14 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
+import { createEncoderDecoderLanguageModel } from "./encoder-decoder/encoder-decoder-model.ts";
 import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
-import { loadGguf, loadLlama2cCheckpoint, loadLlama2cTokenizer } from "./formats/node-loaders.ts";
+import {
+  loadCTranslate2TransformerFolder,
+  loadGguf,
+  loadLlama2cCheckpoint,
+  loadLlama2cTokenizer,
+} from "./formats/node-loaders.ts";
 import type { DownloadProgressCallback } from "./hf/download-progress.ts";
 import { resolveHfModel } from "./hf/hub.ts";
 import { loadHfFolder } from "./hf/load-folder.ts";
@@ -54,7 +60,7 @@ export interface LoadModelOptions {
 
 /** Formats {@link loadModel} recognises, for its error message. */
 const recognised =
-  "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a transformers.js export folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, or a .gguf file";
+  "a Hugging Face model folder (config.json, safetensors, tokenizer.json) or hub id, a transformers.js export folder (config.json, tokenizer.json, onnx/model.onnx), a llama2.c checkpoint (.bin) with its tokenizer (tok*.bin or tokenizer.bin) beside it or their folder, a .gguf file, or a CTranslate2 Transformer folder (model.bin, source_vocabulary.txt, target_vocabulary.txt)";
 
 /** One name of a hub id: letters, digits, `_ . -`, neither starting nor ending with `.` or `-`. */
 const HUB_NAME = "[A-Za-z0-9_](?:[\\w.-]{0,94}[A-Za-z0-9_])?";
@@ -101,6 +107,17 @@ async function findLlama2cCheckpoint(folder: string): Promise<string | undefined
   return names.length === 1 ? join(folder, names[0]!) : undefined;
 }
 
+/**
+ * A CTranslate2 model folder: `model.bin` beside `source_vocabulary.*` and `target_vocabulary.*`
+ * (`.txt` or `.json`), or beside one `shared_vocabulary.*`.
+ */
+async function isCTranslate2Folder(folder: string): Promise<boolean> {
+  const names = new Set(await readdir(folder));
+  if (!names.has("model.bin")) return false;
+  const has = (stem: string) => names.has(`${stem}.txt`) || names.has(`${stem}.json`);
+  return (has("source_vocabulary") && has("target_vocabulary")) || has("shared_vocabulary");
+}
+
 async function findGguf(folder: string): Promise<string | undefined> {
   const names = (await readdir(folder)).filter((entry) => entry.endsWith(".gguf"));
   return names.length === 1 ? join(folder, names[0]!) : undefined;
@@ -142,14 +159,20 @@ export async function loadDecoderWeights(
   const location = await locateModel(ref);
   if (location.onnxExport)
     loadFailed(ref, "it is a transformers.js ONNX export, a graph rather than weights");
+  if (location.ctranslate2)
+    loadFailed(ref, "it is a CTranslate2 encoder-decoder, not a causal LM (loadModel reads it)");
   return readDecoderSource(ref, location, options);
 }
 
-/** Where a reference points: a file, a folder (a transformers.js export or not), or neither (a hub id). */
+/**
+ * Where a reference points: a file, a folder (a transformers.js export, a CTranslate2 model, or
+ * neither), or nothing (a hub id).
+ */
 interface ModelLocation {
   path: string;
   kind: "file" | "folder" | undefined;
   onnxExport: boolean;
+  ctranslate2: boolean;
 }
 
 /** Looks a reference up once, for both loaders. @throws MODEL_LOAD_FAILED for a missing path that is no hub id. */
@@ -157,7 +180,9 @@ async function locateModel(ref: string): Promise<ModelLocation> {
   const path = resolve(ref);
   const kind = await pathKind(path);
   if (!kind && !isHubId(ref)) loadFailed(ref, "no such file or folder");
-  return { path, kind, onnxExport: kind === "folder" && (await isOnnxExportFolder(path)) };
+  const onnxExport = kind === "folder" && (await isOnnxExportFolder(path));
+  const ctranslate2 = kind === "folder" && !onnxExport && (await isCTranslate2Folder(path));
+  return { path, kind, onnxExport, ctranslate2 };
 }
 
 /** Weights and tokenizer at a located reference that is not a transformers.js export. */
@@ -218,7 +243,10 @@ async function readDecoderSource(
  * a transformers.js export folder (config.json, tokenizer.json, onnx/model*.onnx and no safetensors:
  * the exported graph runs as it is, with gradients only where it is differentiable; `dtype` picks the file),
  * a llama2.c checkpoint (a .bin file with its tokenizer beside it, or their folder), or a GGUF
- * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32).
+ * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32); or a CTranslate2
+ * Transformer folder (model.bin with source_vocabulary.txt and target_vocabulary.txt, or their .json,
+ * or shared_vocabulary.*), which gives a character-level encoder-decoder with `tokenize` and
+ * `generate` only (`createEncoderDecoderLanguageModel`).
  */
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
   const location = await locateModel(ref);
@@ -238,6 +266,11 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       execution,
       ...(options.dtype ? { dtype: options.dtype } : {}),
     });
+  }
+  // A CTranslate2 Transformer (model.bin and its two vocabularies): an encoder-decoder.
+  if (location.ctranslate2) {
+    const folder = await loadCTranslate2TransformerFolder(location.path);
+    return createEncoderDecoderLanguageModel({ id: ref, ...folder, runtime, sessionOptions, execution });
   }
   const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options);
   return createOnnxLanguageModel({

@@ -63,8 +63,10 @@ export function register(program: Command, io: CliIO): void {
           });
           return;
         }
-        // The vocabulary decides the text: shown, never acted on, colour sequences included.
-        io.stdout(`${io.color.dim(plainText(prompt))}${plainText(generated.text)}\n`);
+        // The vocabulary decides the text: shown, never acted on, colour sequences included. A causal
+        // model continues the prompt; an encoder-decoder's output is a text of its own, on its own line.
+        const separator = model.info.encoderDecoder ? "\n" : "";
+        io.stdout(`${io.color.dim(plainText(prompt))}${separator}${plainText(generated.text)}\n`);
         io.stderr(
           io.color.dim(
             `${generated.ids.length} tokens in ${seconds.toFixed(2)} s (${(generated.ids.length / seconds).toFixed(1)} tokens/s)\n`,

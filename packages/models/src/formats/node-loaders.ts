@@ -4,6 +4,12 @@ import { TokenscopeError } from "@tokenscope/core";
 import { type Llama2cTokenizerOptions, readLlama2cTokenizer } from "../tokenizers/llama2c.ts";
 import type { ScoreBpeTokenizer } from "../tokenizers/score-bpe.ts";
 import type { DecoderWeights } from "../weights/types.ts";
+
+export {
+  type CTranslate2TransformerFolder,
+  loadCTranslate2TransformerFolder,
+} from "./ctranslate2/load-folder.ts";
+
 import { ggufToDecoderWeights } from "./gguf/llama.ts";
 import { type GgufFile, readGguf } from "./gguf/read.ts";
 import { readLlama2cCheckpoint } from "./llama2c/read-checkpoint.ts";

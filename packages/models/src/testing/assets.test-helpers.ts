@@ -12,3 +12,6 @@ export const sharedDataDir = join(repoRoot, "../shared/data");
 
 /** The README's prompt "Once upon a time" encoded with BOS. */
 export const onceUponATimeIds = [1, 403, 407, 261, 378];
+
+/** The shared aren-transliteration model folder (CTranslate2 encoder-decoder, Arabic names to Latin). */
+export const arenTransliterationDir = join(repoRoot, "../shared/models/aren-transliteration");

@@ -1,5 +1,4 @@
-import type { TokenscopeError } from "@tokenscope/core";
-import { viewOf } from "../binary.ts";
+import { FieldReader } from "../field-reader.ts";
 import {
   type GgufMetadataValue,
   type GgufValueType,
@@ -21,51 +20,9 @@ const utf8 = new TextDecoder();
  * is allocated, so a damaged or hostile file fails with a `MODEL_LOAD_FAILED` naming the field
  * (`what`), never with a RangeError or gigabytes of arrays.
  */
-export class GgufByteReader {
-  /** Offset of the next field. */
-  offset = 0;
-  private readonly view: DataView;
-
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly source: string,
-  ) {
-    this.view = viewOf(bytes);
-  }
-
-  /** Bytes left after the offset. */
-  get remaining(): number {
-    return this.bytes.byteLength - this.offset;
-  }
-
-  /** The error for a malformed field. */
-  fail(what: string): TokenscopeError {
-    return malformedGguf(this.source, what);
-  }
-
-  /** Advances over `length` bytes of `what`, returning where they start; fails past the end. */
-  private take(length: number, what: string): number {
-    if (length > this.remaining) {
-      throw this.fail(`the file ends at byte ${this.bytes.byteLength}, inside ${what}`);
-    }
-    const at = this.offset;
-    this.offset += length;
-    return at;
-  }
-
-  /** The next `length` bytes, as a view. */
-  raw(length: number, what: string): Uint8Array {
-    const at = this.take(length, what);
-    return this.bytes.subarray(at, at + length);
-  }
-
-  u32(what: string): number {
-    return this.view.getUint32(this.take(4, what), true);
-  }
-
-  /** A u64 as a bigint (a count or size to be checked before use). */
-  u64(what: string): bigint {
-    return this.view.getBigUint64(this.take(8, what), true);
+export class GgufByteReader extends FieldReader {
+  constructor(bytes: Uint8Array, source: string) {
+    super(bytes, (what) => malformedGguf(source, what));
   }
 
   /**

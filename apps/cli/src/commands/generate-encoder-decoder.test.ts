@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { memoryIO } from "../io.ts";
+import { run } from "../main.ts";
+
+const aren = fileURLToPath(new URL("../../../../../shared/models/aren-transliteration", import.meta.url));
+
+describe("tokenscope generate and models inspect on an encoder-decoder (aren-transliteration)", () => {
+  it("prints the source, then the transliteration on its own line", async () => {
+    const io = memoryIO();
+    expect(await run(["generate", "--model", aren, "آتزمون"], io)).toBe(0);
+    expect(io.out()).toBe("آتزمون\natzmon\n");
+    expect(io.err()).toContain("7 tokens");
+  });
+
+  it("gives source and generated ids as JSON", async () => {
+    const io = memoryIO();
+    expect(await run(["generate", "--model", aren, "جون", "--json"], io)).toBe(0);
+    const output = JSON.parse(io.out());
+    expect(output.prompt.ids).toHaveLength(3);
+    expect(output.generated).toMatchObject({ text: "jon" });
+    expect(output.generated.ids.at(-1)).toBe(2);
+  });
+
+  it("inspects it", async () => {
+    const io = memoryIO();
+    expect(await run(["models", "inspect", aren, "--json"], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({
+      architecture: "transformer",
+      encoderDecoder: true,
+      capabilities: ["tokenize", "generate"],
+    });
+    const text = memoryIO();
+    expect(await run(["models", "inspect", aren], text)).toBe(0);
+    expect(text.out()).toContain("transformer");
+  });
+});

@@ -1,0 +1,292 @@
+import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
+import type { Dim } from "@tokenscope/tensor-backends";
+import type { DecoderConfig } from "../../weights/types.ts";
+import { activation } from "../blocks/activations.ts";
+import { attention, splitHeads } from "../blocks/attention.ts";
+import { attentionAllowed } from "../blocks/attention-mask.ts";
+import { layerNorm } from "../blocks/layer-norm.ts";
+import { type LinearWeights, linear } from "../blocks/linear.ts";
+import { castTo, createGraphContext, type GraphContext } from "../context.ts";
+import { prefixedOutputs } from "./renamed-outputs.ts";
+import { sinusoidalPositions } from "./sinusoidal-positions.ts";
+import {
+  kindAttentionProbsName,
+  kindValuesName,
+  encoderDecoderTensorNames as names,
+  stackEmbeddingsName,
+  stackMlpName,
+  stackResidualName,
+} from "./tensor-names.ts";
+import { type LinearNames, transformerNames } from "./transformer-names.ts";
+import type {
+  EncoderDecoderConfig,
+  EncoderDecoderGraph,
+  EncoderDecoderGraphOptions,
+  EncoderDecoderWeights,
+} from "./types.ts";
+
+type Stack = "encoder" | "decoder";
+
+const outLinear = (tensors: LinearNames): LinearWeights => ({ ...tensors, layout: "out-in" });
+
+function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
+  return new TokenscopeError("INVALID_INPUT", message, { hint, details });
+}
+
+/**
+ * The blocks read nothing of `GraphContext.config`, which is typed for decoder-only models; this
+ * fills it with the decoder side's values so that the shared context can be created as it is.
+ */
+function contextConfig(config: EncoderDecoderConfig): DecoderConfig {
+  return {
+    architecture: config.architecture,
+    vocabSize: config.targetVocabSize,
+    hiddenSize: config.hiddenSize,
+    intermediateSize: config.ffnSize,
+    numLayers: config.decoderLayers,
+    numHeads: config.numHeads,
+    numKeyValueHeads: config.numHeads,
+    headDim: config.headDim,
+    contextLength: Number.MAX_SAFE_INTEGER,
+    rmsNormEps: config.layerNormEps,
+    ropeTheta: 10000,
+    ropeStyle: "half",
+    tieWordEmbeddings: false,
+    activation: config.activation,
+    layerNormEps: config.layerNormEps,
+  };
+}
+
+/** Shapes of every tensor a graph can tap, by name, for its output declaration. */
+function tapShapes(config: EncoderDecoderConfig): Map<string, Dim[]> {
+  const { hiddenSize: d, numHeads: heads, headDim, ffnSize } = config;
+  const shapes = new Map<string, Dim[]>([[names.encoderHiddenStates, ["batch", "src", d]]]);
+  for (const stack of ["encoder", "decoder"] as const) {
+    const seq = stack === "encoder" ? "src" : "tgt";
+    shapes.set(stackEmbeddingsName(stack), ["batch", seq, d]);
+    const layers = stack === "encoder" ? config.encoderLayers : config.decoderLayers;
+    for (let layer = 0; layer < layers; layer++) {
+      shapes.set(stackResidualName(stack, layer), ["batch", seq, d]);
+      shapes.set(stackMlpName(stack, layer), ["batch", seq, ffnSize]);
+      shapes.set(kindAttentionProbsName(stack, layer), ["batch", heads, seq, seq]);
+      shapes.set(kindValuesName(stack, layer), ["batch", heads, seq, headDim]);
+      if (stack === "decoder") {
+        shapes.set(kindAttentionProbsName("cross", layer), ["batch", heads, "tgt", "src"]);
+        shapes.set(kindValuesName("cross", layer), ["batch", heads, "src", headDim]);
+      }
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Scaled token embeddings plus sinusoidal positions, output `embeddings` (`{stack}.embeddings`
+ * under the stack's prefixed context).
+ */
+function stackEmbeddings(
+  ctx: GraphContext,
+  config: EncoderDecoderConfig,
+  stack: Stack,
+  tokens: { ids?: string; embeds?: string },
+): string {
+  const table = transformerNames.tokenEmbedding(stack);
+  const looked =
+    tokens.ids !== undefined
+      ? ctx.op("Gather", [ctx.weight(table), tokens.ids], { axis: 0 })
+      : tokens.embeds!;
+  const scaled = ctx.op("Mul", [looked, ctx.float(config.embeddingScale)]);
+  const positions = sinusoidalPositions(ctx, scaled, config.hiddenSize, config.positionOffset);
+  return ctx.op("Add", [scaled, positions], {}, "embeddings");
+}
+
+/** `x + out(attention(q, k, v))` for pre-norm input `normed`, keys and values from `memory` (cross) or `normed`. */
+function attentionBlock(
+  ctx: GraphContext,
+  input: { normed: string; memory?: string; allowed: string; layer: number },
+  projections: { qkv: LinearNames } | { query: LinearNames; kv: LinearNames },
+): string {
+  const c = ctx.config;
+  const width = c.hiddenSize;
+  let queries: string;
+  let keys: string;
+  let values: string;
+  if ("qkv" in projections) {
+    const fused = linear(ctx, input.normed, outLinear(projections.qkv));
+    const split = ctx.builder.node(
+      "Split",
+      [fused, ctx.ints([width, width, width])],
+      { axis: -1 },
+      { outputs: 3 },
+    );
+    [queries, keys, values] = split as [string, string, string];
+  } else {
+    queries = linear(ctx, input.normed, outLinear(projections.query));
+    const fused = linear(ctx, input.memory!, outLinear(projections.kv));
+    const split = ctx.builder.node("Split", [fused, ctx.ints([width, width])], { axis: -1 }, { outputs: 2 });
+    [keys, values] = split as [string, string];
+  }
+  const heads = (x: string) => splitHeads(ctx, x, c.numHeads, c.headDim);
+  return attention(ctx, {
+    layer: input.layer,
+    queries: heads(queries),
+    keys: heads(keys),
+    values: heads(values),
+    numHeads: c.numHeads,
+    numKeyValueHeads: c.numHeads,
+    headDim: c.headDim,
+    allowed: input.allowed,
+  });
+}
+
+/** `x + down(relu(up(LN x)))`, the activation named `{stack}.mlp.{layer}`. */
+function ffnBlock(ctx: GraphContext, x: string, stack: Stack, layer: number, output: string): string {
+  const c = ctx.config;
+  const f = transformerNames.ffn(stack, layer);
+  const normed = layerNorm(ctx, x, f.norm, c.layerNormEps ?? 1e-5);
+  // Under the stack's prefixed context: `{stack}.mlp.{layer}`.
+  const hidden = activation(ctx, linear(ctx, normed, outLinear(f.up)), "relu", `mlp.${layer}`);
+  return ctx.op("Add", [x, linear(ctx, hidden, outLinear(f.down))], {}, output);
+}
+
+function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
+  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
+    throw invalid(
+      `input must be "ids" or "embeds", got ${String(options.input)}.`,
+      'Pass input: "ids" or "embeds".',
+    );
+  }
+  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
+    throw invalid(
+      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
+      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
+    );
+  }
+  for (const tap of options.taps ?? []) {
+    if (!known.has(tap)) {
+      throw invalid(
+        `taps names ${quoteForMessage(tap)}, which this graph does not have.`,
+        "Tap names are encoder_hidden_states, {encoder|decoder}.embeddings, {encoder|decoder}.residual.{layer}, {encoder|decoder}.mlp.{layer}, {encoder|decoder|cross}.attention_probs.{layer} and .values.{layer}.",
+        { tap },
+      );
+    }
+  }
+}
+
+/**
+ * The graph of a pre-norm Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig):
+ * both stacks embed tokens × `embeddingScale` plus sinusoidal positions; each encoder layer is
+ * `x + selfAttention(LN x)`, then `x + ffn(LN x)`; the encoder ends in a LayerNorm
+ * (`encoder_hidden_states`). Each decoder layer adds causal self-attention, then cross-attention
+ * whose queries come from the decoder and keys and values from the encoder output, then the
+ * feed-forward block; a final LayerNorm and the output projection (with bias) give `logits`
+ * [batch, tgt, targetVocab] at every target position. The whole target runs at once (teacher
+ * forcing); there is no KV cache yet. Padding: right padding in both masks (positions count from
+ * the first token); padded source keys get no attention, a target query sees real earlier targets.
+ */
+export function buildTransformerGraph(
+  weights: EncoderDecoderWeights,
+  options: EncoderDecoderGraphOptions = {},
+): EncoderDecoderGraph {
+  const config = weights.config;
+  const shapes = tapShapes(config);
+  checkOptions(options, shapes);
+  const dataType = options.dataType ?? "float32";
+  const ctx = createGraphContext(
+    { config: contextConfig(config), tensors: weights.tensors },
+    dataType,
+    "transformer",
+  );
+  const g = ctx.builder;
+  const d = config.hiddenSize;
+  const embedsInput = options.input === "embeds";
+  const sourceTokens = embedsInput
+    ? { embeds: g.input(names.inputsEmbeds, dataType, ["batch", "src", d]) }
+    : { ids: g.input(names.inputIds, "int64", ["batch", "src"]) };
+  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
+  const targetTokens = embedsInput
+    ? { embeds: g.input(names.decoderInputsEmbeds, dataType, ["batch", "tgt", d]) }
+    : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
+  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
+  const eps = config.layerNormEps;
+
+  // Which keys a query may see. Source keys: real tokens [batch, 1, 1, src]; the encoder also lets
+  // a query see itself, so a padding row is never empty. Target: causal, real, or itself.
+  const shared = ctx.within("shared");
+  const realSource = shared.op("Unsqueeze", [
+    shared.op("Cast", [sourceMask], { to: castTo.bool }),
+    shared.ints([1, 2]),
+  ]);
+  const sourceIndices = shared.op("Range", [
+    g.constant([0n], []),
+    shared.op("Gather", [shared.op("Shape", [sourceMask]), g.constant([1n], [])], { axis: 0 }),
+    g.constant([1n], []),
+  ]);
+  const diagonal = shared.op("Equal", [
+    shared.op("Unsqueeze", [sourceIndices, shared.ints([1])]),
+    shared.op("Unsqueeze", [sourceIndices, shared.ints([0])]),
+  ]);
+  const encoderAllowed = shared.op("Or", [realSource, diagonal]);
+  const decoderAllowed = attentionAllowed(shared, targetMask);
+
+  const encoder = prefixedOutputs(ctx.within("encoder"), "encoder");
+  let hidden = stackEmbeddings(encoder.within("embeddings"), config, "encoder", sourceTokens);
+  for (let layer = 0; layer < config.encoderLayers; layer++) {
+    const layerCtx = encoder.within(`layers.${layer}`);
+    const self = transformerNames.selfAttention("encoder", layer);
+    const attended = attentionBlock(
+      layerCtx,
+      { normed: layerNorm(layerCtx, hidden, self.norm, eps), allowed: encoderAllowed, layer },
+      { qkv: self.qkv },
+    );
+    const afterAttention = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
+    hidden = ffnBlock(layerCtx, afterAttention, "encoder", layer, `residual.${layer}`);
+  }
+  const memory = layerNorm(
+    ctx.within("encoder"),
+    hidden,
+    transformerNames.finalNorm("encoder"),
+    eps,
+    names.encoderHiddenStates,
+  );
+
+  const decoder = prefixedOutputs(ctx.within("decoder"), "decoder");
+  hidden = stackEmbeddings(decoder.within("embeddings"), config, "decoder", targetTokens);
+  for (let layer = 0; layer < config.decoderLayers; layer++) {
+    const layerCtx = decoder.within(`layers.${layer}`);
+    const self = transformerNames.selfAttention("decoder", layer);
+    const attended = attentionBlock(
+      layerCtx,
+      { normed: layerNorm(layerCtx, hidden, self.norm, eps), allowed: decoderAllowed, layer },
+      { qkv: self.qkv },
+    );
+    const afterSelf = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
+    const crossCtx = prefixedOutputs(ctx.within(`decoder/layers.${layer}/cross`), "cross");
+    const cross = transformerNames.crossAttention(layer);
+    const crossAttended = attentionBlock(
+      crossCtx,
+      { normed: layerNorm(crossCtx, afterSelf, cross.norm, eps), memory, allowed: realSource, layer },
+      { query: cross.query, kv: cross.kv },
+    );
+    const afterCross = layerCtx.op("Add", [afterSelf, linear(crossCtx, crossAttended, outLinear(cross.out))]);
+    hidden = ffnBlock(layerCtx, afterCross, "decoder", layer, `residual.${layer}`);
+  }
+  const head = ctx.within("head");
+  const logits = linear(
+    head,
+    layerNorm(head, hidden, transformerNames.finalNorm("decoder"), eps),
+    outLinear(transformerNames.projection),
+    names.logits,
+  );
+
+  const outputNames = [logits, ...new Set(options.taps ?? [])];
+  g.output(logits, dataType, ["batch", "tgt", config.targetVocabSize]);
+  for (const tap of outputNames.slice(1)) g.output(tap, dataType, shapes.get(tap)!);
+  const model = g.build();
+  model.metadata = {
+    "tokenscope.architecture": config.architecture,
+    "tokenscope.encoderDecoder": "true",
+    "tokenscope.input": embedsInput ? "embeds" : "ids",
+    "tokenscope.dataType": dataType,
+  };
+  return { model, config, dataType, inputNames: model.graph.inputs.map((value) => value.name), outputNames };
+}
