@@ -1,3 +1,4 @@
+import { canonicalJson } from "@tokenscope/core";
 import type { CompletionRequest, EndpointMode } from "../endpoint/types.ts";
 
 /** The part of an endpoint's configuration a cached answer depends on (never the key). */
@@ -23,22 +24,6 @@ export interface CacheKeySettings {
 const keyVersion = 1;
 
 /**
- * JSON with object keys sorted at every level and `undefined` members left out, so that equal
- * values always give the same text.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "number" && !Number.isFinite(value)) return "null";
-    return JSON.stringify(value) ?? "null";
-  }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([name, member]) => `${JSON.stringify(name)}:${canonicalJson(member)}`).join(",")}}`;
-}
-
-/**
  * The cache key of a request: the SHA-256 (hex, 64 characters) of the canonical JSON of the
  * endpoint's address, model and mode, the request (prompt, new tokens, alternatives, echo) and
  * the sampling settings. The API key is not part of it. Uses Web Crypto, so it runs in browsers.
@@ -62,3 +47,5 @@ export async function cacheKey(
   const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(material));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+export { canonicalJson };

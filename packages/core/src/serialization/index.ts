@@ -1,3 +1,4 @@
+export { canonicalJson } from "./canonical-json.ts";
 export { gunzip, gzip, isGzip } from "./gzip.ts";
 export { DEFAULT_PRECISION, type Precision, precisions, roundToPrecision } from "./precision.ts";
 export type { EncodedTensor, TensorDtype } from "./raw-tensor.ts";

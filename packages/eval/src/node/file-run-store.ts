@@ -266,7 +266,7 @@ export function createFileRunStore<O>(dir: string, options: FileRunStoreOptions<
           const match = TEMPORARY_FILE.exec(name);
           if (match && !isAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
         }
-        const settings = JSON.parse(canonicalJson(asked.settings)) as unknown;
+        const settings = JSON.parse(canonicalJson(asked.settings, "settings")) as unknown;
         if (hasIndex) {
           const held = parseIndex(dir, await readFile(indexPath, "utf8"));
           if (held.fingerprint !== asked.fingerprint) {

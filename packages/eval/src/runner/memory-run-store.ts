@@ -67,7 +67,10 @@ export function createMemoryRunStore<O>(): RunStore<O> {
       if (identity && identity.fingerprint !== asked.fingerprint) {
         throw otherRunError("The store", identity, asked);
       }
-      identity ??= { fingerprint: asked.fingerprint, settings: JSON.parse(canonicalJson(asked.settings)) };
+      identity ??= {
+        fingerprint: asked.fingerprint,
+        settings: JSON.parse(canonicalJson(asked.settings, "settings")),
+      };
     },
     async has(key) {
       return outputs.has(key);
