@@ -48,12 +48,18 @@ export function explicitAlignment(
       );
     }
   }
-  const sorted = [...pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // Grouped by target index once: a list of pairs far longer than the sequences stays linear.
+  const byTarget = new Map<number, number[]>();
+  for (const [t, c] of pairs) {
+    const list = byTarget.get(t);
+    if (list) list.push(c);
+    else byTarget.set(t, [c]);
+  }
   const alignment = rightAlignment(targetLength, contrastLength);
   const taken = new Set<number>();
   for (let t = 0; t < targetLength; t++) {
-    const matches = sorted.filter((pair) => pair[0] === t).map((pair) => pair[1]);
-    if (matches.length === 0) continue;
+    const matches = byTarget.get(t)?.sort((a, b) => a - b);
+    if (!matches) continue;
     const chosen = matches.find((c) => !taken.has(c)) ?? matches[0]!;
     taken.add(chosen);
     alignment[t] = chosen;
