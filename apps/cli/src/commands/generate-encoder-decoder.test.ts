@@ -32,6 +32,8 @@ describe("tokenscope generate and models inspect on an encoder-decoder (aren-tra
     });
     const text = memoryIO();
     expect(await run(["models", "inspect", aren], text)).toBe(0);
-    expect(text.out()).toContain("transformer");
+    expect(text.out()).toContain("transformer (encoder-decoder)");
+    // What it cannot do yet, and why, instead of silence.
+    expect(text.out()).toMatch(/no forward +core's model interface has no decoder inputs yet/);
   });
 });

@@ -79,8 +79,11 @@ export function register(program: Command, io: CliIO): void {
         const { bold, dim } = io.color;
         io.stdout(`${bold(plainText(ref))}\n`);
         const rows: [string, string][] = [
-          ["architecture", plainText(model.info.architecture)],
-          ["layers", String(model.info.numLayers)],
+          [
+            "architecture",
+            `${plainText(model.info.architecture)}${model.info.encoderDecoder ? " (encoder-decoder)" : ""}`,
+          ],
+          [model.info.encoderDecoder ? "decoder layers" : "layers", String(model.info.numLayers)],
           ["hidden size", String(model.info.hiddenSize)],
           [
             "heads",
@@ -94,6 +97,12 @@ export function register(program: Command, io: CliIO): void {
         io.stdout(`${bold("Capabilities")}\n`);
         for (const capability of model.capabilities)
           io.stdout(`  ${capability.padEnd(28)}${dim(capabilityDocs[capability])}\n`);
+        // Why a capability is missing, when the model says (e.g. an encoder-decoder without forward passes yet).
+        for (const [capability, note] of Object.entries(model.capabilityNotes ?? {})) {
+          if (!model.capabilities.has(capability as never)) {
+            io.stdout(`  ${dim(`no ${capability}`.padEnd(28))}${dim(plainText(note))}\n`);
+          }
+        }
       } finally {
         await model.dispose?.();
       }
