@@ -88,6 +88,23 @@ describe("aren-transliteration through loadModel", () => {
     });
   });
 
+  it("stops when its signal aborts between steps", async () => {
+    const ids = (await model.tokenize("آتشيسون")).tokens.map((token) => token.id!);
+    const controller = new AbortController();
+    const completed: number[] = [];
+    const generation = model.generate!(ids, {
+      signal: controller.signal,
+      onProgress: (event) => {
+        completed.push(event.completed);
+        if (event.completed === 2) controller.abort();
+      },
+    });
+    await expect(generation).rejects.toMatchObject({ code: "ABORTED" });
+    expect(completed).toEqual([1, 2]);
+    // The model still generates afterwards: the aborted generation's cache was its own.
+    expect((await model.generate!(ids)).text).toBe("achison");
+  });
+
   it("tokenizes the source one character per token with spans, <unk> for unknown characters", async () => {
     const { text, tokens } = await model.tokenize("جون");
     expect(text).toBe("جون");

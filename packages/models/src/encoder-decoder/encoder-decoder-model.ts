@@ -5,18 +5,16 @@ import {
   type ModelInfo,
   TokenscopeError,
 } from "@tokenscope/core";
-import type {
-  RuntimeSession,
-  RuntimeTensor,
-  SessionOptions,
-  TensorRuntime,
-} from "@tokenscope/tensor-backends";
+import type { OnnxModel, RuntimeSession, SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
 import type { CTranslate2Vocabulary } from "../formats/ctranslate2/vocabulary.ts";
-import { encoderDecoderTensorNames } from "../graphs/encoder-decoder/tensor-names.ts";
+import {
+  buildCachedDecoderGraph,
+  buildCrossKeyValueGraph,
+} from "../graphs/encoder-decoder/cached-decoder.ts";
 import type { EncoderDecoderWeights } from "../graphs/encoder-decoder/types.ts";
 import { generateTokens } from "../language-model/generate.ts";
-import type { IncrementalDecoder } from "../language-model/incremental-decoder.ts";
 import { characterTokens, decodeCharacterTokens } from "./character-tokenizer.ts";
+import { createEncoderDecoderKvCacheDecoder, type EncoderDecoderSessions } from "./kv-cache-decoder.ts";
 import { buildSplitTransformerGraphs } from "./split-graph.ts";
 
 /** Options of {@link createEncoderDecoderLanguageModel}. */
@@ -42,12 +40,6 @@ const CONTEXT_LENGTH = 1024;
 const noDecoderInputs =
   "core's model interface has no decoder inputs yet, so forward passes and gradients of an encoder-decoder (whose logits depend on the source and the target prefix) cannot be asked for";
 
-const int64Row = (row: readonly number[]): RuntimeTensor => ({
-  dataType: "int64",
-  dims: [1, row.length],
-  data: BigInt64Array.from(row, (value) => BigInt(value)),
-});
-
 /**
  * A character-level Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig, as
  * `loadCTranslate2TransformerFolder` reads it) behind core's {@link LanguageModel}: capabilities
@@ -61,8 +53,9 @@ const int64Row = (row: readonly number[]): RuntimeTensor => ({
  * - `generate(sourceIds)` decodes from `<s>` until `</s>` (kept as the last id, as for causal
  *   models) or `maxNewTokens`, greedy or sampled, with stop tokens, forced ids and prefixes
  *   (`generateTokens`). The source is encoded once per generation (an encoder graph cut out of
- *   `buildTransformerGraph`'s); each step then runs the decoder graph over `<s>` and the whole
- *   target prefix: there is no KV cache yet.
+ *   `buildTransformerGraph`'s) and every decoder layer's cross-attention keys and values are
+ *   projected from it once (`buildCrossKeyValueGraph`); each step then runs the cached decoder
+ *   (`buildCachedDecoderGraph`) over the new target ids only, with a KV cache of the earlier ones.
  *
  * `info.specialTokens`: `bos`/`eos` are the target's `<s>`/`</s>` (what generation starts from and
  * stops at); `unk`/`pad` are the source's `<unk>`/`<blank>` (what baselines write into a source).
@@ -109,16 +102,23 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     "gradients.layer": noDecoderInputs,
   };
 
-  let sessions: Promise<{ encoder: RuntimeSession; decoder: RuntimeSession }> | undefined;
+  let sessions: Promise<EncoderDecoderSessions> | undefined;
   const sessionsOf = () => {
     sessions ??= (async () => {
-      const graphs = buildSplitTransformerGraphs(weights);
       const sessionOptions = options.sessionOptions ?? {};
-      const encoder = await options.runtime.createSession(graphs.encoder, sessionOptions);
+      const graphs: Array<[keyof EncoderDecoderSessions, () => OnnxModel]> = [
+        ["encoder", () => buildSplitTransformerGraphs(weights).encoder],
+        ["crossKeyValues", () => buildCrossKeyValueGraph(weights)],
+        ["decoder", () => buildCachedDecoderGraph(weights)],
+      ];
+      const started: Partial<EncoderDecoderSessions> = {};
       try {
-        return { encoder, decoder: await options.runtime.createSession(graphs.decoder, sessionOptions) };
+        for (const [name, build] of graphs) {
+          started[name] = await options.runtime.createSession(build(), sessionOptions);
+        }
+        return started as EncoderDecoderSessions;
       } catch (error) {
-        await encoder.dispose();
+        await Promise.all(Object.values(started).map((session) => session.dispose()));
         throw error;
       }
     })();
@@ -140,42 +140,6 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     }
   }
 
-  /**
-   * The decoder generation steps through: the first call carries the source (the prompt, and any
-   * forced ids after it), which is encoded once; later calls carry the chosen target ids. Each call
-   * runs the decoder over `<s>` + the target so far and returns the logits at its last position.
-   */
-  function recomputeDecoder(sourceLength: number): IncrementalDecoder {
-    let encoded: { mask: RuntimeTensor; hiddenStates: RuntimeTensor } | undefined;
-    const target = [startId!];
-    const vocab = config.targetVocabSize;
-    return {
-      async append(ids) {
-        const { encoder, decoder } = await sessionsOf();
-        if (encoded === undefined) {
-          const source = ids.slice(0, sourceLength);
-          const mask = int64Row(source.map(() => 1));
-          const outputs = await encoder.run({ input_ids: int64Row(source), attention_mask: mask });
-          encoded = { mask, hiddenStates: outputs[encoderDecoderTensorNames.encoderHiddenStates]! };
-          target.push(...ids.slice(sourceLength));
-        } else {
-          target.push(...ids);
-        }
-        const outputs = await decoder.run(
-          {
-            attention_mask: encoded.mask,
-            [encoderDecoderTensorNames.encoderHiddenStates]: encoded.hiddenStates,
-            decoder_input_ids: int64Row(target),
-            decoder_attention_mask: int64Row(target.map(() => 1)),
-          },
-          ["logits"],
-        );
-        const logits = outputs["logits"]!.data as Float32Array;
-        return logits.subarray((target.length - 1) * vocab, target.length * vocab);
-      },
-    };
-  }
-
   const model: LanguageModel = {
     info,
     capabilities,
@@ -188,13 +152,21 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     decodeTokens: async (ids) => decodeCharacterTokens(targetVocabulary, ids),
     generate: async (promptIds, generation = {}) => {
       checkSource(promptIds);
-      return generateTokens(model, promptIds, generation, recomputeDecoder(promptIds.length));
+      const decoder = createEncoderDecoderKvCacheDecoder({
+        config,
+        startId: startId!,
+        sourceLength: promptIds.length,
+        sessions: sessionsOf,
+      });
+      return generateTokens(model, promptIds, generation, decoder);
     },
     dispose: async () => {
       const pending = sessions;
       sessions = undefined;
       const started = await pending?.catch(() => undefined);
-      if (started) await Promise.all([started.encoder.dispose(), started.decoder.dispose()]);
+      if (started) {
+        await Promise.all(Object.values(started).map((session: RuntimeSession) => session.dispose()));
+      }
     },
   };
   return model;

@@ -14,16 +14,20 @@ export function sinusoidInverseTimescales(hiddenSize: number): Float64Array {
  * Sinusoidal position encodings [seq, hiddenSize] for the sequence axis (axis 1) of `x`
  * [batch, seq, ...], laid out [sin | cos]: channel j < hiddenSize/2 holds sin(p · τ_j), channel
  * hiddenSize/2 + j holds cos(p · τ_j), for positions p = offset, offset + 1, ... Computed in the
- * graph, so any length works; right padding keeps every real token at its own position.
+ * graph, so any length works; right padding keeps every real token at its own position. With
+ * `pastLength` (an int64 scalar tensor: the tokens a KV cache already holds) the positions start at
+ * offset + pastLength instead.
  */
 export function sinusoidalPositions(
   ctx: GraphContext,
   x: string,
   hiddenSize: number,
   offset: number,
+  pastLength?: string,
 ): string {
   const seqLength = ctx.op("Gather", [ctx.op("Shape", [x]), ctx.builder.constant([1n], [])], { axis: 0 });
-  const start = ctx.builder.constant([BigInt(offset)], []);
+  const fixedStart = ctx.builder.constant([BigInt(offset)], []);
+  const start = pastLength === undefined ? fixedStart : ctx.op("Add", [fixedStart, pastLength]);
   const positions = ctx.op("Range", [
     start,
     ctx.op("Add", [seqLength, start]),

@@ -51,3 +51,18 @@ export function kindValuesName(kind: AttentionKind, layer: number): string {
 export function stackMlpName(stack: "encoder" | "decoder", layer: number): string {
   return `${stack}.mlp.${layer}`;
 }
+
+/**
+ * float [batch, heads, src, headDim] output of `buildCrossKeyValueGraph` and input of
+ * `buildCachedDecoderGraph`: the cross-attention keys of decoder layer `layer`, projected from
+ * `encoder_hidden_states` once per source. The decoder's own cache uses the decoder-only names
+ * (`past_key.{layer}`, `present_key.{layer}`, ... in `../tensor-names.ts`).
+ */
+export function crossKeyName(layer: number): string {
+  return `cross_key.${layer}`;
+}
+
+/** float [batch, heads, src, headDim]: the cross-attention values of decoder layer `layer` (see {@link crossKeyName}). */
+export function crossValueName(layer: number): string {
+  return `cross_value.${layer}`;
+}

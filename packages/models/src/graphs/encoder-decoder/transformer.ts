@@ -1,14 +1,10 @@
 import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
 import type { Dim } from "@tokenscope/tensor-backends";
-import type { DecoderConfig } from "../../weights/types.ts";
-import { activation } from "../blocks/activations.ts";
-import { attention, splitHeads } from "../blocks/attention.ts";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { layerNorm } from "../blocks/layer-norm.ts";
-import { type LinearWeights, linear } from "../blocks/linear.ts";
-import { castTo, createGraphContext, type GraphContext } from "../context.ts";
+import { linear } from "../blocks/linear.ts";
+import { castTo, createGraphContext } from "../context.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
-import { sinusoidalPositions } from "./sinusoidal-positions.ts";
 import {
   kindAttentionProbsName,
   kindValuesName,
@@ -17,7 +13,17 @@ import {
   stackMlpName,
   stackResidualName,
 } from "./tensor-names.ts";
-import { type LinearNames, transformerNames } from "./transformer-names.ts";
+import {
+  attentionOf,
+  contextConfig,
+  crossAttentionKeysValues,
+  crossAttentionQueries,
+  ffnBlock,
+  outLinear,
+  selfAttentionHeads,
+  stackEmbeddings,
+} from "./transformer-blocks.ts";
+import { transformerNames } from "./transformer-names.ts";
 import type {
   EncoderDecoderConfig,
   EncoderDecoderGraph,
@@ -25,36 +31,8 @@ import type {
   EncoderDecoderWeights,
 } from "./types.ts";
 
-type Stack = "encoder" | "decoder";
-
-const outLinear = (tensors: LinearNames): LinearWeights => ({ ...tensors, layout: "out-in" });
-
 function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint, details });
-}
-
-/**
- * The blocks read nothing of `GraphContext.config`, which is typed for decoder-only models; this
- * fills it with the decoder side's values so that the shared context can be created as it is.
- */
-function contextConfig(config: EncoderDecoderConfig): DecoderConfig {
-  return {
-    architecture: config.architecture,
-    vocabSize: config.targetVocabSize,
-    hiddenSize: config.hiddenSize,
-    intermediateSize: config.ffnSize,
-    numLayers: config.decoderLayers,
-    numHeads: config.numHeads,
-    numKeyValueHeads: config.numHeads,
-    headDim: config.headDim,
-    contextLength: Number.MAX_SAFE_INTEGER,
-    rmsNormEps: config.layerNormEps,
-    ropeTheta: 10000,
-    ropeStyle: "half",
-    tieWordEmbeddings: false,
-    activation: config.activation,
-    layerNormEps: config.layerNormEps,
-  };
 }
 
 /** Shapes of every tensor a graph can tap, by name, for its output declaration. */
@@ -77,75 +55,6 @@ function tapShapes(config: EncoderDecoderConfig): Map<string, Dim[]> {
     }
   }
   return shapes;
-}
-
-/**
- * Scaled token embeddings plus sinusoidal positions, output `embeddings` (`{stack}.embeddings`
- * under the stack's prefixed context).
- */
-function stackEmbeddings(
-  ctx: GraphContext,
-  config: EncoderDecoderConfig,
-  stack: Stack,
-  tokens: { ids?: string; embeds?: string },
-): string {
-  const table = transformerNames.tokenEmbedding(stack);
-  const looked =
-    tokens.ids !== undefined
-      ? ctx.op("Gather", [ctx.weight(table), tokens.ids], { axis: 0 })
-      : tokens.embeds!;
-  const scaled = ctx.op("Mul", [looked, ctx.float(config.embeddingScale)]);
-  const positions = sinusoidalPositions(ctx, scaled, config.hiddenSize, config.positionOffset);
-  return ctx.op("Add", [scaled, positions], {}, "embeddings");
-}
-
-/** `x + out(attention(q, k, v))` for pre-norm input `normed`, keys and values from `memory` (cross) or `normed`. */
-function attentionBlock(
-  ctx: GraphContext,
-  input: { normed: string; memory?: string; allowed: string; layer: number },
-  projections: { qkv: LinearNames } | { query: LinearNames; kv: LinearNames },
-): string {
-  const c = ctx.config;
-  const width = c.hiddenSize;
-  let queries: string;
-  let keys: string;
-  let values: string;
-  if ("qkv" in projections) {
-    const fused = linear(ctx, input.normed, outLinear(projections.qkv));
-    const split = ctx.builder.node(
-      "Split",
-      [fused, ctx.ints([width, width, width])],
-      { axis: -1 },
-      { outputs: 3 },
-    );
-    [queries, keys, values] = split as [string, string, string];
-  } else {
-    queries = linear(ctx, input.normed, outLinear(projections.query));
-    const fused = linear(ctx, input.memory!, outLinear(projections.kv));
-    const split = ctx.builder.node("Split", [fused, ctx.ints([width, width])], { axis: -1 }, { outputs: 2 });
-    [keys, values] = split as [string, string];
-  }
-  const heads = (x: string) => splitHeads(ctx, x, c.numHeads, c.headDim);
-  return attention(ctx, {
-    layer: input.layer,
-    queries: heads(queries),
-    keys: heads(keys),
-    values: heads(values),
-    numHeads: c.numHeads,
-    numKeyValueHeads: c.numHeads,
-    headDim: c.headDim,
-    allowed: input.allowed,
-  });
-}
-
-/** `x + down(relu(up(LN x)))`, the activation named `{stack}.mlp.{layer}`. */
-function ffnBlock(ctx: GraphContext, x: string, stack: Stack, layer: number, output: string): string {
-  const c = ctx.config;
-  const f = transformerNames.ffn(stack, layer);
-  const normed = layerNorm(ctx, x, f.norm, c.layerNormEps ?? 1e-5);
-  // Under the stack's prefixed context: `{stack}.mlp.{layer}`.
-  const hidden = activation(ctx, linear(ctx, normed, outLinear(f.up)), "relu", `mlp.${layer}`);
-  return ctx.op("Add", [x, linear(ctx, hidden, outLinear(f.down))], {}, output);
 }
 
 function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
@@ -180,7 +89,7 @@ function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Di
  * whose queries come from the decoder and keys and values from the encoder output, then the
  * feed-forward block; a final LayerNorm and the output projection (with bias) give `logits`
  * [batch, tgt, targetVocab] at every target position. The whole target runs at once (teacher
- * forcing); there is no KV cache yet. Padding: right padding in both masks (positions count from
+ * forcing); `buildCachedDecoderGraph` is the incremental decoder with a KV cache. Padding: right padding in both masks (positions count from
  * the first token); padded source keys get no attention, a target query sees real earlier targets.
  */
 export function buildTransformerGraph(
@@ -233,11 +142,11 @@ export function buildTransformerGraph(
   for (let layer = 0; layer < config.encoderLayers; layer++) {
     const layerCtx = encoder.within(`layers.${layer}`);
     const self = transformerNames.selfAttention("encoder", layer);
-    const attended = attentionBlock(
-      layerCtx,
-      { normed: layerNorm(layerCtx, hidden, self.norm, eps), allowed: encoderAllowed, layer },
-      { qkv: self.qkv },
-    );
+    const normed = layerNorm(layerCtx, hidden, self.norm, eps);
+    const attended = attentionOf(layerCtx, selfAttentionHeads(layerCtx, normed, self.qkv), {
+      allowed: encoderAllowed,
+      layer,
+    });
     const afterAttention = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
     hidden = ffnBlock(layerCtx, afterAttention, "encoder", layer, `residual.${layer}`);
   }
@@ -254,18 +163,22 @@ export function buildTransformerGraph(
   for (let layer = 0; layer < config.decoderLayers; layer++) {
     const layerCtx = decoder.within(`layers.${layer}`);
     const self = transformerNames.selfAttention("decoder", layer);
-    const attended = attentionBlock(
-      layerCtx,
-      { normed: layerNorm(layerCtx, hidden, self.norm, eps), allowed: decoderAllowed, layer },
-      { qkv: self.qkv },
-    );
+    const normed = layerNorm(layerCtx, hidden, self.norm, eps);
+    const attended = attentionOf(layerCtx, selfAttentionHeads(layerCtx, normed, self.qkv), {
+      allowed: decoderAllowed,
+      layer,
+    });
     const afterSelf = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
     const crossCtx = prefixedOutputs(ctx.within(`decoder/layers.${layer}/cross`), "cross");
     const cross = transformerNames.crossAttention(layer);
-    const crossAttended = attentionBlock(
+    const crossNormed = layerNorm(crossCtx, afterSelf, cross.norm, eps);
+    const crossAttended = attentionOf(
       crossCtx,
-      { normed: layerNorm(crossCtx, afterSelf, cross.norm, eps), memory, allowed: realSource, layer },
-      { query: cross.query, kv: cross.kv },
+      {
+        queries: crossAttentionQueries(crossCtx, crossNormed, cross.query),
+        ...crossAttentionKeysValues(crossCtx, memory, cross.kv),
+      },
+      { allowed: realSource, layer },
     );
     const afterCross = layerCtx.op("Add", [afterSelf, linear(crossCtx, crossAttended, outLinear(cross.out))]);
     hidden = ffnBlock(layerCtx, afterCross, "decoder", layer, `residual.${layer}`);
