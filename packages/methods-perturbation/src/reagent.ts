@@ -3,6 +3,7 @@ import {
   assertCapabilities,
   parseParameters,
   sizeParameter,
+  TokenscopeError,
   withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
@@ -143,6 +144,14 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     const owner = 'Method "reagent"';
     const { model } = context;
     assertCapabilities(model, ["forward"], owner);
+    if (model.info.encoderDecoder) {
+      // Its samplers draw replacements from one vocabulary; an encoder-decoder's source has its own.
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `${owner} does not run on encoder-decoder models yet: its replacement samplers read one vocabulary, and the source has its own.`,
+        { hint: "Use occlusion, feature_ablation, lime or the Shapley methods on this model." },
+      );
+    }
     const attributed = attributedFunctionOf(context);
     const tasks = stepTasks(context, {
       units: { kind: "token", owner },

@@ -1,4 +1,10 @@
-import { contrastStep, decoderInputIds, stepPosition, targetId } from "../methods/sequence-inputs.ts";
+import {
+  contrastStep,
+  decoderInputIds,
+  sourceLengthsFor,
+  stepPosition,
+  targetId,
+} from "../methods/sequence-inputs.ts";
 import type { MethodSequence, MethodSequenceOutput } from "../methods/types.ts";
 import { assertCapabilities } from "../model/assert-capabilities.ts";
 import type { LanguageModel } from "../model/language-model.ts";
@@ -57,7 +63,7 @@ export async function computeStepScores(
   assertCapabilities(model, ["forward"], `Step score "${missing[0]!.id}"`);
   const positions = sequence.steps.map((step) => stepPosition(sequence, step));
   const { logits } = await model.forward!({
-    inputs: { ids: [decoderInputIds(sequence)] },
+    inputs: { ids: [decoderInputIds(sequence)], ...sourceLengthsFor(model, [sequence.source.length]) },
     positions: [positions],
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -105,7 +111,7 @@ async function contrastLogitsOf(
   if (separate.length === 0) return undefined;
   const ids = [...contrast.source, ...contrast.target].map((token) => token.id!);
   const { logits } = await model.forward!({
-    inputs: { ids: [ids] },
+    inputs: { ids: [ids], ...sourceLengthsFor(model, [contrast.source.length]) },
     positions: [separate.map(({ input }) => input.position)],
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -13,6 +13,7 @@ export {
   type ContrastStep,
   contrastStep,
   decoderInputIds,
+  sourceLengthsFor,
   stepPosition,
   targetId,
 } from "./sequence-inputs.ts";

@@ -1,4 +1,5 @@
 import { TokenscopeError } from "../errors/index.ts";
+import type { LanguageModel } from "../model/language-model.ts";
 import type { Token } from "../model/token.ts";
 import type { MethodSequence } from "./types.ts";
 
@@ -95,4 +96,16 @@ export function contrastStep(sequence: MethodSequence, step: number): ContrastSt
     self = contrast.target[index]!.id === sequence.target[index]!.id;
   }
   return { ids, position: ids.length - 1, targetId: token.id, self };
+}
+
+/**
+ * What an encoder-decoder model needs beside a batch of rows laid out as [source | target]: each row's
+ * source length (`ModelInputs.sourceLengths`); nothing for a decoder-only model, which reads rows as
+ * one sequence.
+ */
+export function sourceLengthsFor(
+  model: Pick<LanguageModel, "info">,
+  lengths: readonly number[],
+): { sourceLengths?: number[] } {
+  return model.info.encoderDecoder ? { sourceLengths: [...lengths] } : {};
 }

@@ -59,9 +59,18 @@ export interface ChatMessage {
  * Model inputs: a batch of token-id rows, or input embeddings [batch, seq, hidden].
  * Rows of `ids` must have equal length; pad and mask for ragged batches.
  */
-export type ModelInputs =
+export type ModelInputs = (
   | { ids: number[][]; attentionMask?: number[][] }
-  | { embeddings: DenseTensor; attentionMask?: number[][] };
+  | { embeddings: DenseTensor; attentionMask?: number[][] }
+) & {
+  /**
+   * Encoder-decoder models (`info.encoderDecoder`): per row, how many of its first positions are the
+   * source (the encoder's input); the rest are target tokens, laid out as for a decoder-only model,
+   * so position `sourceLength − 1 + t` predicts target token t (core's `stepPosition`). Decoder-only
+   * models ignore it. See {@link sourceLengthsFor}.
+   */
+  sourceLengths?: number[];
+};
 
 /** Internal tensors a forward pass can return on request. */
 export interface TapRequest {

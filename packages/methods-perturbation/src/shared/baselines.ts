@@ -97,7 +97,10 @@ export async function baselineInputs(
       const id = specialId(model, baseline, owner);
       return {
         embeddings: false,
-        row: (task, absent, ids = task.ids) => ({ ids: replacedIds(ids, absent, id) }),
+        row: (task, absent, ids = task.ids) => ({
+          ids: replacedIds(ids, absent, id),
+          sourceLength: task.sourceLength,
+        }),
       };
     }
     case "removal":
@@ -105,14 +108,22 @@ export async function baselineInputs(
         embeddings: false,
         row: (task, absent, ids = task.ids) => {
           const removed = new Set(absent);
-          return { ids: ids.filter((_, position) => !removed.has(position)) };
+          return {
+            ids: ids.filter((_, position) => !removed.has(position)),
+            sourceLength:
+              task.sourceLength - [...removed].filter((position) => position < task.sourceLength).length,
+          };
         },
       };
     case "zero":
       assertCapabilities(model, ["embed"], `${owner} with baseline "zero"`);
       return {
         embeddings: true,
-        row: (task, absent, ids = task.ids) => ({ ids, replaced: { positions: absent, embedding: null } }),
+        row: (task, absent, ids = task.ids) => ({
+          ids,
+          sourceLength: task.sourceLength,
+          replaced: { positions: absent, embedding: null },
+        }),
       };
     case "mean": {
       assertCapabilities(model, ["embed"], `${owner} with baseline "mean"`);
@@ -121,6 +132,7 @@ export async function baselineInputs(
         embeddings: true,
         row: (task, absent, ids = task.ids) => ({
           ids,
+          sourceLength: task.sourceLength,
           replaced: { positions: absent, embedding: means.get(task)! },
         }),
       };

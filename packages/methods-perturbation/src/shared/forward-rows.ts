@@ -3,6 +3,7 @@ import {
   type LogitVector,
   type ModelInputs,
   responsiveRowsPerCall,
+  sourceLengthsFor,
   type TensorData,
   TokenscopeError,
   throwIfAborted,
@@ -16,6 +17,11 @@ import { rowsWithinBudget } from "./memory-budget.ts";
  */
 export interface ForwardRow {
   ids: readonly number[];
+  /**
+   * How many of `ids` are the source (shorter under removal): what an encoder-decoder model needs
+   * to split the row (core's `ModelInputs.sourceLengths`); decoder-only models ignore it.
+   */
+  sourceLength?: number;
   /** Positions whose input embedding is replaced by `embedding` (zeros when null). */
   replaced?: { positions: readonly number[]; embedding: TensorData | null };
 }
@@ -124,12 +130,29 @@ async function forwardLastPositions(
   }
   const ids = paddedIds(rows, length);
   const ragged = rows.some((row) => row.ids.length !== length);
+  if (model.info.encoderDecoder && rows.some((row) => row.sourceLength === undefined)) {
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      "These perturbed inputs carry no source length, which an encoder-decoder model needs to split them.",
+      {
+        hint: "Contrastive runs with a contrast source do not support encoder-decoder models yet; attribute without it.",
+      },
+    );
+  }
+  const split = sourceLengthsFor(
+    model,
+    rows.map((row) => row.sourceLength ?? 0),
+  );
   const attentionMask = ragged
     ? rows.map((row) => Array.from({ length }, (_, position) => (position < row.ids.length ? 1 : 0)))
     : undefined;
   const inputs: ModelInputs = embeddings
-    ? { embeddings: await embeddedInputs(model, rows, ids), ...(attentionMask ? { attentionMask } : {}) }
-    : { ids, ...(attentionMask ? { attentionMask } : {}) };
+    ? {
+        embeddings: await embeddedInputs(model, rows, ids),
+        ...(attentionMask ? { attentionMask } : {}),
+        ...split,
+      }
+    : { ids, ...(attentionMask ? { attentionMask } : {}), ...split };
   const { logits } = await model.forward!({
     inputs,
     positions: rows.map((row) => [row.ids.length - 1]),

@@ -12,13 +12,13 @@ import { loadDecoderWeights, loadModel } from "../load-model.ts";
 import { arenTransliterationDir } from "../testing/assets.test-helpers.ts";
 
 let model: LanguageModel;
-/** A method that needs forward passes, as every real attribution method needs one of them or more. */
-const forwardMethod: AttributionMethod<Record<string, never>> = {
-  id: "test_encoder_decoder_forward",
+/** A method that needs gradients, which this model does not offer yet. */
+const gradientMethod: AttributionMethod<Record<string, never>> = {
+  id: "test_encoder_decoder_gradients",
   family: "test",
   summary: "test",
   description: "test",
-  requires: ["forward"],
+  requires: ["gradients"],
   supports: { targetPrefix: false, contrastive: false, batching: true },
   parameters: z.strictObject({}),
   run: async () => {
@@ -29,15 +29,15 @@ const forwardMethod: AttributionMethod<Record<string, never>> = {
 beforeAll(async () => {
   model = await loadModel(arenTransliterationDir);
   registerCoreBuiltins();
-  registerMethod(forwardMethod);
+  registerMethod(gradientMethod);
 });
 afterAll(async () => {
-  methodRegistry.unregister(forwardMethod.id);
+  methodRegistry.unregister(gradientMethod.id);
   await model.dispose?.();
 });
 
 describe("aren-transliteration through loadModel", () => {
-  it("is an encoder-decoder that declares tokenize and generate only", () => {
+  it("is an encoder-decoder that declares tokenize, forward and generate", () => {
     expect(model.info).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
@@ -47,7 +47,7 @@ describe("aren-transliteration through loadModel", () => {
       numHeads: 8,
       specialTokens: { bos: 1, eos: [2], pad: 0, unk: 50 },
     });
-    expect([...model.capabilities].sort()).toEqual(["generate", "tokenize"]);
+    expect([...model.capabilities].sort()).toEqual(["forward", "generate", "tokenize"]);
     expect(model.info.execution?.runtime).toBeDefined();
   });
 
@@ -139,11 +139,70 @@ describe("aren-transliteration through loadModel", () => {
     await expect(model.generate!([])).rejects.toMatchObject({ code: "INVALID_INPUT" });
   });
 
-  it("makes attribute() refuse a method that needs forward passes with MISSING_CAPABILITY", async () => {
-    await expect(attribute(model, "جون", { method: forwardMethod.id })).rejects.toMatchObject({
+  it("makes attribute() refuse a method that needs gradients with MISSING_CAPABILITY, saying why", async () => {
+    await expect(attribute(model, "جون", { method: gradientMethod.id })).rejects.toMatchObject({
       code: "MISSING_CAPABILITY",
-      message: expect.stringContaining("no decoder inputs"),
+      message: expect.stringContaining("gradients"),
     });
+  });
+
+  const readme = [-0.106023, -0.06541, -0.056003, -0.447953, -0.230714, -0.092184, -0.063464];
+  const logSoftmaxAt = (row: ArrayLike<number>, id: number) => {
+    const values = Array.from(row);
+    const max = Math.max(...values);
+    return values[id]! - (max + Math.log(values.reduce((sum, x) => sum + Math.exp(x - max), 0)));
+  };
+
+  it("forward: rows [source | target] with sourceLengths score 'atzmon' as the README", async () => {
+    const source = (await model.tokenize("آتزمون")).tokens.map((token) => token.id!);
+    const target = (await model.tokenize("atzmon", { continuation: true })).tokens.map((token) => token.id!);
+    const ids = [...source, ...target, 2];
+    const positions = Array.from({ length: 7 }, (_, t) => source.length - 1 + t);
+    const { logits } = await model.forward!({
+      inputs: { ids: [ids], sourceLengths: [source.length] },
+      positions: [positions],
+    });
+    const vocab = logits.dims[2]!;
+    const scores = positions.map((_, t) =>
+      logSoftmaxAt(logits.data.subarray(t * vocab, (t + 1) * vocab), ids[source.length + t]!),
+    );
+    for (const [t, score] of scores.entries()) expect(score).toBeCloseTo(readme[t]!, 5);
+    // A batch of rows with different source lengths (a removed character), right-padded, equals each alone.
+    const shorter = [...source.slice(1), ...target];
+    const batch = await model.forward!({
+      inputs: {
+        ids: [
+          [...source, ...target],
+          [...shorter, 0],
+        ],
+        attentionMask: [ids.slice(0, -1).map(() => 1), [...shorter.map(() => 1), 0]],
+        sourceLengths: [source.length, source.length - 1],
+      },
+      positions: [[source.length + 2], [source.length + 1]],
+    });
+    const alone = await model.forward!({
+      inputs: { ids: [shorter], sourceLengths: [source.length - 1] },
+      positions: [[source.length + 1]],
+    });
+    const second = batch.logits.data.subarray(vocab, 2 * vocab);
+    for (let v = 0; v < vocab; v++) expect(second[v]).toBeCloseTo(alone.logits.data[v]!, 5);
+  });
+
+  it("forward refuses rows without sourceLengths, positions inside the source, taps and embeddings", async () => {
+    const ids = [[3, 4, 5, 6]];
+    await expect(model.forward!({ inputs: { ids }, positions: [[3]] })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("sourceLengths"),
+    });
+    await expect(
+      model.forward!({ inputs: { ids, sourceLengths: [3] }, positions: [[0]] }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("has no logits") });
+    await expect(
+      model.forward!({ inputs: { ids, sourceLengths: [3] }, positions: [[2]], taps: { attention: true } }),
+    ).rejects.toMatchObject({ code: "MISSING_CAPABILITY" });
+    await expect(
+      model.forward!({ inputs: { ids, sourceLengths: [9] }, positions: [[2]] }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("sourceLength 9") });
   });
 
   it("is no causal LM for loadDecoderWeights", async () => {

@@ -11,9 +11,11 @@ import {
   buildCachedDecoderGraph,
   buildCrossKeyValueGraph,
 } from "../graphs/encoder-decoder/cached-decoder.ts";
+import { buildTransformerGraph } from "../graphs/encoder-decoder/transformer.ts";
 import type { EncoderDecoderWeights } from "../graphs/encoder-decoder/types.ts";
 import { generateTokens } from "../language-model/generate.ts";
 import { characterTokens, decodeCharacterTokens } from "./character-tokenizer.ts";
+import { createEncoderDecoderForward } from "./forward.ts";
 import { createEncoderDecoderKvCacheDecoder, type EncoderDecoderSessions } from "./kv-cache-decoder.ts";
 import { buildSplitTransformerGraphs } from "./split-graph.ts";
 
@@ -36,14 +38,18 @@ export interface EncoderDecoderModelOptions {
  */
 const CONTEXT_LENGTH = 1024;
 
-/** Why forward passes and gradients are not offered, for the MISSING_CAPABILITY a method gets. */
-const noDecoderInputs =
-  "core's model interface has no decoder inputs yet, so forward passes and gradients of an encoder-decoder (whose logits depend on the source and the target prefix) cannot be asked for";
+/** Why embeddings and gradients are not offered yet, for the MISSING_CAPABILITY a method gets. */
+const noGradientsYet =
+  "an encoder-decoder's embedding inputs and gradients (encoder and decoder embeddings in one graph) are not built yet; its forward passes take token ids with sourceLengths";
 
 /**
  * A character-level Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig, as
  * `loadCTranslate2TransformerFolder` reads it) behind core's {@link LanguageModel}: capabilities
- * `tokenize` and `generate`, `info.encoderDecoder` true.
+ * `tokenize`, `forward` and `generate`, `info.encoderDecoder` true.
+ *
+ * - `forward` reads rows laid out as a decoder-only model's, [source | target] with
+ *   `inputs.sourceLengths` (see `createEncoderDecoderForward`): position `sourceLength − 1 + t`
+ *   predicts target token t, so step scores and perturbation methods run unchanged.
  *
  * - `tokenize(text)` gives the SOURCE tokens: one per Unicode code point, `<unk>` for characters the
  *   source vocabulary lacks, spans into the text, no BOS/EOS. With `continuation: true` (a forced
@@ -94,12 +100,13 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     },
     ...(options.execution ? { execution: options.execution } : {}),
   };
-  const capabilities = new Set<Capability>(["tokenize", "generate"]);
+  const capabilities = new Set<Capability>(["tokenize", "forward", "generate"]);
   const capabilityNotes: Partial<Record<Capability, string>> = {
-    embed: noDecoderInputs,
-    forward: noDecoderInputs,
-    gradients: noDecoderInputs,
-    "gradients.layer": noDecoderInputs,
+    embed: noGradientsYet,
+    gradients: noGradientsYet,
+    "gradients.layer": noGradientsYet,
+    "taps.attention":
+      "an encoder-decoder's attention taps (encoder, decoder and cross-attention) are not offered yet",
   };
 
   let sessions: Promise<EncoderDecoderSessions> | undefined;
@@ -140,10 +147,30 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     }
   }
 
+  // The whole graph (source and target at once) for forward passes, built on first use.
+  let fullSession: Promise<RuntimeSession> | undefined;
+  const forward = createEncoderDecoderForward({
+    startId,
+    padId: padId ?? 0,
+    sourceVocabSize: config.sourceVocabSize,
+    targetVocabSize: config.targetVocabSize,
+    session: () => {
+      fullSession ??= options.runtime.createSession(
+        buildTransformerGraph(weights).model,
+        options.sessionOptions ?? {},
+      );
+      fullSession.catch(() => {
+        fullSession = undefined;
+      });
+      return fullSession;
+    },
+  });
+
   const model: LanguageModel = {
     info,
     capabilities,
     capabilityNotes,
+    forward,
     tokenize: async (text, tokenizeOptions = {}) => ({
       text,
       tokens: characterTokens(tokenizeOptions.continuation ? targetVocabulary : sourceVocabulary, text),
@@ -161,6 +188,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
       return generateTokens(model, promptIds, generation, decoder);
     },
     dispose: async () => {
+      const full = fullSession;
+      fullSession = undefined;
+      await (await full?.catch(() => undefined))?.dispose();
       const pending = sessions;
       sessions = undefined;
       const started = await pending?.catch(() => undefined);

@@ -5,7 +5,7 @@ import { run } from "../main.ts";
 
 const aren = fileURLToPath(new URL("../../../../../shared/models/aren-transliteration", import.meta.url));
 
-describe("tokenscope generate and models inspect on an encoder-decoder (aren-transliteration)", () => {
+describe("tokenscope generate, attribute and models inspect on an encoder-decoder (aren-transliteration)", () => {
   it("prints the source, then the transliteration on its own line", async () => {
     const io = memoryIO();
     expect(await run(["generate", "--model", aren, "آتزمون"], io)).toBe(0);
@@ -28,12 +28,28 @@ describe("tokenscope generate and models inspect on an encoder-decoder (aren-tra
     expect(JSON.parse(io.out())).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
-      capabilities: ["tokenize", "generate"],
+      capabilities: ["tokenize", "forward", "generate"],
     });
     const text = memoryIO();
     expect(await run(["models", "inspect", aren], text)).toBe(0);
     expect(text.out()).toContain("transformer (encoder-decoder)");
     // What it cannot do yet, and why, instead of silence.
-    expect(text.out()).toMatch(/no forward +core's model interface has no decoder inputs yet/);
+    expect(text.out()).toMatch(
+      /no gradients +an encoder-decoder's embedding inputs and gradients .* are not built yet/,
+    );
+  });
+
+  it("attribute prints a heatmap whose columns are the source characters and rows the transliteration", async () => {
+    const io = memoryIO();
+    expect(await run(["attribute", "--model", aren, "آتزمون", "--method", "occlusion"], io), io.err()).toBe(
+      0,
+    );
+    const out = io.out();
+    expect(out).toMatch(/│ +آ +ت +ز +م +و +ن │/);
+    for (const letter of ["a", "t", "z", "m", "o", "n"])
+      expect(out).toMatch(new RegExp(`^${letter} +│`, "m"));
+    const saliency = memoryIO();
+    expect(await run(["attribute", "--model", aren, "آتزمون"], saliency)).toBe(3);
+    expect(saliency.err()).toContain("gradients");
   });
 });

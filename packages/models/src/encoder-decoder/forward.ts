@@ -1,0 +1,161 @@
+import { type ForwardRequest, type ForwardResult, TokenscopeError, throwIfAborted } from "@tokenscope/core";
+import type { RuntimeSession, RuntimeTensor } from "@tokenscope/tensor-backends";
+import { encoderDecoderTensorNames as names } from "../graphs/encoder-decoder/tensor-names.ts";
+import { denseTensor } from "../language-model/feeds.ts";
+
+/** What {@link createEncoderDecoderForward} needs of its model. */
+export interface EncoderDecoderForwardDeps {
+  startId: number;
+  /** Id written into padded source and target slots (masked out). */
+  padId: number;
+  sourceVocabSize: number;
+  targetVocabSize: number;
+  /** The full encoder-decoder graph's session (built once, on first use). */
+  session(): Promise<RuntimeSession>;
+}
+
+function invalid(message: string, hint: string): TokenscopeError {
+  return new TokenscopeError("INVALID_INPUT", message, { hint });
+}
+
+function int64Rows(rows: readonly number[][], width: number, fill: number): RuntimeTensor {
+  const data = new BigInt64Array(rows.length * width).fill(BigInt(fill));
+  rows.forEach((row, b) => {
+    row.forEach((value, t) => {
+      data[b * width + t] = BigInt(value);
+    });
+  });
+  return { dataType: "int64", dims: [rows.length, width], data };
+}
+
+/** One row split into the encoder's ids and the decoder's (`<s>` then the target before the last). */
+interface SplitRow {
+  source: number[];
+  decoder: number[];
+  sourceLength: number;
+}
+
+function splitRow(
+  ids: readonly number[],
+  mask: readonly number[] | undefined,
+  sourceLength: number,
+  deps: EncoderDecoderForwardDeps,
+  row: number,
+): SplitRow {
+  // Rows are right-padded: the real length is the mask's count of ones.
+  const length = mask ? mask.reduce((sum, flag) => sum + (flag ? 1 : 0), 0) : ids.length;
+  if (!Number.isInteger(sourceLength) || sourceLength < 1 || sourceLength > length) {
+    throw invalid(
+      `Row ${row}: sourceLength ${sourceLength} is not between 1 and the row's ${length} tokens.`,
+      "Give each row's source length: its first sourceLength ids are the source, the rest the target.",
+    );
+  }
+  const source = ids.slice(0, sourceLength);
+  const target = ids.slice(sourceLength, length);
+  const badSource = source.find((id) => !Number.isInteger(id) || id < 0 || id >= deps.sourceVocabSize);
+  const badTarget = target.find((id) => !Number.isInteger(id) || id < 0 || id >= deps.targetVocabSize);
+  if (badSource !== undefined || badTarget !== undefined) {
+    throw invalid(
+      `Row ${row}: token id ${badSource ?? badTarget} is outside the ${badSource !== undefined ? "source" : "target"} vocabulary.`,
+      "Source ids come from model.tokenize(source), target ids from generation or a forced target.",
+    );
+  }
+  // Decoder position j reads `<s>` (j = 0) or target j − 1 and predicts target j: row position
+  // sourceLength − 1 + j, up to the row's last, whose logits predict the token after it, as in a
+  // decoder-only row.
+  return { source, decoder: [deps.startId, ...target], sourceLength };
+}
+
+/**
+ * Forward passes of an encoder-decoder over rows laid out as a decoder-only model's, [source |
+ * target] with `inputs.sourceLengths`: the first sourceLength ids of a row go to the encoder, `<s>`
+ * and the target to the decoder, and position `sourceLength − 1 + t` of the row
+ * is decoder position t, whose logits predict target token t — so methods written for decoder-only
+ * rows (`decoderInputIds`, `stepPosition`) read the same logits. Rows may have different source
+ * lengths (a removed source token); both parts are right-padded and masked. Ids only (no embeddings,
+ * taps or interventions yet). Positions before `sourceLength − 1` have no logits and are refused.
+ */
+export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
+  return async function forward(request: ForwardRequest): Promise<ForwardResult> {
+    throwIfAborted(request.signal);
+    const { inputs } = request;
+    if (!("ids" in inputs)) {
+      throw invalid(
+        "This encoder-decoder takes token ids, not embeddings, in forward passes.",
+        "Pass inputs.ids; methods that need embedding inputs do not run on encoder-decoder models yet.",
+      );
+    }
+    if (request.taps || (request.interventions && request.interventions.length > 0)) {
+      throw new TokenscopeError(
+        "MISSING_CAPABILITY",
+        "This encoder-decoder's forward passes give logits only: no taps or interventions yet.",
+        { hint: "Use a method that needs only forward passes (occlusion, feature_ablation, lime, ...)." },
+      );
+    }
+    const lengths = inputs.sourceLengths;
+    if (!lengths || lengths.length !== inputs.ids.length) {
+      throw invalid(
+        "An encoder-decoder forward pass needs inputs.sourceLengths, one per row.",
+        "The caller does not support encoder-decoder models yet: give each row's source length (core's sourceLengthsFor).",
+      );
+    }
+    const rows = inputs.ids.map((ids, b) => splitRow(ids, inputs.attentionMask?.[b], lengths[b]!, deps, b));
+    const sourceWidth = Math.max(...rows.map((row) => row.source.length));
+    const decoderWidth = Math.max(...rows.map((row) => row.decoder.length));
+    const positions =
+      request.positions ?? rows.map((row) => row.decoder.map((_, j) => row.sourceLength - 1 + j));
+    const width = positions[0]?.length ?? 0;
+    if (positions.length !== rows.length || positions.some((list) => list.length !== width)) {
+      throw invalid(
+        "Give every row the same number of logit positions.",
+        "Ask for one position per row, or as many for each.",
+      );
+    }
+    const decoderPositions = positions.map((list, b) =>
+      list.map((position) => {
+        const j = position - (rows[b]!.sourceLength - 1);
+        if (!Number.isInteger(position) || j < 0 || j >= rows[b]!.decoder.length) {
+          throw invalid(
+            `Row ${b}: position ${position} has no logits: an encoder-decoder row's logits are at positions ${rows[b]!.sourceLength - 1} to ${rows[b]!.sourceLength - 2 + rows[b]!.decoder.length}.`,
+            "Position sourceLength − 1 + t predicts target token t.",
+          );
+        }
+        return j;
+      }),
+    );
+    const session = await deps.session();
+    throwIfAborted(request.signal);
+    const outputs = await session.run({
+      [names.inputIds]: int64Rows(
+        rows.map((row) => row.source),
+        sourceWidth,
+        deps.padId,
+      ),
+      [names.attentionMask]: int64Rows(
+        rows.map((row) => row.source.map(() => 1)),
+        sourceWidth,
+        0,
+      ),
+      [names.decoderInputIds]: int64Rows(
+        rows.map((row) => row.decoder),
+        decoderWidth,
+        deps.startId,
+      ),
+      [names.decoderAttentionMask]: int64Rows(
+        rows.map((row) => row.decoder.map(() => 1)),
+        decoderWidth,
+        0,
+      ),
+    });
+    const all = denseTensor(outputs[names.logits]!);
+    const vocab = all.dims[2]!;
+    const data = new Float32Array(rows.length * width * vocab);
+    decoderPositions.forEach((list, b) => {
+      list.forEach((j, p) => {
+        const from = (b * decoderWidth + j) * vocab;
+        data.set(all.data.subarray(from, from + vocab), (b * width + p) * vocab);
+      });
+    });
+    return { logits: { data, dims: [rows.length, width, vocab] } };
+  };
+}

@@ -1,0 +1,89 @@
+import { fileURLToPath } from "node:url";
+import { loadModel } from "@tokenscope/models/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attribute, type LanguageModel, registerBuiltins } from "./index.ts";
+
+// Attribution on a real encoder-decoder (aren-transliteration): forward-only methods and step scores
+// through rows laid out [source | target] with sourceLengths, against direct forward passes.
+const aren = fileURLToPath(new URL("../../../../shared/models/aren-transliteration", import.meta.url));
+const readme = [-0.106023, -0.06541, -0.056003, -0.447953, -0.230714, -0.092184, -0.063464];
+
+describe("attribute() on aren-transliteration", () => {
+  let model: LanguageModel;
+  beforeAll(async () => {
+    registerBuiltins();
+    model = await loadModel(aren);
+  });
+  afterAll(() => model?.dispose?.());
+
+  /** p(target[t]) with the source ids as given, from one direct forward pass. */
+  async function probability(source: number[], target: number[], t: number): Promise<number> {
+    const { logits } = await model.forward!({
+      inputs: { ids: [[...source, ...target.slice(0, t)]], sourceLengths: [source.length] },
+      positions: [[source.length - 1 + t]],
+    });
+    const row = Array.from(logits.data);
+    const max = Math.max(...row);
+    return Math.exp(row[target[t]!]! - max) / row.reduce((sum, x) => sum + Math.exp(x - max), 0);
+  }
+
+  it("generates atzmon, scores it as the README, and occlusion equals direct forward passes", async () => {
+    const result = await attribute(model, "آتزمون", {
+      method: "occlusion",
+      stepScores: ["probability", "logprob"],
+    });
+    const sequence = result.sequences[0]!;
+    expect(sequence.target.map((token) => token.text).join("")).toBe("atzmon");
+    expect(sequence.source.map((token) => token.text)).toEqual(["آ", "ت", "ز", "م", "و", "ن"]);
+    // The target-prefix side is off for encoder-decoders (Inseq's default): source columns only.
+    expect(sequence.targetAttributions).toBeNull();
+    for (const [t, value] of sequence.stepScores["logprob"]!.entries())
+      expect(value).toBeCloseTo(readme[t]!, 5);
+    const source = sequence.source.map((token) => token.id!);
+    const target = sequence.target.map((token) => token.id!);
+    const unk = model.info.specialTokens.unk!;
+    for (let t = 0; t < target.length; t++) {
+      const full = await probability(source, target, t);
+      expect(sequence.stepScores["probability"]![t]).toBeCloseTo(full, 6);
+      for (let s = 0; s < source.length; s++) {
+        const occluded = source.map((id, index) => (index === s ? unk : id));
+        const direct = Math.abs(full - (await probability(occluded, target, t)));
+        expect(sequence.sourceAttributions[t]![s], `step ${t}, source ${s}`).toBeCloseTo(direct, 6);
+      }
+    }
+  });
+
+  it("removal shortens the source: feature_ablation with it equals forwards without the character", async () => {
+    const result = await attribute(model, "جون", {
+      method: "feature_ablation",
+      parameters: { baseline: "removal" },
+      target: "jon",
+      // feature_ablation is normalised per step by default; the raw differences are compared.
+      normalize: false,
+    });
+    const sequence = result.sequences[0]!;
+    const source = sequence.source.map((token) => token.id!);
+    const target = sequence.target.map((token) => token.id!);
+    for (let t = 0; t < target.length; t++) {
+      const full = await probability(source, target, t);
+      for (let s = 0; s < source.length; s++) {
+        const without = source.filter((_, index) => index !== s);
+        const direct = full - (await probability(without, target, t));
+        expect(sequence.sourceAttributions[t]![s], `step ${t}, source ${s}`).toBeCloseTo(direct, 6);
+      }
+    }
+  });
+
+  it("refuses what it cannot do yet with the reason: gradients, attention, reagent", async () => {
+    await expect(attribute(model, "جون", { method: "saliency" })).rejects.toMatchObject({
+      code: "MISSING_CAPABILITY",
+    });
+    await expect(attribute(model, "جون", { method: "attention" })).rejects.toMatchObject({
+      code: "MISSING_CAPABILITY",
+    });
+    await expect(attribute(model, "جون", { method: "reagent" })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("encoder-decoder"),
+    });
+  });
+});
