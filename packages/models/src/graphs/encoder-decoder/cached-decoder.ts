@@ -12,6 +12,7 @@ import {
   contextConfig,
   crossAttentionKeysValues,
   crossAttentionQueries,
+  decoderLogits,
   ffnBlock,
   outLinear,
   selfAttentionHeads,
@@ -172,13 +173,7 @@ export function buildCachedDecoderGraph(
     const afterCross = layerCtx.op("Add", [afterSelf, linear(crossCtx, crossAttended, outLinear(cross.out))]);
     hidden = ffnBlock(layerCtx, afterCross, "decoder", layer, `residual.${layer}`);
   }
-  const head = ctx.within("head");
-  const logits = linear(
-    head,
-    layerNorm(head, hidden, transformerNames.finalNorm("decoder"), eps),
-    outLinear(transformerNames.projection),
-    names.logits,
-  );
+  const logits = decoderLogits(ctx, hidden, eps, names.logits);
   g.output(logits, dataType, ["batch", "tgt", config.targetVocabSize]);
   for (let layer = 0; layer < decoderLayers; layer++) {
     g.output(presentKeyName(layer), dataType, ["batch", heads, "total", headDim]);

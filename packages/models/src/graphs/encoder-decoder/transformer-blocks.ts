@@ -132,3 +132,14 @@ export function ffnBlock(ctx: GraphContext, x: string, stack: Stack, layer: numb
   const hidden = activation(ctx, linear(ctx, normed, outLinear(f.up)), "relu", `mlp.${layer}`);
   return ctx.op("Add", [x, linear(ctx, hidden, outLinear(f.down))], {}, output);
 }
+
+/** The decoder's final LayerNorm and output projection: the logits [batch, tgt, targetVocab]. */
+export function decoderLogits(ctx: GraphContext, hidden: string, eps: number, output: string): string {
+  const head = ctx.within("head");
+  return linear(
+    head,
+    layerNorm(head, hidden, transformerNames.finalNorm("decoder"), eps),
+    outLinear(transformerNames.projection),
+    output,
+  );
+}

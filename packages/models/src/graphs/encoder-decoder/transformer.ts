@@ -18,6 +18,7 @@ import {
   contextConfig,
   crossAttentionKeysValues,
   crossAttentionQueries,
+  decoderLogits,
   ffnBlock,
   outLinear,
   selfAttentionHeads,
@@ -183,13 +184,7 @@ export function buildTransformerGraph(
     const afterCross = layerCtx.op("Add", [afterSelf, linear(crossCtx, crossAttended, outLinear(cross.out))]);
     hidden = ffnBlock(layerCtx, afterCross, "decoder", layer, `residual.${layer}`);
   }
-  const head = ctx.within("head");
-  const logits = linear(
-    head,
-    layerNorm(head, hidden, transformerNames.finalNorm("decoder"), eps),
-    outLinear(transformerNames.projection),
-    names.logits,
-  );
+  const logits = decoderLogits(ctx, hidden, eps, names.logits);
 
   const outputNames = [logits, ...new Set(options.taps ?? [])];
   g.output(logits, dataType, ["batch", "tgt", config.targetVocabSize]);
