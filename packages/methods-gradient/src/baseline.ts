@@ -2,6 +2,7 @@ import {
   decoderInputIds,
   type LanguageModel,
   type MethodSequence,
+  sourceLengthsFor,
   type TensorData,
   TokenscopeError,
   unknownToken,
@@ -89,7 +90,13 @@ export async function baselineEmbeddings(
     for (let position = 0; position < seq; position++) baseline.set(choice, position * hidden);
   } else {
     const id = baselineTokenId(model, choice);
-    baseline = Float64Array.from((await model.embed!([ids.map(() => id)])).data);
+    const sourceLength = sequence.source.length;
+    // An encoder-decoder's baseline token is a source id: its target positions keep their own
+    // tokens (they are held at the input unless the target prefix is attributed).
+    const row = model.info.encoderDecoder
+      ? ids.map((own, position) => (position < sourceLength ? id : own))
+      : ids.map(() => id);
+    baseline = Float64Array.from((await model.embed!([row], sourceLengthsFor(model, [sourceLength]))).data);
   }
   for (const position of keep) {
     baseline.set(input.subarray(position * hidden, (position + 1) * hidden), position * hidden);

@@ -7,8 +7,10 @@ import {
   type MethodContext,
   type MethodSequence,
   type ModelInputs,
+  sourceLengthsFor,
   stepPosition,
   type TensorData,
+  TokenscopeError,
   targetId,
   throwIfAborted,
 } from "@tokenscope/core";
@@ -100,6 +102,15 @@ export async function forEachGradientRow(
     const steps = options.steps.slice(start, end);
     const sides = contrast.sidesOf(steps);
     if (sides) {
+      if (model.info.encoderDecoder) {
+        throw new TokenscopeError(
+          "INVALID_INPUT",
+          `Method "${options.phase}": contrastive attribution with a separate contrast input does not run on encoder-decoder models yet.`,
+          {
+            hint: "Attribute a non-contrastive function on this model, or a contrast target differing only in its token.",
+          },
+        );
+      }
       const result = await contrast.gradients({ steps, inputs: options.inputs(start, end), sides, wrt });
       const size = seq * result.width;
       for (let index = 0; index < steps.length; index++) {
@@ -113,7 +124,13 @@ export async function forEachGradientRow(
     } else {
       const objective = stepObjective(context, sequence, steps);
       const result = await model.gradients!({
-        inputs: options.inputs(start, end),
+        inputs: {
+          ...options.inputs(start, end),
+          ...sourceLengthsFor(
+            model,
+            steps.map(() => sequence.source.length),
+          ),
+        },
         objective,
         wrt,
         ...(context.signal ? { signal: context.signal } : {}),

@@ -7,6 +7,7 @@ import {
   seededNormal,
   seededUniform,
   sizeParameter,
+  sourceLengthsFor,
   withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
@@ -111,7 +112,7 @@ async function shapSequence(
 ): Promise<MethodSequenceOutput> {
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
-  const input = (await model.embed!([ids])).data;
+  const input = (await model.embed!([ids], sourceLengthsFor(model, [sequence.source.length]))).data;
   const baselines: Float64Array[] = [];
   for (const choice of choicesOf(options.baselines))
     baselines.push(await baselineEmbeddings(model, sequence, input, choice, options.keep));

@@ -5,6 +5,7 @@ import {
   type MethodSequence,
   type MethodSequenceOutput,
   sizeParameter,
+  sourceLengthsFor,
   type TensorData,
   withLimit,
 } from "@tokenscope/core";
@@ -97,7 +98,7 @@ export async function integrateSequence(
 ): Promise<MethodSequenceOutput> {
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
-  const embedded = (await model.embed!([ids])).data;
+  const embedded = (await model.embed!([ids], sourceLengthsFor(model, [sequence.source.length]))).data;
   const input: TensorData = inputOverride
     ? embedded instanceof Float32Array
       ? Float32Array.from(inputOverride)

@@ -5,6 +5,7 @@ import {
   type MethodSequence,
   type MethodSequenceOutput,
   sizeParameter,
+  sourceLengthsFor,
   stepPosition,
   withLimit,
 } from "@tokenscope/core";
@@ -72,7 +73,7 @@ async function sequentialSequence(
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
   const seq = ids.length;
-  const input = (await model.embed!([ids])).data;
+  const input = (await model.embed!([ids], sourceLengthsFor(model, [sequence.source.length]))).data;
   const hidden = input.length / seq;
   const baseline = await baselineEmbeddings(model, sequence, input, options.baseline, []);
   const { alphas, weights } = quadrature(options.method, options.n_steps);

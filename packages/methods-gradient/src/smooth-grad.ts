@@ -7,6 +7,7 @@ import {
   parseParameters,
   seededNormal,
   sizeParameter,
+  sourceLengthsFor,
   withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
@@ -191,7 +192,7 @@ async function tunnelSequence(
 ): Promise<MethodSequenceOutput> {
   const { model, parameters: options } = context;
   const ids = decoderInputIds(sequence);
-  const input = (await model.embed!([ids])).data;
+  const input = (await model.embed!([ids], sourceLengthsFor(model, [sequence.source.length]))).data;
   const noisy = createNoiseStream(input, options);
   const moments = new Map<number, Moments>();
   const values =

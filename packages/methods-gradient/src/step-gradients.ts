@@ -3,6 +3,7 @@ import {
   type MethodContext,
   type MethodSequence,
   type MethodSequenceOutput,
+  sourceLengthsFor,
 } from "@tokenscope/core";
 import { forEachGradientRow } from "./gradient-rows.ts";
 import { createStepTensors, stepOutput, writeStep } from "./step-tensors.ts";
@@ -43,7 +44,10 @@ async function attributeSequence(
   transform: GradientTransform,
 ): Promise<MethodSequenceOutput> {
   const ids = decoderInputIds(sequence);
-  const embeddings = await context.model.embed!([ids]);
+  const embeddings = await context.model.embed!(
+    [ids],
+    sourceLengthsFor(context.model, [sequence.source.length]),
+  );
   const hidden = embeddings.dims[2]!;
   const tensors = createStepTensors(sequence, hidden, context.attributeTarget);
   const values = new Array<number>(sequence.target.length).fill(Number.NaN);

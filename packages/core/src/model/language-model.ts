@@ -215,7 +215,11 @@ export interface LanguageModel {
    */
   decodeTokens(ids: number[], options?: { after?: number[] }): Promise<Tokenization>;
   applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): Promise<string>;
-  embed?(ids: number[][]): Promise<DenseTensor>;
+  /**
+   * Input embeddings [batch, seq, hidden] of rows of ids; an encoder-decoder needs each row's
+   * `sourceLengths` (its first positions from the encoder's table, the rest from the decoder's).
+   */
+  embed?(ids: number[][], options?: { sourceLengths?: number[] }): Promise<DenseTensor>;
   forward?(request: ForwardRequest): Promise<ForwardResult>;
   gradients?(request: GradientRequest): Promise<GradientResult>;
   generate?(promptIds: number[], options?: GenerationOptions): Promise<GenerationResult>;

@@ -1,6 +1,7 @@
 import {
   assertCapabilities,
   type LanguageModel,
+  sourceLengthsFor,
   type TensorData,
   TokenscopeError,
   type UnknownToken,
@@ -61,7 +62,7 @@ async function meanEmbeddings(model: LanguageModel, tasks: StepTask[]): Promise<
   }
   const means = new Map<StepTask, TensorData>();
   for (const [sequence, widest] of longest) {
-    const embedded = await model.embed!([widest.ids]);
+    const embedded = await model.embed!([widest.ids], sourceLengthsFor(model, [widest.sourceLength]));
     const hidden = embedded.dims[2]!;
     // Running sums give every step's prefix mean from the one embedding of the longest prefix.
     const sums = new Float64Array(hidden);

@@ -74,7 +74,13 @@ function paddedIds(rows: ForwardRow[], length: number): number[][] {
 }
 
 async function embeddedInputs(model: LanguageModel, rows: ForwardRow[], ids: number[][]) {
-  const embedded = await model.embed!(ids);
+  const embedded = await model.embed!(
+    ids,
+    sourceLengthsFor(
+      model,
+      rows.map((row) => row.sourceLength ?? 0),
+    ),
+  );
   const [batch, length, hidden] = embedded.dims as [number, number, number];
   const data = embedded.data.slice();
   rows.forEach((row, b) => {
