@@ -28,14 +28,14 @@ describe("tokenscope generate, attribute and models inspect on an encoder-decode
     expect(JSON.parse(io.out())).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
-      capabilities: ["tokenize", "forward", "generate"],
+      capabilities: expect.arrayContaining(["tokenize", "embed", "forward", "gradients", "generate"]),
     });
     const text = memoryIO();
     expect(await run(["models", "inspect", aren], text)).toBe(0);
     expect(text.out()).toContain("transformer (encoder-decoder)");
     // What it cannot do yet, and why, instead of silence.
     expect(text.out()).toMatch(
-      /no gradients +an encoder-decoder's embedding inputs and gradients .* are not built yet/,
+      /no taps\.attention +an encoder-decoder's attention taps .* are not offered yet/,
     );
   });
 
@@ -48,8 +48,12 @@ describe("tokenscope generate, attribute and models inspect on an encoder-decode
     expect(out).toMatch(/│ +آ +ت +ز +م +و +ن │/);
     for (const letter of ["a", "t", "z", "m", "o", "n"])
       expect(out).toMatch(new RegExp(`^${letter} +│`, "m"));
+    // Saliency (the default) over encoder and decoder embeddings; attention is refused with the reason.
     const saliency = memoryIO();
-    expect(await run(["attribute", "--model", aren, "آتزمون"], saliency)).toBe(3);
-    expect(saliency.err()).toContain("gradients");
+    expect(await run(["attribute", "--model", aren, "آتزمون"], saliency), saliency.err()).toBe(0);
+    expect(saliency.out()).toMatch(/│ +آ +ت +ز +م +و +ن │/);
+    const attention = memoryIO();
+    expect(await run(["attribute", "--model", aren, "آتزمون", "--method", "attention"], attention)).toBe(3);
+    expect(attention.err()).toContain("taps.attention");
   });
 });

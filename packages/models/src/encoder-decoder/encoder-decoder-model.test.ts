@@ -12,13 +12,13 @@ import { loadDecoderWeights, loadModel } from "../load-model.ts";
 import { arenTransliterationDir } from "../testing/assets.test-helpers.ts";
 
 let model: LanguageModel;
-/** A method that needs gradients, which this model does not offer yet. */
+/** A method that needs layer gradients, which this model does not offer yet. */
 const gradientMethod: AttributionMethod<Record<string, never>> = {
   id: "test_encoder_decoder_gradients",
   family: "test",
   summary: "test",
   description: "test",
-  requires: ["gradients"],
+  requires: ["gradients.layer"],
   supports: { targetPrefix: false, contrastive: false, batching: true },
   parameters: z.strictObject({}),
   run: async () => {
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("aren-transliteration through loadModel", () => {
-  it("is an encoder-decoder that declares tokenize, forward and generate", () => {
+  it("is an encoder-decoder that declares tokenize, forward, generate, embed and gradients", () => {
     expect(model.info).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
@@ -47,7 +47,7 @@ describe("aren-transliteration through loadModel", () => {
       numHeads: 8,
       specialTokens: { bos: 1, eos: [2], pad: 0, unk: 50 },
     });
-    expect([...model.capabilities].sort()).toEqual(["forward", "generate", "tokenize"]);
+    expect([...model.capabilities].sort()).toEqual(["embed", "forward", "generate", "gradients", "tokenize"]);
     expect(model.info.execution?.runtime).toBeDefined();
   });
 
@@ -139,10 +139,10 @@ describe("aren-transliteration through loadModel", () => {
     await expect(model.generate!([])).rejects.toMatchObject({ code: "INVALID_INPUT" });
   });
 
-  it("makes attribute() refuse a method that needs gradients with MISSING_CAPABILITY, saying why", async () => {
+  it("makes attribute() refuse a method that needs layer gradients with MISSING_CAPABILITY, saying why", async () => {
     await expect(attribute(model, "جون", { method: gradientMethod.id })).rejects.toMatchObject({
       code: "MISSING_CAPABILITY",
-      message: expect.stringContaining("gradients"),
+      message: expect.stringContaining("residual stream"),
     });
   });
 
@@ -188,7 +188,7 @@ describe("aren-transliteration through loadModel", () => {
     for (let v = 0; v < vocab; v++) expect(second[v]).toBeCloseTo(alone.logits.data[v]!, 5);
   });
 
-  it("forward refuses rows without sourceLengths, positions inside the source, taps and embeddings", async () => {
+  it("forward refuses rows without sourceLengths, positions inside the source and taps", async () => {
     const ids = [[3, 4, 5, 6]];
     await expect(model.forward!({ inputs: { ids }, positions: [[3]] })).rejects.toMatchObject({
       code: "INVALID_INPUT",

@@ -12,10 +12,13 @@ import {
   buildCrossKeyValueGraph,
 } from "../graphs/encoder-decoder/cached-decoder.ts";
 import { buildTransformerGraph } from "../graphs/encoder-decoder/transformer.ts";
+import { transformerNames } from "../graphs/encoder-decoder/transformer-names.ts";
 import type { EncoderDecoderWeights } from "../graphs/encoder-decoder/types.ts";
 import { generateTokens } from "../language-model/generate.ts";
 import { characterTokens, decodeCharacterTokens } from "./character-tokenizer.ts";
+import { type EncoderDecoderEmbeddingTables, embedEncoderDecoderRows } from "./embedding-rows.ts";
 import { createEncoderDecoderForward } from "./forward.ts";
+import { createEncoderDecoderGradients, encoderDecoderGradientGraph } from "./gradients.ts";
 import { createEncoderDecoderKvCacheDecoder, type EncoderDecoderSessions } from "./kv-cache-decoder.ts";
 import { buildSplitTransformerGraphs } from "./split-graph.ts";
 
@@ -38,14 +41,18 @@ export interface EncoderDecoderModelOptions {
  */
 const CONTEXT_LENGTH = 1024;
 
-/** Why embeddings and gradients are not offered yet, for the MISSING_CAPABILITY a method gets. */
-const noGradientsYet =
-  "an encoder-decoder's embedding inputs and gradients (encoder and decoder embeddings in one graph) are not built yet; its forward passes take token ids with sourceLengths";
+/** Why layer gradients are not offered yet, for the MISSING_CAPABILITY a method gets. */
+const noLayerGradients =
+  "an encoder-decoder's gradients are taken with respect to its input embeddings (encoder and decoder) only, not a layer's residual stream";
 
 /**
  * A character-level Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig, as
  * `loadCTranslate2TransformerFolder` reads it) behind core's {@link LanguageModel}: capabilities
- * `tokenize`, `forward` and `generate`, `info.encoderDecoder` true.
+ * `tokenize`, `forward`, `generate`, `embed` and `gradients`, `info.encoderDecoder` true.
+ *
+ * - `embed(ids, { sourceLengths })` and `gradients` read the same [source | target] rows: source
+ *   positions from the encoder's table, target positions from the decoder's; gradients are taken
+ *   with respect to those embeddings only (`gradients.ts`), `<s>` being a constant decoder input.
  *
  * - `forward` reads rows laid out as a decoder-only model's, [source | target] with
  *   `inputs.sourceLengths` (see `createEncoderDecoderForward`): position `sourceLength − 1 + t`
@@ -100,11 +107,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     },
     ...(options.execution ? { execution: options.execution } : {}),
   };
-  const capabilities = new Set<Capability>(["tokenize", "forward", "generate"]);
+  const capabilities = new Set<Capability>(["tokenize", "forward", "generate", "embed", "gradients"]);
   const capabilityNotes: Partial<Record<Capability, string>> = {
-    embed: noGradientsYet,
-    gradients: noGradientsYet,
-    "gradients.layer": noGradientsYet,
+    "gradients.layer": noLayerGradients,
     "taps.attention":
       "an encoder-decoder's attention taps (encoder, decoder and cross-attention) are not offered yet",
   };
@@ -147,23 +152,42 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     }
   }
 
-  // The whole graph (source and target at once) for forward passes, built on first use.
-  let fullSession: Promise<RuntimeSession> | undefined;
+  // The whole graph (source and target at once) for forward passes, built on first use: one taking
+  // ids, one taking embeddings, and the latter with a backward pass for gradients.
+  const fullSessions = new Map<"ids" | "embeds" | "gradients", Promise<RuntimeSession>>();
+  const fullSession = (kind: "ids" | "embeds" | "gradients") => {
+    let session = fullSessions.get(kind);
+    if (!session) {
+      const graph = () => buildTransformerGraph(weights, { input: kind === "ids" ? "ids" : "embeds" }).model;
+      session = options.runtime.createSession(
+        kind === "gradients" ? encoderDecoderGradientGraph(graph()) : graph(),
+        options.sessionOptions ?? {},
+      );
+      fullSessions.set(kind, session);
+      // A failed start is not kept: the next call tries again.
+      session.catch(() => fullSessions.delete(kind));
+    }
+    return session;
+  };
+  const tables: EncoderDecoderEmbeddingTables = {
+    hiddenSize: config.hiddenSize,
+    source: weights.tensors.get(transformerNames.tokenEmbedding("encoder"))!.data,
+    target: weights.tensors.get(transformerNames.tokenEmbedding("decoder"))!.data,
+    startId,
+  };
   const forward = createEncoderDecoderForward({
     startId,
     padId: padId ?? 0,
     sourceVocabSize: config.sourceVocabSize,
     targetVocabSize: config.targetVocabSize,
-    session: () => {
-      fullSession ??= options.runtime.createSession(
-        buildTransformerGraph(weights).model,
-        options.sessionOptions ?? {},
-      );
-      fullSession.catch(() => {
-        fullSession = undefined;
-      });
-      return fullSession;
-    },
+    session: () => fullSession("ids"),
+    embeds: { tables, session: () => fullSession("embeds") },
+  });
+  const gradients = createEncoderDecoderGradients({
+    tables,
+    targetVocabSize: config.targetVocabSize,
+    forward,
+    session: () => fullSession("gradients"),
   });
 
   const model: LanguageModel = {
@@ -171,6 +195,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     capabilities,
     capabilityNotes,
     forward,
+    embed: async (ids: number[][], embedOptions: { sourceLengths?: number[] } = {}) =>
+      embedEncoderDecoderRows(tables, ids, embedOptions.sourceLengths),
+    gradients,
     tokenize: async (text, tokenizeOptions = {}) => ({
       text,
       tokens: characterTokens(tokenizeOptions.continuation ? targetVocabulary : sourceVocabulary, text),
@@ -188,9 +215,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
       return generateTokens(model, promptIds, generation, decoder);
     },
     dispose: async () => {
-      const full = fullSession;
-      fullSession = undefined;
-      await (await full?.catch(() => undefined))?.dispose();
+      const full = [...fullSessions.values()];
+      fullSessions.clear();
+      await Promise.all(full.map(async (session) => (await session.catch(() => undefined))?.dispose()));
       const pending = sessions;
       sessions = undefined;
       const started = await pending?.catch(() => undefined);

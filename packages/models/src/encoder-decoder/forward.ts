@@ -2,6 +2,12 @@ import { type ForwardRequest, type ForwardResult, TokenscopeError, throwIfAborte
 import type { RuntimeSession, RuntimeTensor } from "@tokenscope/tensor-backends";
 import { encoderDecoderTensorNames as names } from "../graphs/encoder-decoder/tensor-names.ts";
 import { denseTensor } from "../language-model/feeds.ts";
+import {
+  checkSourceLength,
+  type EncoderDecoderEmbeddingTables,
+  realLength,
+  splitEmbeddingFeeds,
+} from "./embedding-rows.ts";
 
 /** What {@link createEncoderDecoderForward} needs of its model. */
 export interface EncoderDecoderForwardDeps {
@@ -12,6 +18,8 @@ export interface EncoderDecoderForwardDeps {
   targetVocabSize: number;
   /** The full encoder-decoder graph's session (built once, on first use). */
   session(): Promise<RuntimeSession>;
+  /** Embedding inputs: the token tables and the graph with input "embeds" (absent: ids only). */
+  embeds?: { tables: EncoderDecoderEmbeddingTables; session(): Promise<RuntimeSession> };
 }
 
 function invalid(message: string, hint: string): TokenscopeError {
@@ -43,13 +51,8 @@ function splitRow(
   row: number,
 ): SplitRow {
   // Rows are right-padded: the real length is the mask's count of ones.
-  const length = mask ? mask.reduce((sum, flag) => sum + (flag ? 1 : 0), 0) : ids.length;
-  if (!Number.isInteger(sourceLength) || sourceLength < 1 || sourceLength > length) {
-    throw invalid(
-      `Row ${row}: sourceLength ${sourceLength} is not between 1 and the row's ${length} tokens.`,
-      "Give each row's source length: its first sourceLength ids are the source, the rest the target.",
-    );
-  }
+  const length = realLength(ids.length, mask);
+  checkSourceLength(sourceLength, length, row);
   const source = ids.slice(0, sourceLength);
   const target = ids.slice(sourceLength, length);
   const badSource = source.find((id) => !Number.isInteger(id) || id < 0 || id >= deps.sourceVocabSize);
@@ -72,14 +75,15 @@ function splitRow(
  * and the target to the decoder, and position `sourceLength − 1 + t` of the row
  * is decoder position t, whose logits predict target token t — so methods written for decoder-only
  * rows (`decoderInputIds`, `stepPosition`) read the same logits. Rows may have different source
- * lengths (a removed source token); both parts are right-padded and masked. Ids only (no embeddings,
- * taps or interventions yet). Positions before `sourceLength − 1` have no logits and are refused.
+ * lengths (a removed source token); both parts are right-padded and masked. Ids, or embeddings
+ * [batch, L, hidden] in the same layout when `deps.embeds` is given (the encoder reads row[0, S), the
+ * decoder `<s>`'s embedding then row[S, L)); no taps or interventions yet. Positions before `sourceLength − 1` have no logits and are refused.
  */
 export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
   return async function forward(request: ForwardRequest): Promise<ForwardResult> {
     throwIfAborted(request.signal);
     const { inputs } = request;
-    if (!("ids" in inputs)) {
+    if (!("ids" in inputs) && !deps.embeds) {
       throw invalid(
         "This encoder-decoder takes token ids, not embeddings, in forward passes.",
         "Pass inputs.ids; methods that need embedding inputs do not run on encoder-decoder models yet.",
@@ -93,17 +97,62 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
       );
     }
     const lengths = inputs.sourceLengths;
-    if (!lengths || lengths.length !== inputs.ids.length) {
+    const batch = "ids" in inputs ? inputs.ids.length : inputs.embeddings.dims[0]!;
+    if (!lengths || lengths.length !== batch) {
       throw invalid(
         "An encoder-decoder forward pass needs inputs.sourceLengths, one per row.",
         "The caller does not support encoder-decoder models yet: give each row's source length (core's sourceLengthsFor).",
       );
     }
-    const rows = inputs.ids.map((ids, b) => splitRow(ids, inputs.attentionMask?.[b], lengths[b]!, deps, b));
-    const sourceWidth = Math.max(...rows.map((row) => row.source.length));
-    const decoderWidth = Math.max(...rows.map((row) => row.decoder.length));
+    // Per row: its source length and how many decoder inputs (`<s>` and the target) it has.
+    let rows: Array<{ sourceLength: number; decoderLength: number }>;
+    let feeds: () => Promise<{ session: RuntimeSession; feeds: Record<string, RuntimeTensor> }>;
+    let decoderWidth: number;
+    if ("ids" in inputs) {
+      const split = inputs.ids.map((ids, b) =>
+        splitRow(ids, inputs.attentionMask?.[b], lengths[b]!, deps, b),
+      );
+      rows = split.map((row) => ({ sourceLength: row.sourceLength, decoderLength: row.decoder.length }));
+      const sourceWidth = Math.max(...split.map((row) => row.source.length));
+      decoderWidth = Math.max(...split.map((row) => row.decoder.length));
+      feeds = async () => ({
+        session: await deps.session(),
+        feeds: {
+          [names.inputIds]: int64Rows(
+            split.map((row) => row.source),
+            sourceWidth,
+            deps.padId,
+          ),
+          [names.attentionMask]: int64Rows(
+            split.map((row) => row.source.map(() => 1)),
+            sourceWidth,
+            0,
+          ),
+          [names.decoderInputIds]: int64Rows(
+            split.map((row) => row.decoder),
+            decoderWidth,
+            deps.startId,
+          ),
+          [names.decoderAttentionMask]: int64Rows(
+            split.map((row) => row.decoder.map(() => 1)),
+            decoderWidth,
+            0,
+          ),
+        },
+      });
+    } else {
+      const embeds = deps.embeds!;
+      const split = splitEmbeddingFeeds(embeds.tables, inputs.embeddings, lengths, inputs.attentionMask);
+      rows = split.layout.sourceLengths.map((sourceLength, b) => ({
+        sourceLength,
+        decoderLength: split.layout.decoderLengths[b]!,
+      }));
+      decoderWidth = split.layout.decoderWidth;
+      feeds = async () => ({ session: await embeds.session(), feeds: split.feeds });
+    }
     const positions =
-      request.positions ?? rows.map((row) => row.decoder.map((_, j) => row.sourceLength - 1 + j));
+      request.positions ??
+      rows.map((row) => Array.from({ length: row.decoderLength }, (_, j) => row.sourceLength - 1 + j));
     const width = positions[0]?.length ?? 0;
     if (positions.length !== rows.length || positions.some((list) => list.length !== width)) {
       throw invalid(
@@ -114,39 +163,18 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
     const decoderPositions = positions.map((list, b) =>
       list.map((position) => {
         const j = position - (rows[b]!.sourceLength - 1);
-        if (!Number.isInteger(position) || j < 0 || j >= rows[b]!.decoder.length) {
+        if (!Number.isInteger(position) || j < 0 || j >= rows[b]!.decoderLength) {
           throw invalid(
-            `Row ${b}: position ${position} has no logits: an encoder-decoder row's logits are at positions ${rows[b]!.sourceLength - 1} to ${rows[b]!.sourceLength - 2 + rows[b]!.decoder.length}.`,
+            `Row ${b}: position ${position} has no logits: an encoder-decoder row's logits are at positions ${rows[b]!.sourceLength - 1} to ${rows[b]!.sourceLength - 2 + rows[b]!.decoderLength}.`,
             "Position sourceLength − 1 + t predicts target token t.",
           );
         }
         return j;
       }),
     );
-    const session = await deps.session();
+    const run = await feeds();
     throwIfAborted(request.signal);
-    const outputs = await session.run({
-      [names.inputIds]: int64Rows(
-        rows.map((row) => row.source),
-        sourceWidth,
-        deps.padId,
-      ),
-      [names.attentionMask]: int64Rows(
-        rows.map((row) => row.source.map(() => 1)),
-        sourceWidth,
-        0,
-      ),
-      [names.decoderInputIds]: int64Rows(
-        rows.map((row) => row.decoder),
-        decoderWidth,
-        deps.startId,
-      ),
-      [names.decoderAttentionMask]: int64Rows(
-        rows.map((row) => row.decoder.map(() => 1)),
-        decoderWidth,
-        0,
-      ),
-    });
+    const outputs = await run.session.run(run.feeds);
     const all = denseTensor(outputs[names.logits]!);
     const vocab = all.dims[2]!;
     const data = new Float32Array(rows.length * width * vocab);
