@@ -1,16 +1,15 @@
 import {
   type ForwardRequest,
   type ForwardResult,
-  type GradientObjective,
   type GradientRequest,
   type GradientResult,
-  getStepFunction,
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
 import { buildGradientGraph, type OnnxModel, type RuntimeSession } from "@tokenscope/tensor-backends";
 import { encoderDecoderTensorNames as names } from "../graphs/encoder-decoder/tensor-names.ts";
 import { denseTensor } from "../language-model/feeds.ts";
+import { differentiableStepFunction, evaluateObjectiveRow } from "../language-model/objective-rows.ts";
 import {
   type EncoderDecoderEmbeddingTables,
   embedEncoderDecoderRows,
@@ -41,20 +40,6 @@ export function encoderDecoderGradientGraph(embedsGraph: OnnxModel): OnnxModel {
   });
 }
 
-function checkedStepFunction(id: string) {
-  const stepFunction = getStepFunction(id);
-  if (!stepFunction.differentiable) {
-    throw new TokenscopeError(
-      "NOT_DIFFERENTIABLE",
-      `The step function "${stepFunction.id}" has no gradient.`,
-      {
-        hint: "Attribute a differentiable step function such as probability or logprob.",
-      },
-    );
-  }
-  return stepFunction;
-}
-
 /**
  * Gradients of a per-row objective with respect to the input embeddings of rows laid out [source |
  * target] (`inputs.sourceLengths`), in two phases as the decoder-only runner's user-defined step
@@ -66,22 +51,6 @@ function checkedStepFunction(id: string) {
 export function createEncoderDecoderGradients(deps: EncoderDecoderGradientDeps) {
   const vocab = deps.targetVocabSize;
   const hidden = deps.tables.hiddenSize;
-
-  function evaluateRow(
-    objective: Extract<GradientObjective, { kind: "stepFunction" }>,
-    row: number,
-    logits: ArrayLike<number>,
-  ) {
-    return checkedStepFunction(objective.stepFunction).evaluate(
-      {
-        logits: Float64Array.from(logits),
-        targetId: objective.targetIds[row]!,
-        ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
-        parameters: objective.parameters ?? {},
-      },
-      true,
-    );
-  }
 
   return async function gradients(request: GradientRequest): Promise<GradientResult> {
     throwIfAborted(request.signal);
@@ -115,7 +84,7 @@ export function createEncoderDecoderGradients(deps: EncoderDecoderGradientDeps) 
         `The objective has ${positions.length} positions for ${batch} rows.`,
       );
     }
-    if (objective.kind === "stepFunction") checkedStepFunction(objective.stepFunction);
+    if (objective.kind === "stepFunction") differentiableStepFunction(objective.stepFunction);
     if (objective.kind === "logitSeeds" && objective.seeds.data.length !== batch * vocab) {
       throw new TokenscopeError(
         "INVALID_INPUT",
@@ -135,7 +104,12 @@ export function createEncoderDecoderGradients(deps: EncoderDecoderGradientDeps) 
       seeds.set(objective.seeds.data);
     } else {
       for (let row = 0; row < batch; row++) {
-        const output = evaluateRow(objective, row, logits.data.subarray(row * vocab, (row + 1) * vocab));
+        const output = evaluateObjectiveRow(
+          objective,
+          row,
+          logits.data.subarray(row * vocab, (row + 1) * vocab),
+          true,
+        );
         values[row] = output.value;
         seeds.set(output.gradLogits!, row * vocab);
       }

@@ -2,10 +2,8 @@ import {
   type DenseTensor,
   type ForwardRequest,
   type ForwardResult,
-  type GradientObjective,
   type GradientRequest,
   type GradientResult,
-  getStepFunction,
   type ModelInputs,
   TokenscopeError,
   throwIfAborted,
@@ -17,6 +15,7 @@ import { denseTensor, inputFeeds, positionFeed } from "./feeds.ts";
 import { type GraphSessions, type GraphVariant, gradientTensorName } from "./graph-sessions.ts";
 import { runGraphObjective } from "./objective-gradients.ts";
 import { graphObjectiveOf } from "./objective-graph.ts";
+import { differentiableStepFunction, evaluateObjectiveRow } from "./objective-rows.ts";
 import { residualFeeds, residualReplacement } from "./residual-replacement.ts";
 
 /** What the gradient runner needs from its model. */
@@ -42,20 +41,6 @@ function sameRows(embeddings: DenseTensor, mask: number[][] | undefined): boolea
   return true;
 }
 
-function checkedStepFunction(id: string) {
-  const stepFunction = getStepFunction(id);
-  if (!stepFunction.differentiable) {
-    throw new TokenscopeError(
-      "NOT_DIFFERENTIABLE",
-      `The step function "${stepFunction.id}" has no gradient.`,
-      {
-        hint: "Attribute a differentiable step function such as probability or logprob.",
-      },
-    );
-  }
-  return stepFunction;
-}
-
 /**
  * Gradients of a per-row objective with respect to the input embeddings or a residual stream.
  * Built-in step functions are computed inside the graph and differentiated in one run, each distinct
@@ -68,24 +53,6 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
   const { config, sessions } = deps;
   const vocab = config.vocabSize;
 
-  /** Row `row`'s step function, in float64 on the logits at its position. */
-  function evaluateRow(
-    objective: Extract<GradientObjective, { kind: "stepFunction" }>,
-    row: number,
-    logits: ArrayLike<number>,
-    withGradient: boolean,
-  ) {
-    return checkedStepFunction(objective.stepFunction).evaluate(
-      {
-        logits: Float64Array.from(logits),
-        targetId: objective.targetIds[row]!,
-        ...(objective.contrastTargetIds ? { contrastTargetId: objective.contrastTargetIds[row]! } : {}),
-        parameters: objective.parameters ?? {},
-      },
-      withGradient,
-    );
-  }
-
   async function rowSeeds(request: GradientRequest, rowLogits: (row: number) => Float32Array) {
     const { objective } = request;
     const rows = objective.positions.length;
@@ -96,7 +63,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
       return { seeds, values };
     }
     for (let row = 0; row < rows; row++) {
-      const output = evaluateRow(objective, row, rowLogits(row), true);
+      const output = evaluateObjectiveRow(objective, row, rowLogits(row), true);
       values[row] = output.value;
       seeds.set(output.gradLogits!, row * vocab);
     }
@@ -149,7 +116,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     const residualInput = replacement ? { residualInput: replacement.layer } : {};
     const objective = request.objective;
     if (objective.kind === "stepFunction") {
-      checkedStepFunction(objective.stepFunction);
+      differentiableStepFunction(objective.stepFunction);
       const graphObjective = graphObjectiveOf(objective.stepFunction, objective.parameters);
       if (graphObjective) {
         for (const id of [...objective.targetIds, ...(objective.contrastTargetIds ?? [])]) {
@@ -175,8 +142,12 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         const values = Float64Array.from(
           positions,
           (_, row) =>
-            evaluateRow(objective, row, result.logits.data.subarray(row * vocab, (row + 1) * vocab), false)
-              .value,
+            evaluateObjectiveRow(
+              objective,
+              row,
+              result.logits.data.subarray(row * vocab, (row + 1) * vocab),
+              false,
+            ).value,
         );
         return { ...result, objective: values };
       }
