@@ -2,6 +2,7 @@ export { assertCapabilities } from "./assert-capabilities.ts";
 export { type Capability, capabilities, capabilityDocs } from "./capabilities.ts";
 export type { ExecutionInfo } from "./execution.ts";
 export type {
+  AttentionStack,
   ChatMessage,
   ForwardRequest,
   ForwardResult,

@@ -21,12 +21,15 @@ export interface ModelInfo {
   architecture: string;
   vocabSize: number;
   hiddenSize: number;
+  /** Layers of the model; of its decoder for an encoder-decoder (see `encoderLayers`). */
   numLayers: number;
   numHeads: number;
   numKeyValueHeads?: number;
   /** Longest sequence (prompt plus generated tokens) the model accepts. */
   contextLength: number;
   encoderDecoder: boolean;
+  /** Encoder-decoder models: the encoder's layers (`numLayers` counts the decoder's). */
+  encoderLayers?: number;
   specialTokens: SpecialTokenIds;
   /** Where the model runs (runtime, device, and why a request fell back), when the loader knows. */
   execution?: ExecutionInfo;
@@ -72,14 +75,31 @@ export type ModelInputs = (
   sourceLengths?: number[];
 };
 
+/**
+ * The parts of an encoder-decoder that taps read and value zeroing changes, each with its own
+ * positions: `"encoder"` (source positions 0..S−1: encoder self-attention, residual stream, MLP),
+ * `"decoder"` (decoder positions 0..D−1: decoder self-attention, residual stream, MLP; decoder
+ * position j is row position `sourceLength − 1 + j`, j = 0 reading the decoder start token) and
+ * `"cross"` (cross-attention: decoder positions as queries, source positions as keys and values).
+ */
+export type AttentionStack = "encoder" | "decoder" | "cross";
+
 /** Internal tensors a forward pass can return on request. */
 export interface TapRequest {
   attention?: boolean;
   values?: boolean;
   residual?: boolean;
   mlp?: boolean;
-  /** Layers to tap; all when absent. */
+  /** Layers to tap; all when absent (of the encoder with `stack: "encoder"`). */
   layers?: number[];
+  /**
+   * Encoder-decoder models: which part is tapped (default `"decoder"`). Its tensors use that part's
+   * own positions (see {@link AttentionStack}), rows right-padded to the batch's widest: attention
+   * [batch, heads, S, S] (encoder), [batch, heads, D, D] (decoder) or [batch, heads, D, S] (cross);
+   * values [batch, heads, keys, headDim]; residual and mlp of the encoder or decoder only.
+   * Decoder-only models accept only an absent `stack`.
+   */
+  stack?: AttentionStack;
 }
 
 /** Tensors returned for a {@link TapRequest}, one entry per tapped layer. */
@@ -100,7 +120,19 @@ export type Intervention =
    * Zero the value vectors of `positions` in `layer` (all heads when `heads` is absent), in batch row
    * `batch` (every row when absent), so one call can hold many different perturbations.
    */
-  | { kind: "zeroValues"; layer: number; heads?: number[]; positions: number[]; batch?: number }
+  | {
+      kind: "zeroValues";
+      layer: number;
+      heads?: number[];
+      positions: number[];
+      batch?: number;
+      /**
+       * Encoder-decoder models: whose values are zeroed (default `"decoder"`); `positions` are that
+       * part's own (source positions for `"encoder"` and `"cross"`, decoder positions for
+       * `"decoder"`, see {@link AttentionStack}). Decoder-only models accept only an absent `stack`.
+       */
+      stack?: AttentionStack;
+    }
   /** Replace the input embedding at `position` of batch row `batch` with `embedding`. */
   | { kind: "replaceEmbedding"; batch: number; position: number; embedding: Float32Array }
   /**

@@ -1,6 +1,7 @@
 import {
   type AttributionMethod,
   attribute,
+  type ForwardRequest,
   type LanguageModel,
   methodRegistry,
   registerCoreBuiltins,
@@ -37,17 +38,29 @@ afterAll(async () => {
 });
 
 describe("aren-transliteration through loadModel", () => {
-  it("is an encoder-decoder that declares tokenize, forward, generate, embed and gradients", () => {
+  it("is an encoder-decoder that declares tokenize, forward, generate, embed, gradients, taps and value zeroing", () => {
     expect(model.info).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
       vocabSize: 43,
       hiddenSize: 32,
       numLayers: 6,
+      encoderLayers: 6,
       numHeads: 8,
       specialTokens: { bos: 1, eos: [2], pad: 0, unk: 50 },
     });
-    expect([...model.capabilities].sort()).toEqual(["embed", "forward", "generate", "gradients", "tokenize"]);
+    expect([...model.capabilities].sort()).toEqual([
+      "embed",
+      "forward",
+      "generate",
+      "gradients",
+      "interventions.valueZeroing",
+      "taps.attention",
+      "taps.mlp",
+      "taps.residual",
+      "taps.values",
+      "tokenize",
+    ]);
     expect(model.info.execution?.runtime).toBeDefined();
   });
 
@@ -188,7 +201,7 @@ describe("aren-transliteration through loadModel", () => {
     for (let v = 0; v < vocab; v++) expect(second[v]).toBeCloseTo(alone.logits.data[v]!, 5);
   });
 
-  it("forward refuses rows without sourceLengths, positions inside the source and taps", async () => {
+  it("forward refuses rows without sourceLengths, positions inside the source, and bad taps and zeroings", async () => {
     const ids = [[3, 4, 5, 6]];
     await expect(model.forward!({ inputs: { ids }, positions: [[3]] })).rejects.toMatchObject({
       code: "INVALID_INPUT",
@@ -198,11 +211,107 @@ describe("aren-transliteration through loadModel", () => {
       model.forward!({ inputs: { ids, sourceLengths: [3] }, positions: [[0]] }),
     ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("has no logits") });
     await expect(
-      model.forward!({ inputs: { ids, sourceLengths: [3] }, positions: [[2]], taps: { attention: true } }),
-    ).rejects.toMatchObject({ code: "MISSING_CAPABILITY" });
-    await expect(
       model.forward!({ inputs: { ids, sourceLengths: [9] }, positions: [[2]] }),
     ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("sourceLength 9") });
+    const request = { inputs: { ids, sourceLengths: [3] }, positions: [[2]] };
+    for (const [change, text] of [
+      [{ taps: { attention: true, stack: "middle" as "cross" } }, "stack must be"],
+      [
+        { taps: { residual: true, stack: "cross" as const } },
+        "cross-attention has attention and values only",
+      ],
+      [{ taps: { attention: true, layers: [6] } }, "layer 6"],
+      [
+        {
+          interventions: [
+            { kind: "zeroValues" as const, layer: 0, positions: [3], stack: "encoder" as const },
+          ],
+        },
+        "source positions [0, 3)",
+      ],
+      [
+        { interventions: [{ kind: "zeroValues" as const, layer: 0, positions: [2] }] },
+        "decoder positions [0, 2)",
+      ],
+      [{ interventions: [{ kind: "zeroValues" as const, layer: 0, heads: [8], positions: [0] }] }, "head 8"],
+    ] as Array<[Partial<ForwardRequest>, string]>) {
+      await expect(model.forward!({ ...request, ...change }), text).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        message: expect.stringContaining(text),
+      });
+    }
+  });
+
+  it("taps every kind of attention in its own positions, rows summing to 1, and the residual streams", async () => {
+    const source = (await model.tokenize("آتزمون")).tokens.map((token) => token.id!);
+    const target = (await model.tokenize("atz", { continuation: true })).tokens.map((token) => token.id!);
+    const ids = [...source, ...target];
+    const request = { inputs: { ids: [ids], sourceLengths: [source.length] } };
+    const shapes = { encoder: [1, 8, 6, 6], decoder: [1, 8, 4, 4], cross: [1, 8, 4, 6] } as const;
+    for (const [stack, dims] of Object.entries(shapes) as Array<[keyof typeof shapes, readonly number[]]>) {
+      const { taps } = await model.forward!({ ...request, taps: { attention: true, values: true, stack } });
+      expect(taps!.attention, stack).toHaveLength(6);
+      for (const probs of taps!.attention!) {
+        expect(probs.dims, stack).toEqual(dims);
+        const keys = dims[3]!;
+        for (let row = 0; row < probs.data.length / keys; row++) {
+          const weights = Array.from(probs.data.subarray(row * keys, (row + 1) * keys));
+          expect(
+            weights.reduce((a, b) => a + b, 0),
+            stack,
+          ).toBeCloseTo(1, 5);
+          // Decoder self-attention is causal: query j sees keys 0..j only.
+          if (stack === "decoder") {
+            const query = row % keys;
+            for (let key = query + 1; key < keys; key++) expect(weights[key]).toBe(0);
+          }
+        }
+      }
+      expect(taps!.values![0]!.dims, stack).toEqual([1, 8, stack === "decoder" ? 4 : 6, 4]);
+    }
+    const residual = await model.forward!({
+      ...request,
+      taps: { residual: true, mlp: true, stack: "encoder", layers: [5] },
+    });
+    expect(residual.taps!.residual!.map((tensor) => tensor.dims)).toEqual([[1, 6, 32]]);
+    expect(residual.taps!.mlp!.map((tensor) => tensor.dims)).toEqual([[1, 6, 128]]);
+    // Logits are unchanged by tapping.
+    const plain = await model.forward!(request);
+    expect(Array.from(residual.logits.data)).toEqual(Array.from(plain.logits.data));
+  });
+
+  it("zeroes values per part: each selection changes the logits differently, zeroing nothing changes nothing", async () => {
+    const source = (await model.tokenize("آتزمون")).tokens.map((token) => token.id!);
+    const target = (await model.tokenize("atz", { continuation: true })).tokens.map((token) => token.id!);
+    const request = { inputs: { ids: [[...source, ...target]], sourceLengths: [source.length] } };
+    const plain = (await model.forward!(request)).logits.data;
+    const zeroed = async (stack: "encoder" | "decoder" | "cross") =>
+      (
+        await model.forward!({
+          ...request,
+          interventions: [{ kind: "zeroValues", layer: 2, positions: [1], stack }],
+        })
+      ).logits.data;
+    const results = await Promise.all((["encoder", "decoder", "cross"] as const).map(zeroed));
+    const distance = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
+    for (const result of results) expect(distance(result, plain)).toBeGreaterThan(1e-4);
+    expect(distance(results[0]!, results[1]!)).toBeGreaterThan(1e-4);
+    expect(distance(results[1]!, results[2]!)).toBeGreaterThan(1e-4);
+    expect(distance(results[0]!, results[2]!)).toBeGreaterThan(1e-4);
+    // Zeroing decoder position 3 (the last input) cannot change the earlier positions' logits.
+    const last = (
+      await model.forward!({ ...request, interventions: [{ kind: "zeroValues", layer: 0, positions: [3] }] })
+    ).logits.data;
+    expect(distance(last.subarray(0, 3 * 43), plain.subarray(0, 3 * 43))).toBeLessThan(1e-6);
+    // Zeroing nothing (no positions) gives the plain logits.
+    const none = (
+      await model.forward!({
+        ...request,
+        interventions: [{ kind: "zeroValues", layer: 0, positions: [], stack: "cross" }],
+      })
+    ).logits.data;
+    expect(distance(none, plain)).toBeLessThan(1e-6);
   });
 
   it("is no causal LM for loadDecoderWeights", async () => {

@@ -17,7 +17,7 @@ import type { EncoderDecoderWeights } from "../graphs/encoder-decoder/types.ts";
 import { generateTokens } from "../language-model/generate.ts";
 import { characterTokens, decodeCharacterTokens } from "./character-tokenizer.ts";
 import { type EncoderDecoderEmbeddingTables, embedEncoderDecoderRows } from "./embedding-rows.ts";
-import { createEncoderDecoderForward } from "./forward.ts";
+import { createEncoderDecoderForward, type EncoderDecoderGraphVariant } from "./forward.ts";
 import { createEncoderDecoderGradients, encoderDecoderGradientGraph } from "./gradients.ts";
 import { createEncoderDecoderKvCacheDecoder, type EncoderDecoderSessions } from "./kv-cache-decoder.ts";
 import { buildSplitTransformerGraphs } from "./split-graph.ts";
@@ -48,7 +48,9 @@ const noLayerGradients =
 /**
  * A character-level Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig, as
  * `loadCTranslate2TransformerFolder` reads it) behind core's {@link LanguageModel}: capabilities
- * `tokenize`, `forward`, `generate`, `embed` and `gradients`, `info.encoderDecoder` true.
+ * `tokenize`, `forward`, `generate`, `embed`, `gradients`, taps of every attention (encoder self-,
+ * decoder self- and cross-attention, `taps.stack`), residual and MLP, and value zeroing of any of
+ * them; `info.encoderDecoder` true, `info.encoderLayers` the encoder's depth.
  *
  * - `embed(ids, { sourceLengths })` and `gradients` read the same [source | target] rows: source
  *   positions from the encoder's table, target positions from the decoder's; gradients are taken
@@ -99,6 +101,7 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     numKeyValueHeads: config.numHeads,
     contextLength: CONTEXT_LENGTH,
     encoderDecoder: true,
+    encoderLayers: config.encoderLayers,
     specialTokens: {
       bos: startId,
       ...(endId !== undefined ? { eos: [endId] } : {}),
@@ -107,12 +110,19 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     },
     ...(options.execution ? { execution: options.execution } : {}),
   };
-  const capabilities = new Set<Capability>(["tokenize", "forward", "generate", "embed", "gradients"]);
-  const capabilityNotes: Partial<Record<Capability, string>> = {
-    "gradients.layer": noLayerGradients,
-    "taps.attention":
-      "an encoder-decoder's attention taps (encoder, decoder and cross-attention) are not offered yet",
-  };
+  const capabilities = new Set<Capability>([
+    "tokenize",
+    "forward",
+    "generate",
+    "embed",
+    "gradients",
+    "taps.attention",
+    "taps.values",
+    "taps.residual",
+    "taps.mlp",
+    "interventions.valueZeroing",
+  ]);
+  const capabilityNotes: Partial<Record<Capability, string>> = { "gradients.layer": noLayerGradients };
 
   let sessions: Promise<EncoderDecoderSessions> | undefined;
   const sessionsOf = () => {
@@ -152,20 +162,26 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     }
   }
 
-  // The whole graph (source and target at once) for forward passes, built on first use: one taking
-  // ids, one taking embeddings, and the latter with a backward pass for gradients.
-  const fullSessions = new Map<"ids" | "embeds" | "gradients", Promise<RuntimeSession>>();
-  const fullSession = (kind: "ids" | "embeds" | "gradients") => {
-    let session = fullSessions.get(kind);
+  // The whole graph (source and target at once) for forward passes, built on first use per variant
+  // (ids or embeddings, taps, value masks), and the embeds graph with a backward pass for gradients.
+  const fullSessions = new Map<string, Promise<RuntimeSession>>();
+  const fullSession = (variant: EncoderDecoderGraphVariant | "gradients") => {
+    const key = JSON.stringify(variant);
+    let session = fullSessions.get(key);
     if (!session) {
-      const graph = () => buildTransformerGraph(weights, { input: kind === "ids" ? "ids" : "embeds" }).model;
       session = options.runtime.createSession(
-        kind === "gradients" ? encoderDecoderGradientGraph(graph()) : graph(),
+        variant === "gradients"
+          ? encoderDecoderGradientGraph(buildTransformerGraph(weights, { input: "embeds" }).model)
+          : buildTransformerGraph(weights, {
+              input: variant.input,
+              taps: variant.taps,
+              valueZeroing: variant.valueZeroing,
+            }).model,
         options.sessionOptions ?? {},
       );
-      fullSessions.set(kind, session);
+      fullSessions.set(key, session);
       // A failed start is not kept: the next call tries again.
-      session.catch(() => fullSessions.delete(kind));
+      session.catch(() => fullSessions.delete(key));
     }
     return session;
   };
@@ -180,8 +196,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     padId: padId ?? 0,
     sourceVocabSize: config.sourceVocabSize,
     targetVocabSize: config.targetVocabSize,
-    session: () => fullSession("ids"),
-    embeds: { tables, session: () => fullSession("embeds") },
+    layout: config,
+    session: fullSession,
+    embeds: { tables },
   });
   const gradients = createEncoderDecoderGradients({
     tables,

@@ -8,6 +8,17 @@ import {
   realLength,
   splitEmbeddingFeeds,
 } from "./embedding-rows.ts";
+import { type EncoderDecoderLayout, forwardTaps, readTaps, valueMaskFeeds } from "./taps-and-value-masks.ts";
+
+/**
+ * Which full encoder-decoder graph a forward pass runs: its inputs, the internal tensors it returns
+ * (names from `encoderDecoderTensorNames`, sorted) and whether it takes value masks.
+ */
+export interface EncoderDecoderGraphVariant {
+  input: "ids" | "embeds";
+  taps: readonly string[];
+  valueZeroing: boolean;
+}
 
 /** What {@link createEncoderDecoderForward} needs of its model. */
 export interface EncoderDecoderForwardDeps {
@@ -16,10 +27,11 @@ export interface EncoderDecoderForwardDeps {
   padId: number;
   sourceVocabSize: number;
   targetVocabSize: number;
-  /** The full encoder-decoder graph's session (built once, on first use). */
-  session(): Promise<RuntimeSession>;
-  /** Embedding inputs: the token tables and the graph with input "embeds" (absent: ids only). */
-  embeds?: { tables: EncoderDecoderEmbeddingTables; session(): Promise<RuntimeSession> };
+  layout: EncoderDecoderLayout;
+  /** The session of the full graph `variant` names (each built once, on first use). */
+  session(variant: EncoderDecoderGraphVariant): Promise<RuntimeSession>;
+  /** Embedding inputs: the token tables (absent: ids only). */
+  embeds?: { tables: EncoderDecoderEmbeddingTables };
 }
 
 function invalid(message: string, hint: string): TokenscopeError {
@@ -77,7 +89,10 @@ function splitRow(
  * rows (`decoderInputIds`, `stepPosition`) read the same logits. Rows may have different source
  * lengths (a removed source token); both parts are right-padded and masked. Ids, or embeddings
  * [batch, L, hidden] in the same layout when `deps.embeds` is given (the encoder reads row[0, S), the
- * decoder `<s>`'s embedding then row[S, L)); no taps or interventions yet. Positions before `sourceLength − 1` have no logits and are refused.
+ * decoder `<s>`'s embedding then row[S, L)). Positions before `sourceLength − 1` have no logits and
+ * are refused. Taps read one part (`taps.stack`: encoder, decoder or cross-attention, in that part's
+ * own positions) and `zeroValues` interventions zero value vectors of any part, through value masks
+ * (see `taps-and-value-masks.ts`).
  */
 export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
   return async function forward(request: ForwardRequest): Promise<ForwardResult> {
@@ -89,13 +104,17 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
         "Pass inputs.ids; methods that need embedding inputs do not run on encoder-decoder models yet.",
       );
     }
-    if (request.taps || (request.interventions && request.interventions.length > 0)) {
+    const unsupported = (request.interventions ?? []).find((change) => change.kind !== "zeroValues");
+    if (unsupported) {
       throw new TokenscopeError(
         "MISSING_CAPABILITY",
-        "This encoder-decoder's forward passes give logits only: no taps or interventions yet.",
-        { hint: "Use a method that needs only forward passes (occlusion, feature_ablation, lime, ...)." },
+        `This encoder-decoder's forward passes take zeroValues interventions only, not ${unsupported.kind}.`,
+        {
+          hint: "Replace embeddings by passing inputs.embeddings instead; residual replacement is not offered.",
+        },
       );
     }
+    const tapNames = request.taps ? forwardTaps(request.taps, deps.layout) : undefined;
     const lengths = inputs.sourceLengths;
     const batch = "ids" in inputs ? inputs.ids.length : inputs.embeddings.dims[0]!;
     if (!lengths || lengths.length !== batch) {
@@ -106,40 +125,38 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
     }
     // Per row: its source length and how many decoder inputs (`<s>` and the target) it has.
     let rows: Array<{ sourceLength: number; decoderLength: number }>;
-    let feeds: () => Promise<{ session: RuntimeSession; feeds: Record<string, RuntimeTensor> }>;
+    let feeds: Record<string, RuntimeTensor>;
+    let sourceWidth: number;
     let decoderWidth: number;
     if ("ids" in inputs) {
       const split = inputs.ids.map((ids, b) =>
         splitRow(ids, inputs.attentionMask?.[b], lengths[b]!, deps, b),
       );
       rows = split.map((row) => ({ sourceLength: row.sourceLength, decoderLength: row.decoder.length }));
-      const sourceWidth = Math.max(...split.map((row) => row.source.length));
+      sourceWidth = Math.max(...split.map((row) => row.source.length));
       decoderWidth = Math.max(...split.map((row) => row.decoder.length));
-      feeds = async () => ({
-        session: await deps.session(),
-        feeds: {
-          [names.inputIds]: int64Rows(
-            split.map((row) => row.source),
-            sourceWidth,
-            deps.padId,
-          ),
-          [names.attentionMask]: int64Rows(
-            split.map((row) => row.source.map(() => 1)),
-            sourceWidth,
-            0,
-          ),
-          [names.decoderInputIds]: int64Rows(
-            split.map((row) => row.decoder),
-            decoderWidth,
-            deps.startId,
-          ),
-          [names.decoderAttentionMask]: int64Rows(
-            split.map((row) => row.decoder.map(() => 1)),
-            decoderWidth,
-            0,
-          ),
-        },
-      });
+      feeds = {
+        [names.inputIds]: int64Rows(
+          split.map((row) => row.source),
+          sourceWidth,
+          deps.padId,
+        ),
+        [names.attentionMask]: int64Rows(
+          split.map((row) => row.source.map(() => 1)),
+          sourceWidth,
+          0,
+        ),
+        [names.decoderInputIds]: int64Rows(
+          split.map((row) => row.decoder),
+          decoderWidth,
+          deps.startId,
+        ),
+        [names.decoderAttentionMask]: int64Rows(
+          split.map((row) => row.decoder.map(() => 1)),
+          decoderWidth,
+          0,
+        ),
+      };
     } else {
       const embeds = deps.embeds!;
       const split = splitEmbeddingFeeds(embeds.tables, inputs.embeddings, lengths, inputs.attentionMask);
@@ -147,8 +164,9 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
         sourceLength,
         decoderLength: split.layout.decoderLengths[b]!,
       }));
+      sourceWidth = split.layout.sourceWidth;
       decoderWidth = split.layout.decoderWidth;
-      feeds = async () => ({ session: await embeds.session(), feeds: split.feeds });
+      feeds = split.feeds;
     }
     const positions =
       request.positions ??
@@ -172,9 +190,17 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
         return j;
       }),
     );
-    const run = await feeds();
+    const zeroings = (request.interventions ?? []).filter((change) => change.kind === "zeroValues");
+    if (zeroings.length > 0) {
+      Object.assign(feeds, valueMaskFeeds(zeroings, deps.layout, rows, { sourceWidth, decoderWidth }));
+    }
+    const session = await deps.session({
+      input: "ids" in inputs ? "ids" : "embeds",
+      taps: tapNames?.names ?? [],
+      valueZeroing: zeroings.length > 0,
+    });
     throwIfAborted(request.signal);
-    const outputs = await run.session.run(run.feeds);
+    const outputs = await session.run(feeds);
     const all = denseTensor(outputs[names.logits]!);
     const vocab = all.dims[2]!;
     const data = new Float32Array(rows.length * width * vocab);
@@ -184,6 +210,9 @@ export function createEncoderDecoderForward(deps: EncoderDecoderForwardDeps) {
         data.set(all.data.subarray(from, from + vocab), (b * width + p) * vocab);
       });
     });
-    return { logits: { data, dims: [rows.length, width, vocab] } };
+    return {
+      logits: { data, dims: [rows.length, width, vocab] },
+      ...(tapNames ? { taps: readTaps(tapNames, outputs) } : {}),
+    };
   };
 }

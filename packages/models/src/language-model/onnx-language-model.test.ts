@@ -139,6 +139,22 @@ describe("the ONNX language model on stories260K", () => {
     }
   });
 
+  it("refuses an encoder-decoder `stack` in taps and value zeroing with INVALID_INPUT", async () => {
+    const inputs = { ids: [onceUponATimeIds] };
+    await expect(model.forward!({ inputs, taps: { attention: true, stack: "cross" } })).rejects.toMatchObject(
+      {
+        code: "INVALID_INPUT",
+        message: expect.stringContaining("decoder-only"),
+      },
+    );
+    await expect(
+      model.forward!({
+        inputs,
+        interventions: [{ kind: "zeroValues", layer: 0, positions: [0], stack: "encoder" }],
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+  });
+
   it("zeroes value vectors: nothing zeroed changes nothing, zeroing changes only later positions", async () => {
     const plain = await model.forward!({ inputs: { ids: [onceUponATimeIds] } });
     const none = await model.forward!({

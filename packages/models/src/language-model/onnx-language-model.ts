@@ -161,6 +161,13 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     }
     const zeroings = (request.interventions ?? []).filter((change) => change.kind === "zeroValues");
     const taps = request.taps;
+    if (taps?.stack !== undefined || zeroings.some((change) => change.stack !== undefined)) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `${options.id} is a decoder-only model: taps and value zeroing take no \`stack\` (encoder, decoder or cross), which only encoder-decoder models have.`,
+        { hint: "Leave `stack` out: a decoder-only model has one stack of layers." },
+      );
+    }
     const replacement = residualReplacement(request.interventions, {
       batch,
       seq,

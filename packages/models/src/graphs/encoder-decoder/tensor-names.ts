@@ -47,6 +47,15 @@ export function kindValuesName(kind: AttentionKind, layer: number): string {
   return `${kind}.values.${layer}`;
 }
 
+/**
+ * float [batch, heads, keys] graph input (option `valueZeroing`): multiplies the value vector of each
+ * key of an attention, per head, so 0 zeroes it (keys: source positions for `encoder` and `cross`,
+ * decoder positions for `decoder`).
+ */
+export function kindValueMaskName(kind: AttentionKind, layer: number): string {
+  return `${kind}.value_mask.${layer}`;
+}
+
 /** float [batch, seq, ffn]: feed-forward activations after the ReLU. */
 export function stackMlpName(stack: "encoder" | "decoder", layer: number): string {
   return `${stack}.mlp.${layer}`;

@@ -105,11 +105,14 @@ export function crossAttentionKeysValues(
   return { keys: headsOf(ctx, keys), values: headsOf(ctx, values) };
 }
 
-/** `attention(q, k, v)` [batch, seq, hidden] for heads `view`, keys allowed by `allowed`, optionally appended to `cache`. */
+/**
+ * `attention(q, k, v)` [batch, seq, hidden] for heads `view`, keys allowed by `allowed`, optionally
+ * appended to `cache`, with `valueMask` [batch, heads, keys] multiplied into the value vectors.
+ */
 export function attentionOf(
   ctx: GraphContext,
   view: HeadsView,
-  input: { allowed: string; layer: number; cache?: AttentionCache },
+  input: { allowed: string; layer: number; cache?: AttentionCache; valueMask?: string },
 ): string {
   const c = ctx.config;
   return attention(ctx, {
@@ -120,6 +123,7 @@ export function attentionOf(
     headDim: c.headDim,
     allowed: input.allowed,
     ...(input.cache ? { cache: input.cache } : {}),
+    ...(input.valueMask === undefined ? {} : { valueMask: input.valueMask }),
   });
 }
 

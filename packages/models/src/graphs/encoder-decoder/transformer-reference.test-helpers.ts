@@ -69,13 +69,17 @@ function embed(
   });
 }
 
-/** Multi-head attention of `queries` over `keys`/`values` (all [n, d]); `causal` limits key index ≤ query index. */
+/**
+ * Multi-head attention of `queries` over `keys`/`values` (all [n, d]); `causal` limits key index ≤
+ * query index; `scale(head, key)` multiplies a key's value vector (1 unless value zeroing asks).
+ */
 function multiHead(
   queries: Vector[],
   keys: Vector[],
   values: Vector[],
   heads: number,
   causal: boolean,
+  scale: (head: number, key: number) => number = () => 1,
 ): Vector[] {
   const d = queries[0]!.length;
   const headDim = d / heads;
@@ -94,7 +98,8 @@ function multiHead(
       const total = weights.reduce((a, b) => a + b, 0);
       for (let s = 0; s < visible; s++) {
         for (let k = 0; k < headDim; k++)
-          out[h * headDim + k] = out[h * headDim + k]! + (weights[s]! / total) * values[s]![h * headDim + k]!;
+          out[h * headDim + k] =
+            out[h * headDim + k]! + (weights[s]! / total) * scale(h, s) * values[s]![h * headDim + k]!;
       }
     }
     return out;
@@ -108,12 +113,24 @@ function ffn(tensors: Map<string, WeightTensor>, scope: string, x: Vector, eps: 
   return add(x, affine(tensors, `${scope}/linear_1`, hidden));
 }
 
-/** Logits [target position][target vocab] of `targetIds` given `sourceIds`, teacher forcing. */
+/** Which value vectors the reference zeroes: `(kind, layer, head, key)` → 0 to zero, 1 to keep. */
+export type ReferenceValueScale = (
+  kind: "encoder" | "decoder" | "cross",
+  layer: number,
+  head: number,
+  key: number,
+) => number;
+
+/**
+ * Logits [target position][target vocab] of `targetIds` given `sourceIds`, teacher forcing, with
+ * value vectors scaled by `valueScale` (value zeroing; none zeroed when absent).
+ */
 export function referenceTransformerLogits(
   config: EncoderDecoderConfig,
   tensors: Map<string, WeightTensor>,
   sourceIds: readonly number[],
   targetIds: readonly number[],
+  valueScale: ReferenceValueScale = () => 1,
 ): Float64Array[] {
   const { hiddenSize: d, numHeads: heads, layerNormEps: eps } = config;
   const split = (v: Vector, parts: number) =>
@@ -138,6 +155,7 @@ export function referenceTransformerLogits(
       qkv.map((p) => p[2]!),
       heads,
       false,
+      (head, key) => valueScale("encoder", layer, head, key),
     );
     x = x.map((v, t) => add(v, affine(tensors, `${scope}/self_attention/linear_1`, attended[t]!)));
     x = x.map((v) => ffn(tensors, `${scope}/ffn`, v, eps));
@@ -163,6 +181,7 @@ export function referenceTransformerLogits(
       qkv.map((p) => p[2]!),
       heads,
       true,
+      (head, key) => valueScale("decoder", layer, head, key),
     );
     y = y.map((v, t) => add(v, affine(tensors, `${scope}/self_attention/linear_1`, selfAttended[t]!)));
     const queries = y.map((v) =>
@@ -179,6 +198,7 @@ export function referenceTransformerLogits(
       kv.map((p) => p[1]!),
       heads,
       false,
+      (head, key) => valueScale("cross", layer, head, key),
     );
     y = y.map((v, t) => add(v, affine(tensors, `${scope}/attention/linear_2`, crossAttended[t]!)));
     y = y.map((v) => ffn(tensors, `${scope}/ffn`, v, eps));

@@ -227,6 +227,59 @@ describe("CTranslate2 TransformerBase graph on aren-transliteration", () => {
     for (const [name, dims] of Object.entries(taps)) expect(outputs[name]?.dims, name).toEqual(dims);
   });
 
+  it("zeroes the value vectors its value masks name, as the reference does, in each kind of attention", async () => {
+    const source = sourceIds("آتزمون");
+    const target = targetIds(["<s>", ..."atz"]);
+    const masked = buildTransformerGraph(aren.weights, { valueZeroing: true, dataType: "float64" });
+    const session = await sessionOf(masked.model);
+    const { encoderLayers, decoderLayers, numHeads } = aren.weights.config;
+    // One zeroed key per kind: encoder layer 1 head 3 source 2; decoder layer 4 every head decoder
+    // position 1; cross layer 0 heads 0 and 5 source 4.
+    const zeroed = (kind: string, layer: number, head: number, key: number) =>
+      (kind === "encoder" && layer === 1 && head === 3 && key === 2) ||
+      (kind === "decoder" && layer === 4 && key === 1) ||
+      (kind === "cross" && layer === 0 && (head === 0 || head === 5) && key === 4);
+    const maskFeeds = (scale: (kind: string, layer: number, head: number, key: number) => number) => {
+      const feeds: Record<string, RuntimeTensor> = {};
+      for (const kind of ["encoder", "decoder", "cross"] as const) {
+        const keys = kind === "decoder" ? target.length : source.length;
+        for (let layer = 0; layer < (kind === "encoder" ? encoderLayers : decoderLayers); layer++) {
+          const data = Array.from({ length: numHeads * keys }, (_, i) =>
+            scale(kind, layer, Math.floor(i / keys), i % keys),
+          );
+          feeds[`${kind}.value_mask.${layer}`] = floatTensor(data, [1, numHeads, keys], "float64");
+        }
+      }
+      return feeds;
+    };
+    const run = async (scale: (kind: string, layer: number, head: number, key: number) => number) =>
+      (
+        await session.run({
+          input_ids: int64Rows([source]),
+          attention_mask: int64Rows([source.map(() => 1)]),
+          decoder_input_ids: int64Rows([target]),
+          decoder_attention_mask: int64Rows([target.map(() => 1)]),
+          ...maskFeeds(scale),
+        })
+      )["logits"]!.data as Float64Array;
+    const flat = (rows: Float64Array[]) => Float64Array.from(rows.flatMap((row) => [...row]));
+    const plain = referenceTransformerLogits(aren.weights.config, aren.weights.tensors, source, target);
+    expect(maxAbsDiff(await run(() => 1), flat(plain))).toBeLessThan(1e-9);
+    for (const kind of ["encoder", "decoder", "cross"]) {
+      const scale = (k: string, layer: number, head: number, key: number) =>
+        k === kind && zeroed(k, layer, head, key) ? 0 : 1;
+      const reference = flat(
+        referenceTransformerLogits(aren.weights.config, aren.weights.tensors, source, target, (k, l, h, s) =>
+          scale(k, l, h, s),
+        ),
+      );
+      const logits = await run(scale);
+      expect(maxAbsDiff(logits, reference), kind).toBeLessThan(1e-9);
+      // The zeroing changes the logits: the test would catch a mask that is ignored.
+      expect(maxAbsDiff(logits, flat(plain)), kind).toBeGreaterThan(1e-4);
+    }
+  });
+
   it("refuses unknown options and taps with INVALID_INPUT", () => {
     expect(() => buildTransformerGraph(aren.weights, { taps: ["attention_probs.0"] })).toThrow(
       expect.objectContaining({ code: "INVALID_INPUT" }),

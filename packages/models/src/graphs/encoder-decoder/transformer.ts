@@ -6,7 +6,9 @@ import { linear } from "../blocks/linear.ts";
 import { castTo, createGraphContext } from "../context.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
 import {
+  type AttentionKind,
   kindAttentionProbsName,
+  kindValueMaskName,
   kindValuesName,
   encoderDecoderTensorNames as names,
   stackEmbeddingsName,
@@ -118,6 +120,17 @@ export function buildTransformerGraph(
     : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
   const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
   const eps = config.layerNormEps;
+  // Value zeroing: one mask input per attention, [batch, heads, keys], declared only when asked.
+  const valueMask = (kind: AttentionKind, layer: number): { valueMask?: string } =>
+    options.valueZeroing
+      ? {
+          valueMask: g.input(kindValueMaskName(kind, layer), dataType, [
+            "batch",
+            config.numHeads,
+            kind === "decoder" ? "tgt" : "src",
+          ]),
+        }
+      : {};
 
   // Which keys a query may see. Source keys: real tokens [batch, 1, 1, src]; the encoder also lets
   // a query see itself, so a padding row is never empty. Target: causal, real, or itself.
@@ -147,6 +160,7 @@ export function buildTransformerGraph(
     const attended = attentionOf(layerCtx, selfAttentionHeads(layerCtx, normed, self.qkv), {
       allowed: encoderAllowed,
       layer,
+      ...valueMask("encoder", layer),
     });
     const afterAttention = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
     hidden = ffnBlock(layerCtx, afterAttention, "encoder", layer, `residual.${layer}`);
@@ -168,6 +182,7 @@ export function buildTransformerGraph(
     const attended = attentionOf(layerCtx, selfAttentionHeads(layerCtx, normed, self.qkv), {
       allowed: decoderAllowed,
       layer,
+      ...valueMask("decoder", layer),
     });
     const afterSelf = layerCtx.op("Add", [hidden, linear(layerCtx, attended, outLinear(self.out))]);
     const crossCtx = prefixedOutputs(ctx.within(`decoder/layers.${layer}/cross`), "cross");
@@ -179,7 +194,7 @@ export function buildTransformerGraph(
         queries: crossAttentionQueries(crossCtx, crossNormed, cross.query),
         ...crossAttentionKeysValues(crossCtx, memory, cross.kv),
       },
-      { allowed: realSource, layer },
+      { allowed: realSource, layer, ...valueMask("cross", layer) },
     );
     const afterCross = layerCtx.op("Add", [afterSelf, linear(crossCtx, crossAttended, outLinear(cross.out))]);
     hidden = ffnBlock(layerCtx, afterCross, "decoder", layer, `residual.${layer}`);

@@ -48,6 +48,11 @@ export interface EncoderDecoderGraphOptions {
   taps?: readonly string[];
   /** Activation type; float64 is for gradient checks (weights are cast in the graph). Default float32. */
   dataType?: DecoderDataType;
+  /**
+   * Add the inputs `{encoder|decoder|cross}.value_mask.{layer}` [batch, heads, keys] (see
+   * `kindValueMaskName`), multiplied into each attention's value vectors, for value zeroing.
+   */
+  valueZeroing?: boolean;
 }
 
 /** A built encoder-decoder graph and what it takes and returns. */
