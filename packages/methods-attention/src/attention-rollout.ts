@@ -8,6 +8,7 @@ import {
 } from "@tokenscope/core";
 import { z } from "zod";
 import { attentionCapabilities, attentionMaps } from "./shared/attention-maps.ts";
+import { encoderDecoderRollout } from "./shared/encoder-decoder-rollout.ts";
 import { sequenceOutput } from "./shared/outputs.ts";
 import { attentionRollout as rollout } from "./shared/rollout.ts";
 
@@ -37,7 +38,11 @@ export const attentionRollout: AttributionMethod<AttentionRolloutParameters> = {
     "attention's share), its rows renormalised to sum to 1, and the layers multiplied from the first to the " +
     "last: R = Â_L ⋯ Â_1. The attribution of target token t to position s is R at (t's prediction position, " +
     "s), so a step's source and target-prefix attributions sum to 1. One forward pass of the full sequence " +
-    "serves every step (the model is causal).",
+    "serves every step (the model is causal). On an encoder-decoder the rollout follows both stacks: the " +
+    "encoder's self-attention (every encoder layer) gives R_E; through the chosen decoder layers each " +
+    "decoder self-attention mixes the decoder states and each cross-attention block mixes in the encoder " +
+    "output (w·C̄ beside (1 − w) of the residual), and the source share is carried back through R_E. The " +
+    "source attributions and the target prefix then sum to 1 less the share of the decoder start token.",
   references: ["https://arxiv.org/abs/2005.00928"],
   requires: attentionCapabilities,
   supports: { targetPrefix: true, contrastive: false, batching: true },
@@ -55,12 +60,33 @@ export const attentionRollout: AttributionMethod<AttentionRolloutParameters> = {
         hint: 'Select at least one layer (the default is "all").',
       });
     }
-    const maps = await attentionMaps(context, layers, "attention_rollout");
+    const { info } = context.model;
+    const encoderLayers = info.encoderDecoder
+      ? Array.from({ length: info.encoderLayers ?? info.numLayers }, (_, layer) => layer)
+      : [];
+    const maps = await attentionMaps(context, layers, "attention_rollout", encoderLayers);
     const point = createYieldPoint(context.signal);
     const outputs = [];
     for (const [index, sequence] of context.sequences.entries()) {
-      const matrix = await rollout(maps[index]!, parsed.attention_weight, point);
-      const n = maps[index]!.length;
+      const map = maps[index]!;
+      const split = map.encoderDecoder;
+      if (split) {
+        const rolled = await encoderDecoderRollout(
+          { ...map, encoderDecoder: split },
+          parsed.attention_weight,
+          point,
+        );
+        const { sourceLength: s, decoderLength: d } = split;
+        outputs.push(
+          sequenceOutput(context, sequence, "attention_rollout", (query, key) => {
+            const j = query - (s - 1);
+            return key < s ? rolled.source[j * s + key]! : rolled.target[j * d + key - (s - 1)]!;
+          }),
+        );
+        continue;
+      }
+      const matrix = await rollout(map, parsed.attention_weight, point);
+      const n = map.length;
       outputs.push(
         sequenceOutput(context, sequence, "attention_rollout", (query, key) => matrix[query * n + key]!),
       );

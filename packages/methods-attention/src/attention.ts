@@ -7,7 +7,12 @@ import {
 } from "@tokenscope/core";
 import { z } from "zod";
 import { aggregate, aggregationSchema } from "./shared/aggregate.ts";
-import { attentionAt, attentionCapabilities, attentionMaps } from "./shared/attention-maps.ts";
+import {
+  attentionAt,
+  attentionCapabilities,
+  attentionMaps,
+  encoderAttentionAt,
+} from "./shared/attention-maps.ts";
 import { sequenceOutput } from "./shared/outputs.ts";
 
 const parameters = z.strictObject({
@@ -35,6 +40,10 @@ export const attention: AttributionMethod<AttentionParameters> = {
     "layer and head, the mean over heads, then the mean over layers. With the mean over heads and " +
     "layers, a step's source and target-prefix attributions sum to 1. One forward pass of the full " +
     "sequence serves every step, since a causal model's attention at a position never sees later tokens. " +
+    "On an encoder-decoder (as Inseq) the source attributions are the cross-attention of the step's decoder " +
+    "position over the source (each step's sum to 1), the target-prefix ones its decoder self-attention " +
+    "(the decoder start token's share is not shown), and `extras.encoderSelfAttention` [source × source] " +
+    "holds the encoder's self-attention reduced in the same way over the same layer selection. " +
     "Attention is a description of the model's information routing, not a faithfulness guarantee " +
     "(Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
   references: ["https://arxiv.org/abs/1902.10186", "https://arxiv.org/abs/1908.04626"],
@@ -55,19 +64,37 @@ export const attention: AttributionMethod<AttentionParameters> = {
         },
       );
     }
-    const maps = await attentionMaps(context, layers, "attention");
+    const encoderLayers = info.encoderDecoder
+      ? resolveSelection(parsed.layers, info.encoderLayers ?? info.numLayers, "encoder layer", "attention")
+      : [];
+    const maps = await attentionMaps(context, layers, "attention", encoderLayers);
     const perHead = new Float64Array(heads.length);
-    const perLayer = new Float64Array(layers.length);
-    return context.sequences.map((sequence, index) =>
-      sequenceOutput(context, sequence, "attention", (query, key) => {
-        for (let l = 0; l < layers.length; l++) {
-          heads.forEach((head, h) => {
-            perHead[h] = attentionAt(maps[index]!, l, head, query, key);
-          });
-          perLayer[l] = aggregate(perHead, parsed.aggregate_heads);
-        }
-        return aggregate(perLayer, parsed.aggregate_layers);
-      }),
-    );
+    const reduce = (count: number, weight: (l: number, head: number) => number) => {
+      const perLayer = new Float64Array(count);
+      for (let l = 0; l < count; l++) {
+        heads.forEach((head, h) => {
+          perHead[h] = weight(l, head);
+        });
+        perLayer[l] = aggregate(perHead, parsed.aggregate_heads);
+      }
+      return aggregate(perLayer, parsed.aggregate_layers);
+    };
+    return context.sequences.map((sequence, index) => {
+      const map = maps[index]!;
+      const output = sequenceOutput(context, sequence, "attention", (query, key) =>
+        reduce(layers.length, (l, head) => attentionAt(map, l, head, query, key)),
+      );
+      const split = map.encoderDecoder;
+      if (split) {
+        const s = split.sourceLength;
+        const data = Array.from({ length: s * s }, (_, cell) =>
+          reduce(encoderLayers.length, (l, head) =>
+            encoderAttentionAt(split, l, head, Math.floor(cell / s), cell % s),
+          ),
+        );
+        output.extras = { encoderSelfAttention: { dims: [s, s], data } };
+      }
+      return output;
+    });
   },
 };

@@ -82,6 +82,20 @@ async function residualRows(ids: number[], layer: number, zero?: { layer: number
 }
 
 describe("value_zeroing defaults (Inseq's)", () => {
+  it("decoder_zeroed_units (Inseq's per-layer heads) equals the same layers × heads selection", async () => {
+    const [byUnits] = await run({ decoder_zeroed_units: { "1": [0, 2], "-1": "all" } }, [short]);
+    const [byLayers] = await run({ layers: [1], heads: [0, 2] }, [short]);
+    const [last] = await run({ layers: -1 }, [short]);
+    // The mean of two layers' normalised rows: layer 1 (heads 0, 2) and the last layer (every head).
+    const data = byUnits!.source.data;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isNaN(data[i]!)) continue;
+      expect(data[i]).toBeCloseTo((byLayers!.source.data[i]! + last!.source.data[i]!) / 2, 9);
+    }
+    const [none] = await run({ decoder_zeroed_units: {} }, [short]);
+    for (const value of none!.source.data) if (!Number.isNaN(value)) expect(value).toBe(0);
+  });
+
   it("are every layer and head, measured at the zeroed layer, 1e-5 threshold, rows normalised per layer", () => {
     expect(parseParameters(valueZeroing.parameters, {}, "value_zeroing")).toEqual({
       layers: "all",

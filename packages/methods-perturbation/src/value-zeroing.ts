@@ -3,16 +3,17 @@ import {
   assertCapabilities,
   type DenseTensor,
   parseParameters,
-  resolveSelection,
   selectionSchema,
   TokenscopeError,
   throwIfAborted,
 } from "@tokenscope/core";
 import { z } from "zod";
+import { encoderDecoderValueZeroing } from "./shared/encoder-decoder-zeroing.ts";
 import { rowsWithinBudget, valueZeroingRowBytes } from "./shared/memory-budget.ts";
 import { batchSizeParameter } from "./shared/parameters.ts";
 import { batchResiduals } from "./shared/residual-forward.ts";
 import { combineLayers, writeDistances, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
+import { resolveZeroedUnits, zeroedUnitsSchema } from "./shared/zeroed-units.ts";
 
 const parameters = z.strictObject({
   layers: selectionSchema.describe(
@@ -48,6 +49,25 @@ const parameters = z.strictObject({
       "Divide each (step, layer) row by its sum over the attributed positions before the mean over layers " +
         "(default, as Inseq); false: the raw distances are averaged.",
     ),
+  decoder_zeroed_units: zeroedUnitsSchema
+    .optional()
+    .describe(
+      "Per layer, the heads whose values are zeroed in the (decoder) self-attention, as Inseq's " +
+        'decoder_zeroed_units_indices: { "0": "all", "3": [1, 2] } zeroes only those; {} zeroes ' +
+        "nothing. Absent: `layers` × `heads`.",
+    ),
+  encoder_zeroed_units: zeroedUnitsSchema
+    .optional()
+    .describe(
+      "Encoder-decoder models: per encoder layer, the heads zeroed in the encoder self-attention (Inseq's " +
+        "encoder_zeroed_units_indices); scored in extras.encoderSelfScores. Absent: `layers` × `heads`.",
+    ),
+  cross_zeroed_units: zeroedUnitsSchema
+    .optional()
+    .describe(
+      "Encoder-decoder models: per decoder layer, the heads zeroed in the cross-attention (Inseq's " +
+        "cross_zeroed_units_indices); these give the source attributions. Absent: `layers` × `heads`.",
+    ),
   batch_size: batchSizeParameter,
 });
 
@@ -68,6 +88,11 @@ function measureLayerOf(measure: ValueZeroingParameters["measure_layer"], numLay
     );
   }
   return () => layer;
+}
+
+/** The longest row (source plus target) of `sequences`. */
+function longestOf(sequences: readonly { source: unknown[]; target: unknown[] }[]): number {
+  return Math.max(1, ...sequences.map((sequence) => sequence.source.length + sequence.target.length));
 }
 
 function chunksOf<T>(items: T[], size: number): T[][] {
@@ -107,7 +132,14 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     "the last layer. One forward pass of the full sequence per (layer, position) serves every step, since a " +
     "causal model's state at t never sees later tokens; the sequences of one call share those passes, " +
     "`batch_size` rows per call. Scores are ≥ 0: they say how much the prediction's representation relies " +
-    "on s, not in which direction.",
+    "on s, not in which direction. `decoder_zeroed_units` chooses heads per layer (Inseq's " +
+    "decoder_zeroed_units_indices; layers left out are not zeroed nor averaged). On an encoder-decoder, as " +
+    "Inseq, three zeroings are scored separately, each with its own selection: the cross-attention " +
+    "(`cross_zeroed_units`: zeroing a source token's cross-attention values in a decoder layer, measured on " +
+    "the decoder state at the step's position) gives the source attributions; the decoder self-attention " +
+    "(`decoder_zeroed_units`) the target-prefix ones (the decoder start token is not attributed); the " +
+    "encoder self-attention (`encoder_zeroed_units`, measured on the encoder states) gives " +
+    "`extras.encoderSelfScores` [source × source]. `{}` zeroes nothing in that part: its scores are 0.",
   references: ["https://arxiv.org/abs/2301.12971"],
   requires,
   supports: { targetPrefix: true, contrastive: false, batching: true },
@@ -117,8 +149,49 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
     const { model } = context;
     assertCapabilities(model, requires, 'Method "value_zeroing"');
     const { numLayers, numHeads } = model.info;
-    const layers = resolveSelection(parsed.layers, numLayers, "layer", "value_zeroing");
-    const heads = resolveSelection(parsed.heads, numHeads, "head", "value_zeroing");
+    const fallback = { layers: parsed.layers, heads: parsed.heads };
+    const unitsOf = (units: typeof parsed.decoder_zeroed_units, layerCount: number, name: string) =>
+      resolveZeroedUnits(units, fallback, { layers: layerCount, heads: numHeads }, "value_zeroing", name);
+    const decoderUnits = unitsOf(parsed.decoder_zeroed_units, numLayers, "decoder_zeroed_units");
+    if (model.info.encoderDecoder) {
+      const encoderLayers = model.info.encoderLayers ?? numLayers;
+      const rows = rowsWithinBudget(
+        model.info,
+        { length: longestOf(context.sequences), logitPositions: 1, embeddings: false },
+        parsed.batch_size,
+        context.memoryBudgetBytes,
+        "value_zeroing",
+        valueZeroingRowBytes(model.info, longestOf(context.sequences), Math.max(numLayers, encoderLayers)),
+      );
+      return encoderDecoderValueZeroing(model, context.sequences, {
+        units: {
+          encoder: unitsOf(parsed.encoder_zeroed_units, encoderLayers, "encoder_zeroed_units"),
+          decoder: decoderUnits,
+          cross: unitsOf(parsed.cross_zeroed_units, numLayers, "cross_zeroed_units"),
+        },
+        measureOf: {
+          encoder: measureLayerOf(parsed.measure_layer, encoderLayers),
+          decoder: measureLayerOf(parsed.measure_layer, numLayers),
+        },
+        similarity: parsed.similarity,
+        combination: { minScore: parsed.min_score, normalizeLayers: parsed.normalize_layers },
+        attributeTarget: context.attributeTarget,
+        rows,
+        ...(context.signal ? { signal: context.signal } : {}),
+        onProgress: (completed, total) => context.onProgress?.({ phase: "value_zeroing", completed, total }),
+      });
+    }
+    if (parsed.encoder_zeroed_units !== undefined || parsed.cross_zeroed_units !== undefined) {
+      throw new TokenscopeError(
+        "INVALID_PARAMETERS",
+        `value_zeroing: encoder_zeroed_units and cross_zeroed_units need an encoder-decoder model; ${model.info.id} is decoder-only.`,
+        {
+          hint: "Use decoder_zeroed_units (or layers and heads) to choose what is zeroed in a decoder-only model.",
+        },
+      );
+    }
+    const layers = decoderUnits.map((unit) => unit.layer);
+    const headsOf = new Map(decoderUnits.map((unit) => [unit.layer, unit.heads]));
     const measureOf = measureLayerOf(parsed.measure_layer, numLayers);
     const plans = context.sequences.map((sequence) => zeroingPlan(sequence, context.attributeTarget));
     // One [step, key] buffer per chosen layer: Inseq thresholds and normalises each layer before the mean.
@@ -185,7 +258,7 @@ export const valueZeroing: AttributionMethod<ValueZeroingParameters> = {
           layer: job.layer,
           positions: [job.key],
           batch: row,
-          ...(heads.length === numHeads ? {} : { heads }),
+          ...(headsOf.get(job.layer)!.length === numHeads ? {} : { heads: headsOf.get(job.layer)! }),
         })),
         context.signal,
       );

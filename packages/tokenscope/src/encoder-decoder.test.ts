@@ -132,10 +132,35 @@ describe("attribute() on aren-transliteration", () => {
     }
   });
 
-  it("refuses what it cannot do yet with the reason: attention, reagent", async () => {
-    await expect(attribute(model, "جون", { method: "attention" })).rejects.toMatchObject({
-      code: "MISSING_CAPABILITY",
+  it("attention: a step's source attributions are its cross-attention (summing to 1), over the source characters", async () => {
+    const result = await attribute(model, "جون", {
+      method: "attention",
+      target: "jon",
+      attributeTarget: true,
+      normalize: false,
     });
+    const sequence = result.sequences[0]!;
+    expect(sequence.source.map((token) => token.text)).toEqual([..."جون"]);
+    expect(sequence.sourceAttributions).toHaveLength(3);
+    for (const row of sequence.sourceAttributions) {
+      expect(row).toHaveLength(3);
+      expect(row.reduce((sum: number, value) => sum + value!, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it("value_zeroing with separate encoder, decoder and cross selections", async () => {
+    const run = (parameters: Record<string, unknown>) =>
+      attribute(model, "جون", { method: "value_zeroing", target: "jon", attributeTarget: true, parameters });
+    const crossOnly = await run({ encoder_zeroed_units: {}, decoder_zeroed_units: {} });
+    const none = await run({ encoder_zeroed_units: {}, decoder_zeroed_units: {}, cross_zeroed_units: {} });
+    const cells = (result: typeof none) =>
+      result.sequences[0]!.sourceAttributions.flat().filter((value): value is number => value !== null);
+    expect(cells(crossOnly)).toHaveLength(9);
+    expect(cells(crossOnly).some((value) => value > 1e-3)).toBe(true);
+    expect(cells(none).every((value) => value === 0)).toBe(true);
+  });
+
+  it("refuses what it cannot do yet with the reason: reagent", async () => {
     await expect(attribute(model, "جون", { method: "reagent" })).rejects.toMatchObject({
       code: "INVALID_INPUT",
       message: expect.stringContaining("encoder-decoder"),

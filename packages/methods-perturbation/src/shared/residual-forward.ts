@@ -1,4 +1,4 @@
-import type { DenseTensor, Intervention, LanguageModel } from "@tokenscope/core";
+import type { AttentionStack, DenseTensor, Intervention, LanguageModel } from "@tokenscope/core";
 import { TokenscopeError } from "@tokenscope/core";
 
 /** The residual stream of a batch of rows after each tapped layer. */
@@ -11,7 +11,8 @@ export interface BatchResiduals {
  * One forward call over `rows` (right-padded and masked when ragged: a causal
  * model's states at a row's own positions never see the padding) with
  * `interventions`, returning the residual stream after each of `layers` and
- * asking for the logits of one position only.
+ * asking for the logits of one position only. Encoder-decoder rows take their
+ * `sourceLengths` and the stack whose residual stream is read (its own positions).
  */
 export async function batchResiduals(
   model: LanguageModel,
@@ -19,6 +20,7 @@ export async function batchResiduals(
   layers: readonly number[],
   interventions: Intervention[],
   signal: AbortSignal | undefined,
+  encoderDecoder?: { sourceLengths: number[]; stack: Exclude<AttentionStack, "cross"> },
 ): Promise<BatchResiduals> {
   const length = Math.max(...rows.map((row) => row.length));
   const ids = rows.map((row) => {
@@ -31,9 +33,13 @@ export async function batchResiduals(
     ? rows.map((row) => Array.from({ length }, (_, position) => (position < row.length ? 1 : 0)))
     : undefined;
   const { taps } = await model.forward!({
-    inputs: { ids, ...(attentionMask ? { attentionMask } : {}) },
+    inputs: {
+      ids,
+      ...(attentionMask ? { attentionMask } : {}),
+      ...(encoderDecoder ? { sourceLengths: encoderDecoder.sourceLengths } : {}),
+    },
     positions: rows.map((row) => [row.length - 1]),
-    taps: { residual: true, layers: [...layers] },
+    taps: { residual: true, layers: [...layers], ...(encoderDecoder ? { stack: encoderDecoder.stack } : {}) },
     ...(interventions.length > 0 ? { interventions } : {}),
     ...(signal ? { signal } : {}),
   });

@@ -95,7 +95,7 @@ export interface LayerCombination {
  */
 export function combineLayers(
   perLayer: readonly Float64Array[],
-  plan: ZeroingPlan,
+  plan: Pick<ZeroingPlan, "steps" | "keys" | "queries">,
   options: LayerCombination,
 ): Float64Array {
   const combined = new Float64Array(plan.steps.length * plan.keys);
