@@ -134,7 +134,9 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     "stopping condition reads the target's rank alone). Every iteration sends the update inputs of all " +
     "running probes of all steps and sequences in forward calls of `batch_size` rows, then their check inputs likewise. Random numbers come from a " +
     "Mersenne Twister per step seeded with `seed`. Extras: reagent_iterations and reagent_converged " +
-    "(probes that stopped) per step.",
+    "(probes that stopped) per step. On an encoder-decoder with a source vocabulary of its own, source " +
+    "tokens are replaced by tokens of that vocabulary (uniformly: the part-of-speech tags and the model's " +
+    "predictions are of the target side), target-prefix tokens as above.",
   references: ["https://arxiv.org/abs/2402.00794"],
   requires: ["forward"],
   supports: { targetPrefix: true, contrastive: true, batching: true },
@@ -144,14 +146,6 @@ export const reagent: AttributionMethod<ReagentParameters> = {
     const owner = 'Method "reagent"';
     const { model } = context;
     assertCapabilities(model, ["forward"], owner);
-    if (model.info.encoderDecoder) {
-      // Its samplers draw replacements from one vocabulary; an encoder-decoder's source has its own.
-      throw new TokenscopeError(
-        "INVALID_INPUT",
-        `${owner} does not run on encoder-decoder models yet: its replacement samplers read one vocabulary, and the source has its own.`,
-        { hint: "Use occlusion, feature_ablation, lime or the Shapley methods on this model." },
-      );
-    }
     const attributed = attributedFunctionOf(context);
     const tasks = stepTasks(context, {
       units: { kind: "token", owner },
@@ -190,7 +184,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
         longestRow,
         embeddings: false,
         signal: context.signal,
-        rowAt: (index) => ({ ids: rows[index]!.ids }),
+        rowAt: (index) => ({ ids: rows[index]!.ids, sourceLength: rows[index]!.group.task.sourceLength }),
         // The update inputs' replacements of prompt tokens go to a contrast input sharing the
         // prompt too. The stopping check reads the target's rank alone, so it has no contrast row.
         contrastRowAt(index) {
@@ -198,6 +192,7 @@ export const reagent: AttributionMethod<ReagentParameters> = {
           const { group, ids } = rows[index]!;
           return contrast.row(group.task, (contrastIds) => ({
             ids: withPromptOf(contrastIds, ids, group.task.sourceLength),
+            sourceLength: group.task.sourceLength,
           }));
         },
         read(logits, index, contrastLogits) {

@@ -160,10 +160,15 @@ describe("attribute() on aren-transliteration", () => {
     expect(cells(none).every((value) => value === 0)).toBe(true);
   });
 
-  it("refuses what it cannot do yet with the reason: reagent", async () => {
-    await expect(attribute(model, "جون", { method: "reagent" })).rejects.toMatchObject({
-      code: "INVALID_INPUT",
-      message: expect.stringContaining("encoder-decoder"),
+  it("reagent perturbs the source with source characters: scores per step sum to 1", async () => {
+    const result = await attribute(model, "جون", {
+      method: "reagent",
+      target: "jon",
+      parameters: { sampler: "uniform", num_probes: 4, max_probe_steps: 30, seed: 3 },
+      normalize: false,
     });
+    for (const row of result.sequences[0]!.sourceAttributions) {
+      expect(row.reduce((sum: number, value) => sum + value!, 0)).toBeCloseTo(1, 6);
+    }
   });
 });

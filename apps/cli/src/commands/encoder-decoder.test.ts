@@ -28,15 +28,21 @@ describe("tokenscope generate, attribute and models inspect on an encoder-decode
     expect(JSON.parse(io.out())).toMatchObject({
       architecture: "transformer",
       encoderDecoder: true,
-      capabilities: expect.arrayContaining(["tokenize", "embed", "forward", "gradients", "generate"]),
+      capabilities: expect.arrayContaining([
+        "tokenize",
+        "embed",
+        "forward",
+        "gradients",
+        "generate",
+        "taps.attention",
+        "interventions.valueZeroing",
+      ]),
     });
     const text = memoryIO();
     expect(await run(["models", "inspect", aren], text)).toBe(0);
     expect(text.out()).toContain("transformer (encoder-decoder)");
     // What it cannot do yet, and why, instead of silence.
-    expect(text.out()).toMatch(
-      /no taps\.attention +an encoder-decoder's attention taps .* are not offered yet/,
-    );
+    expect(text.out()).toMatch(/no gradients\.layer +an encoder-decoder's gradients are taken/);
   });
 
   it("attribute prints a heatmap whose columns are the source characters and rows the transliteration", async () => {
@@ -48,12 +54,15 @@ describe("tokenscope generate, attribute and models inspect on an encoder-decode
     expect(out).toMatch(/│ +آ +ت +ز +م +و +ن │/);
     for (const letter of ["a", "t", "z", "m", "o", "n"])
       expect(out).toMatch(new RegExp(`^${letter} +│`, "m"));
-    // Saliency (the default) over encoder and decoder embeddings; attention is refused with the reason.
+    // Saliency (the default) over encoder and decoder embeddings, and cross-attention, over the same columns.
     const saliency = memoryIO();
     expect(await run(["attribute", "--model", aren, "آتزمون"], saliency), saliency.err()).toBe(0);
     expect(saliency.out()).toMatch(/│ +آ +ت +ز +م +و +ن │/);
     const attention = memoryIO();
-    expect(await run(["attribute", "--model", aren, "آتزمون", "--method", "attention"], attention)).toBe(3);
-    expect(attention.err()).toContain("taps.attention");
+    expect(
+      await run(["attribute", "--model", aren, "آتزمون", "--method", "attention"], attention),
+      attention.err(),
+    ).toBe(0);
+    expect(attention.out()).toMatch(/│ +آ +ت +ز +م +و +ن │/);
   });
 });

@@ -30,6 +30,11 @@ export interface ModelInfo {
   encoderDecoder: boolean;
   /** Encoder-decoder models: the encoder's layers (`numLayers` counts the decoder's). */
   encoderLayers?: number;
+  /**
+   * Encoder-decoder models with a source vocabulary of their own: its size (source ids, from
+   * `tokenize(source)`, are below it; `vocabSize` is the target's). Absent: one shared vocabulary.
+   */
+  sourceVocabSize?: number;
   specialTokens: SpecialTokenIds;
   /** Where the model runs (runtime, device, and why a request fell back), when the loader knows. */
   execution?: ExecutionInfo;

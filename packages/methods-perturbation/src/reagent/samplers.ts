@@ -9,8 +9,8 @@ export type TokenSampler = (task: StepTask, position: number, random: RandomStre
 /** Which replacement tokens ReAGent draws. */
 export type SamplerKind = "uniform" | "pos" | "model";
 
-function nonSpecialIds(model: LanguageModel): number[] {
-  const { specialTokens, vocabSize } = model.info;
+function nonSpecialIds(model: LanguageModel, vocabSize: number): number[] {
+  const { specialTokens } = model.info;
   const special = new Set([
     specialTokens.bos,
     specialTokens.pad,
@@ -20,16 +20,33 @@ function nonSpecialIds(model: LanguageModel): number[] {
   return Array.from({ length: vocabSize }, (_, id) => id).filter((id) => !special.has(id));
 }
 
-/** Uniform over the vocabulary without special tokens (ReAGent's UniformTokenSampler). */
+/**
+ * Whether `position` of `task`'s row holds a source token of an encoder-decoder with a source
+ * vocabulary of its own, whose replacements come from that vocabulary.
+ */
+export function isOwnSourcePosition(model: LanguageModel, task: StepTask, position: number): boolean {
+  return model.info.sourceVocabSize !== undefined && position < task.sourceLength;
+}
+
+/**
+ * Uniform over the vocabulary without special tokens (ReAGent's UniformTokenSampler); on an
+ * encoder-decoder with its own source vocabulary, a source position draws from that vocabulary.
+ */
 export function uniformSampler(model: LanguageModel): TokenSampler {
-  const candidates = nonSpecialIds(model);
-  return (_task, _position, random) => candidates[random.int(0, candidates.length - 1)]!;
+  const candidates = nonSpecialIds(model, model.info.vocabSize);
+  const sourceCandidates = nonSpecialIds(model, model.info.sourceVocabSize ?? model.info.vocabSize);
+  return (task, position, random) => {
+    const from = isOwnSourcePosition(model, task, position) ? sourceCandidates : candidates;
+    return from[random.int(0, from.length - 1)]!;
+  };
 }
 
 /**
  * Uniform over the tokens whose part of speech matches the replaced token's
  * (ReAGent's POSTagTokenSampler, with wink-nlp's universal tags); uniform
- * over the vocabulary when the token has no tag (a special token).
+ * over the vocabulary when the token has no tag (a special token). The tags
+ * are of the (target) vocabulary that `decodeTokens` reads: source positions
+ * of an encoder-decoder with its own source vocabulary draw uniformly from it.
  */
 export async function posSampler(model: LanguageModel): Promise<TokenSampler> {
   const tags = await vocabularyTags(model);
@@ -42,6 +59,7 @@ export async function posSampler(model: LanguageModel): Promise<TokenSampler> {
   });
   const fallback = uniformSampler(model);
   return (task, position, random) => {
+    if (isOwnSourcePosition(model, task, position)) return fallback(task, position, random);
     const tag = tags[task.ids[position]!];
     const candidates = tag === null || tag === undefined ? undefined : byTag.get(tag);
     return candidates ? candidates[random.int(0, candidates.length - 1)]! : fallback(task, position, random);
@@ -53,7 +71,8 @@ export async function posSampler(model: LanguageModel): Promise<TokenSampler> {
  * the original tokens before it (ReAGent's inferential sampler, sampling
  * instead of taking the argmax so that replacements vary): `cdfs(task)` gives,
  * per position p ≥ 1, the cumulative distribution of softmax(logits at p − 1).
- * Position 0 has no prediction and draws uniformly.
+ * Position 0, and an encoder-decoder's source positions (the encoder predicts
+ * nothing), have no prediction and draw uniformly.
  */
 export function modelSampler(model: LanguageModel, cdfs: (task: StepTask) => Float64Array[]): TokenSampler {
   const fallback = uniformSampler(model);

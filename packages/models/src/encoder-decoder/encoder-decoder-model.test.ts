@@ -46,6 +46,7 @@ describe("aren-transliteration through loadModel", () => {
       hiddenSize: 32,
       numLayers: 6,
       encoderLayers: 6,
+      sourceVocabSize: 51,
       numHeads: 8,
       specialTokens: { bos: 1, eos: [2], pad: 0, unk: 50 },
     });

@@ -102,6 +102,7 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     contextLength: CONTEXT_LENGTH,
     encoderDecoder: true,
     encoderLayers: config.encoderLayers,
+    sourceVocabSize: config.sourceVocabSize,
     specialTokens: {
       bos: startId,
       ...(endId !== undefined ? { eos: [endId] } : {}),

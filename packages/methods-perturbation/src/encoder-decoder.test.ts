@@ -3,6 +3,7 @@ import type { AttentionStack, LanguageModel, MethodSequence, MethodSequenceOutpu
 import { loadModel } from "@tokenscope/models/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "./models.test-helpers.ts";
+import { reagent } from "./reagent.ts";
 import { valueZeroing } from "./value-zeroing.ts";
 
 const arenDir = fileURLToPath(new URL("../../../../shared/models/aren-transliteration", import.meta.url));
@@ -163,5 +164,62 @@ describe("value_zeroing on an encoder-decoder (aren-transliteration)", () => {
       ),
     ).rejects.toMatchObject({ code: "INVALID_PARAMETERS", message: expect.stringContaining("decoder-only") });
     await stories.dispose?.();
+  });
+});
+
+describe("reagent on an encoder-decoder (aren-transliteration)", () => {
+  it("replaces source tokens from the source vocabulary and target tokens from the target's, every sampler", async () => {
+    const seen: number[][] = [];
+    const spy: LanguageModel = {
+      ...model,
+      forward: async (request) => {
+        if ("ids" in request.inputs) {
+          request.inputs.ids.forEach((row, b) => {
+            const sourceLength = request.inputs.sourceLengths![b]!;
+            seen.push(
+              row.slice(0, sourceLength),
+              row.slice(sourceLength).map((id) => -1 - id),
+            );
+          });
+        }
+        return model.forward!(request);
+      },
+    };
+    const short: MethodSequence = { ...sequence, steps: [2, 4] };
+    for (const sampler of ["uniform", "pos", "model"]) {
+      seen.length = 0;
+      const [output] = await reagent.run(
+        contextFor(spy, [short], {
+          attributeTarget: true,
+          parameters: { sampler, num_probes: 4, max_probe_steps: 20, seed: 1 },
+        }),
+      );
+      for (const step of short.steps) {
+        let sum = 0;
+        for (let s = 0; s < S; s++) sum += output!.source.data[step * S + s]!;
+        for (let p = 0; p < step; p++) sum += output!.target!.data[step * T + p]!;
+        expect(sum, sampler).toBeCloseTo(1, 6);
+      }
+      const sourceIds = seen.filter((_, i) => i % 2 === 0).flat();
+      const targetIds = seen
+        .filter((_, i) => i % 2 === 1)
+        .flat()
+        .map((id) => -1 - id);
+      // The aren vocabularies: 51 source ids (0–2 and 50 special), 43 target ids; both sides were perturbed.
+      expect(
+        sourceIds.every((id) => id >= 3 && id < 50),
+        sampler,
+      ).toBe(true);
+      expect(
+        targetIds.every((id) => id >= 0 && id < 43),
+        sampler,
+      ).toBe(true);
+      const original = sequence.source.map((token) => token.id!);
+      expect(
+        sourceIds.some((id, i) => id !== original[i % S]),
+        sampler,
+      ).toBe(true);
+      expect(new Set(sourceIds).size, sampler).toBeGreaterThan(10);
+    }
   });
 });
