@@ -1,0 +1,208 @@
+import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
+import type { Dim } from "@tokenscope/tensor-backends";
+import type { WeightTensor } from "../../weights/types.ts";
+import { createGraphContext } from "../context.ts";
+import {
+  bartAttentionCore,
+  bartContextConfig,
+  bartEmbeddings,
+  bartEncoderStack,
+  bartLinear,
+  bartLogits,
+  bartMasks,
+  ffnSublayer,
+  projectHeads,
+  residualSublayer,
+  selfAttentionSublayer,
+  stackOutput,
+} from "./bart-blocks.ts";
+import type { BartConfig } from "./bart-config.ts";
+import { bartNames } from "./bart-names.ts";
+import { prefixedOutputs } from "./renamed-outputs.ts";
+import {
+  type AttentionKind,
+  kindAttentionProbsName,
+  kindValueMaskName,
+  kindValuesName,
+  encoderDecoderTensorNames as names,
+  stackEmbeddingsName,
+  stackMlpName,
+  stackResidualName,
+} from "./tensor-names.ts";
+import type { EncoderDecoderGraph, EncoderDecoderGraphOptions } from "./types.ts";
+
+/** Weights of a BART-family model, fp32, under Hugging Face's tensor names (`bartNames`). */
+export interface BartWeights {
+  config: BartConfig;
+  tensors: Map<string, WeightTensor>;
+}
+
+/** A built BART-family graph: as {@link EncoderDecoderGraph}, with the BART config. */
+export type BartGraph = Omit<EncoderDecoderGraph, "config"> & { config: BartConfig };
+
+function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
+  return new TokenscopeError("INVALID_INPUT", message, { hint, details });
+}
+
+/** Shapes of every tensor a graph can tap, by name, for its output declaration. */
+function tapShapes(config: BartConfig): Map<string, Dim[]> {
+  const { hiddenSize: d, numHeads: heads, headDim } = config;
+  const shapes = new Map<string, Dim[]>([[names.encoderHiddenStates, ["batch", "src", d]]]);
+  for (const stack of ["encoder", "decoder"] as const) {
+    const seq = stack === "encoder" ? "src" : "tgt";
+    const layers = stack === "encoder" ? config.encoderLayers : config.decoderLayers;
+    const ffn = stack === "encoder" ? config.encoderFfn : config.decoderFfn;
+    shapes.set(stackEmbeddingsName(stack), ["batch", seq, d]);
+    for (let layer = 0; layer < layers; layer++) {
+      shapes.set(stackResidualName(stack, layer), ["batch", seq, d]);
+      shapes.set(stackMlpName(stack, layer), ["batch", seq, ffn]);
+      shapes.set(kindAttentionProbsName(stack, layer), ["batch", heads, seq, seq]);
+      shapes.set(kindValuesName(stack, layer), ["batch", heads, seq, headDim]);
+      if (stack === "decoder") {
+        shapes.set(kindAttentionProbsName("cross", layer), ["batch", heads, "tgt", "src"]);
+        shapes.set(kindValuesName("cross", layer), ["batch", heads, "src", headDim]);
+      }
+    }
+  }
+  return shapes;
+}
+
+function checkConfig(config: BartConfig): void {
+  const { hiddenSize, numHeads, headDim } = config;
+  if (headDim * numHeads !== hiddenSize) {
+    throw invalid(
+      `headDim × numHeads (${headDim} × ${numHeads}) must equal hiddenSize (${hiddenSize}).`,
+      "Build the config with bartConfigFromHf.",
+      { hiddenSize, numHeads, headDim },
+    );
+  }
+  if (config.positions === "sinusoidal" && hiddenSize % 2 !== 0) {
+    throw new TokenscopeError(
+      "UNSUPPORTED_ARCHITECTURE",
+      `Sinusoidal positions need an even d_model, got ${hiddenSize}.`,
+      { details: { hiddenSize } },
+    );
+  }
+}
+
+function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
+  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
+    throw invalid(
+      `input must be "ids" or "embeds", got ${String(options.input)}.`,
+      'Pass input: "ids" or "embeds".',
+    );
+  }
+  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
+    throw invalid(
+      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
+      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
+    );
+  }
+  for (const tap of options.taps ?? []) {
+    if (!known.has(tap)) {
+      throw invalid(
+        `taps names ${quoteForMessage(tap)}, which this graph does not have.`,
+        "Tap names are encoder_hidden_states, {encoder|decoder}.embeddings, {encoder|decoder}.residual.{layer}, {encoder|decoder}.mlp.{layer}, {encoder|decoder|cross}.attention_probs.{layer} and .values.{layer}.",
+        { tap },
+      );
+    }
+  }
+}
+
+/**
+ * The graph of a Hugging Face BART-family encoder-decoder (BART, mBART, Marian / opus-mt), with
+ * the inputs, outputs and tap names of `buildTransformerGraph`. Each stack embeds tokens (× sqrt(d)
+ * when `scaleEmbedding`; fed `inputs_embeds` are the unscaled table rows) plus learned positions
+ * (row p + 2) or Marian's sinusoids, then `layernorm_embedding` (BART, mBART). Layers are
+ * post-norm (BART, Marian: `LN(x + f(x))`) or pre-norm with a final norm per stack (mBART). Each
+ * decoder layer has causal self-attention, cross-attention over `encoder_hidden_states`, and the
+ * feed-forward block; the output head (the shared table when tied) plus `final_logits_bias` gives
+ * `logits` [batch, tgt, vocab] at every target position (teacher forcing). Padding: right padding
+ * in both masks; padded source keys get no attention, a target query sees real earlier targets.
+ * `bart-cached-decoder.ts` holds the incremental decoder with a KV cache.
+ */
+export function buildBartGraph(weights: BartWeights, options: EncoderDecoderGraphOptions = {}): BartGraph {
+  const { config, tensors } = weights;
+  checkConfig(config);
+  const shapes = tapShapes(config);
+  checkOptions(options, shapes);
+  const dataType = options.dataType ?? "float32";
+  const ctx = createGraphContext(
+    { config: bartContextConfig(config), tensors },
+    dataType,
+    config.architecture,
+  );
+  const g = ctx.builder;
+  const d = config.hiddenSize;
+  const embedsInput = options.input === "embeds";
+  const sourceTokens = embedsInput
+    ? { embeds: g.input(names.inputsEmbeds, dataType, ["batch", "src", d]) }
+    : { ids: g.input(names.inputIds, "int64", ["batch", "src"]) };
+  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
+  const targetTokens = embedsInput
+    ? { embeds: g.input(names.decoderInputsEmbeds, dataType, ["batch", "tgt", d]) }
+    : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
+  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
+  // Value zeroing: one mask input per attention, [batch, heads, keys], declared only when asked.
+  const valueMask = (kind: AttentionKind, layer: number): { valueMask?: string } =>
+    options.valueZeroing
+      ? {
+          valueMask: g.input(kindValueMaskName(kind, layer), dataType, [
+            "batch",
+            config.numHeads,
+            kind === "decoder" ? "tgt" : "src",
+          ]),
+        }
+      : {};
+  const masks = bartMasks(ctx.within("shared"), sourceMask, targetMask);
+
+  const memory = bartEncoderStack(ctx, config, tensors, sourceTokens, masks.encoderAllowed, (layer) =>
+    valueMask("encoder", layer),
+  );
+
+  const decoder = prefixedOutputs(ctx.within("decoder"), "decoder");
+  let hidden = bartEmbeddings(decoder.within("embeddings"), config, tensors, "decoder", targetTokens);
+  for (let layer = 0; layer < config.decoderLayers; layer++) {
+    const layerCtx = decoder.within(`layers.${layer}`);
+    const afterSelf = selfAttentionSublayer(layerCtx, config, hidden, "decoder", layer, {
+      allowed: masks.decoderAllowed,
+      ...valueMask("decoder", layer),
+    });
+    const crossCtx = prefixedOutputs(ctx.within(`decoder/layers.${layer}/cross`), "cross");
+    const cross = bartNames.crossAttention(layer);
+    const afterCross = residualSublayer(layerCtx, config, afterSelf, cross.norm, (input) => {
+      const heads = {
+        queries: projectHeads(crossCtx, input, cross.query),
+        keys: projectHeads(crossCtx, memory, cross.key),
+        values: projectHeads(crossCtx, memory, cross.value),
+      };
+      const attended = bartAttentionCore(crossCtx, heads, {
+        allowed: masks.realSource,
+        layer,
+        ...valueMask("cross", layer),
+      });
+      return bartLinear(crossCtx, attended, cross.out);
+    });
+    hidden = ffnSublayer(layerCtx, config, afterCross, "decoder", layer);
+  }
+  const decoderCtx = ctx.within("decoder");
+  const logits = bartLogits(
+    ctx,
+    config,
+    tensors,
+    stackOutput(decoderCtx, config, "decoder", hidden),
+    names.logits,
+  );
+
+  const outputNames = [logits, ...new Set(options.taps ?? [])];
+  g.output(logits, dataType, ["batch", "tgt", config.vocabSize]);
+  for (const tap of outputNames.slice(1)) g.output(tap, dataType, shapes.get(tap)!);
+  const model = g.build();
+  model.metadata = {
+    "tokenscope.architecture": config.architecture,
+    "tokenscope.encoderDecoder": "true",
+    "tokenscope.input": embedsInput ? "embeds" : "ids",
+    "tokenscope.dataType": dataType,
+  };
+  return { model, config, dataType, inputNames: model.graph.inputs.map((value) => value.name), outputNames };
+}
