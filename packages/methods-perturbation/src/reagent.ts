@@ -3,7 +3,6 @@ import {
   assertCapabilities,
   parseParameters,
   sizeParameter,
-  TokenscopeError,
   withLimit,
 } from "@tokenscope/core";
 import { z } from "zod";
