@@ -1,5 +1,4 @@
-import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
-import type { Dim } from "@tokenscope/tensor-backends";
+import { TokenscopeError } from "@tokenscope/core";
 import type { WeightTensor } from "../../weights/types.ts";
 import { createGraphContext } from "../context.ts";
 import {
@@ -18,17 +17,9 @@ import {
 } from "./bart-blocks.ts";
 import type { BartConfig } from "./bart-config.ts";
 import { bartNames } from "./bart-names.ts";
+import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
-import {
-  type AttentionKind,
-  kindAttentionProbsName,
-  kindValueMaskName,
-  kindValuesName,
-  encoderDecoderTensorNames as names,
-  stackEmbeddingsName,
-  stackMlpName,
-  stackResidualName,
-} from "./tensor-names.ts";
+import { type AttentionKind, kindValueMaskName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
 import type { EncoderDecoderGraph, EncoderDecoderGraphOptions } from "./types.ts";
 
 /** Weights of a BART-family model, fp32, under Hugging Face's tensor names (`bartNames`). */
@@ -42,29 +33,6 @@ export type BartGraph = Omit<EncoderDecoderGraph, "config"> & { config: BartConf
 
 function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint, details });
-}
-
-/** Shapes of every tensor a graph can tap, by name, for its output declaration. */
-function tapShapes(config: BartConfig): Map<string, Dim[]> {
-  const { hiddenSize: d, numHeads: heads, headDim } = config;
-  const shapes = new Map<string, Dim[]>([[names.encoderHiddenStates, ["batch", "src", d]]]);
-  for (const stack of ["encoder", "decoder"] as const) {
-    const seq = stack === "encoder" ? "src" : "tgt";
-    const layers = stack === "encoder" ? config.encoderLayers : config.decoderLayers;
-    const ffn = stack === "encoder" ? config.encoderFfn : config.decoderFfn;
-    shapes.set(stackEmbeddingsName(stack), ["batch", seq, d]);
-    for (let layer = 0; layer < layers; layer++) {
-      shapes.set(stackResidualName(stack, layer), ["batch", seq, d]);
-      shapes.set(stackMlpName(stack, layer), ["batch", seq, ffn]);
-      shapes.set(kindAttentionProbsName(stack, layer), ["batch", heads, seq, seq]);
-      shapes.set(kindValuesName(stack, layer), ["batch", heads, seq, headDim]);
-      if (stack === "decoder") {
-        shapes.set(kindAttentionProbsName("cross", layer), ["batch", heads, "tgt", "src"]);
-        shapes.set(kindValuesName("cross", layer), ["batch", heads, "src", headDim]);
-      }
-    }
-  }
-  return shapes;
 }
 
 function checkConfig(config: BartConfig): void {
@@ -85,30 +53,6 @@ function checkConfig(config: BartConfig): void {
   }
 }
 
-function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
-  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
-    throw invalid(
-      `input must be "ids" or "embeds", got ${String(options.input)}.`,
-      'Pass input: "ids" or "embeds".',
-    );
-  }
-  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
-    throw invalid(
-      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
-      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
-    );
-  }
-  for (const tap of options.taps ?? []) {
-    if (!known.has(tap)) {
-      throw invalid(
-        `taps names ${quoteForMessage(tap)}, which this graph does not have.`,
-        "Tap names are encoder_hidden_states, {encoder|decoder}.embeddings, {encoder|decoder}.residual.{layer}, {encoder|decoder}.mlp.{layer}, {encoder|decoder|cross}.attention_probs.{layer} and .values.{layer}.",
-        { tap },
-      );
-    }
-  }
-}
-
 /**
  * The graph of a Hugging Face BART-family encoder-decoder (BART, mBART, Marian / opus-mt), with
  * the inputs, outputs and tap names of `buildTransformerGraph`. Each stack embeds tokens (× sqrt(d)
@@ -124,8 +68,8 @@ function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Di
 export function buildBartGraph(weights: BartWeights, options: EncoderDecoderGraphOptions = {}): BartGraph {
   const { config, tensors } = weights;
   checkConfig(config);
-  const shapes = tapShapes(config);
-  checkOptions(options, shapes);
+  const shapes = encoderDecoderTapShapes(config);
+  checkEncoderDecoderGraphOptions(options, shapes);
   const dataType = options.dataType ?? "float32";
   const ctx = createGraphContext(
     { config: bartContextConfig(config), tensors },

@@ -1,20 +1,16 @@
-import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
-import type { Dim } from "@tokenscope/tensor-backends";
+import { TokenscopeError } from "@tokenscope/core";
 import type { WeightTensor } from "../../weights/types.ts";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { createGraphContext } from "../context.ts";
+import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { lengthOf, realKeys, t5ContextConfig, t5Embeddings, t5Logits } from "./t5-blocks.ts";
 import type { T5Config } from "./t5-config.ts";
 import { t5CrossKeysValues, t5DecoderBias, t5DecoderLayer, t5EncoderStack } from "./t5-stacks.ts";
 import {
   type AttentionKind,
-  kindAttentionProbsName,
   kindValueMaskName,
   kindValuesName,
   encoderDecoderTensorNames as names,
-  stackEmbeddingsName,
-  stackMlpName,
-  stackResidualName,
 } from "./tensor-names.ts";
 import type { EncoderDecoderGraph, EncoderDecoderGraphOptions } from "./types.ts";
 
@@ -27,54 +23,8 @@ export interface T5Weights {
 /** A built T5 graph: as {@link EncoderDecoderGraph}, with the T5 config. */
 export type T5Graph = Omit<EncoderDecoderGraph, "config"> & { config: T5Config };
 
-function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
+function _invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint, details });
-}
-
-/** Shapes of every tensor a graph can tap, by name, for its output declaration. */
-function tapShapes(config: T5Config): Map<string, Dim[]> {
-  const { hiddenSize: d, numHeads: heads, headDim, ffnSize } = config;
-  const shapes = new Map<string, Dim[]>([[names.encoderHiddenStates, ["batch", "src", d]]]);
-  for (const stack of ["encoder", "decoder"] as const) {
-    const seq = stack === "encoder" ? "src" : "tgt";
-    shapes.set(stackEmbeddingsName(stack), ["batch", seq, d]);
-    const layers = stack === "encoder" ? config.encoderLayers : config.decoderLayers;
-    for (let layer = 0; layer < layers; layer++) {
-      shapes.set(stackResidualName(stack, layer), ["batch", seq, d]);
-      shapes.set(stackMlpName(stack, layer), ["batch", seq, ffnSize]);
-      shapes.set(kindAttentionProbsName(stack, layer), ["batch", heads, seq, seq]);
-      shapes.set(kindValuesName(stack, layer), ["batch", heads, seq, headDim]);
-      if (stack === "decoder") {
-        shapes.set(kindAttentionProbsName("cross", layer), ["batch", heads, "tgt", "src"]);
-        shapes.set(kindValuesName("cross", layer), ["batch", heads, "src", headDim]);
-      }
-    }
-  }
-  return shapes;
-}
-
-function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
-  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
-    throw invalid(
-      `input must be "ids" or "embeds", got ${String(options.input)}.`,
-      'Pass input: "ids" or "embeds".',
-    );
-  }
-  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
-    throw invalid(
-      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
-      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
-    );
-  }
-  for (const tap of options.taps ?? []) {
-    if (!known.has(tap)) {
-      throw invalid(
-        `taps names ${quoteForMessage(tap)}, which this graph does not have.`,
-        "Tap names are encoder_hidden_states, {encoder|decoder}.embeddings, {encoder|decoder}.residual.{layer}, {encoder|decoder}.mlp.{layer}, {encoder|decoder|cross}.attention_probs.{layer} and .values.{layer}.",
-        { tap },
-      );
-    }
-  }
 }
 
 /**
@@ -92,8 +42,12 @@ function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Di
  */
 export function buildT5Graph(weights: T5Weights, options: EncoderDecoderGraphOptions = {}): T5Graph {
   const { config, tensors } = weights;
-  const shapes = tapShapes(config);
-  checkOptions(options, shapes);
+  const shapes = encoderDecoderTapShapes({
+    ...config,
+    encoderFfn: config.ffnSize,
+    decoderFfn: config.ffnSize,
+  });
+  checkEncoderDecoderGraphOptions(options, shapes);
   const dataType = options.dataType ?? "float32";
   const ctx = createGraphContext({ config: t5ContextConfig(config), tensors }, dataType, "t5");
   const g = ctx.builder;

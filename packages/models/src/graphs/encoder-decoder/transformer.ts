@@ -1,20 +1,11 @@
-import { quoteForMessage, TokenscopeError } from "@tokenscope/core";
-import type { Dim } from "@tokenscope/tensor-backends";
+import { TokenscopeError } from "@tokenscope/core";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { layerNorm } from "../blocks/layer-norm.ts";
 import { linear } from "../blocks/linear.ts";
 import { castTo, createGraphContext } from "../context.ts";
+import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
-import {
-  type AttentionKind,
-  kindAttentionProbsName,
-  kindValueMaskName,
-  kindValuesName,
-  encoderDecoderTensorNames as names,
-  stackEmbeddingsName,
-  stackMlpName,
-  stackResidualName,
-} from "./tensor-names.ts";
+import { type AttentionKind, kindValueMaskName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
 import {
   attentionOf,
   contextConfig,
@@ -27,61 +18,10 @@ import {
   stackEmbeddings,
 } from "./transformer-blocks.ts";
 import { transformerNames } from "./transformer-names.ts";
-import type {
-  EncoderDecoderConfig,
-  EncoderDecoderGraph,
-  EncoderDecoderGraphOptions,
-  EncoderDecoderWeights,
-} from "./types.ts";
+import type { EncoderDecoderGraph, EncoderDecoderGraphOptions, EncoderDecoderWeights } from "./types.ts";
 
-function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
+function _invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
   return new TokenscopeError("INVALID_INPUT", message, { hint, details });
-}
-
-/** Shapes of every tensor a graph can tap, by name, for its output declaration. */
-function tapShapes(config: EncoderDecoderConfig): Map<string, Dim[]> {
-  const { hiddenSize: d, numHeads: heads, headDim, ffnSize } = config;
-  const shapes = new Map<string, Dim[]>([[names.encoderHiddenStates, ["batch", "src", d]]]);
-  for (const stack of ["encoder", "decoder"] as const) {
-    const seq = stack === "encoder" ? "src" : "tgt";
-    shapes.set(stackEmbeddingsName(stack), ["batch", seq, d]);
-    const layers = stack === "encoder" ? config.encoderLayers : config.decoderLayers;
-    for (let layer = 0; layer < layers; layer++) {
-      shapes.set(stackResidualName(stack, layer), ["batch", seq, d]);
-      shapes.set(stackMlpName(stack, layer), ["batch", seq, ffnSize]);
-      shapes.set(kindAttentionProbsName(stack, layer), ["batch", heads, seq, seq]);
-      shapes.set(kindValuesName(stack, layer), ["batch", heads, seq, headDim]);
-      if (stack === "decoder") {
-        shapes.set(kindAttentionProbsName("cross", layer), ["batch", heads, "tgt", "src"]);
-        shapes.set(kindValuesName("cross", layer), ["batch", heads, "src", headDim]);
-      }
-    }
-  }
-  return shapes;
-}
-
-function checkOptions(options: EncoderDecoderGraphOptions, known: Map<string, Dim[]>): void {
-  if (options.input !== undefined && options.input !== "ids" && options.input !== "embeds") {
-    throw invalid(
-      `input must be "ids" or "embeds", got ${String(options.input)}.`,
-      'Pass input: "ids" or "embeds".',
-    );
-  }
-  if (options.dataType !== undefined && options.dataType !== "float32" && options.dataType !== "float64") {
-    throw invalid(
-      `dataType must be "float32" or "float64", got ${String(options.dataType)}.`,
-      'Pass dataType: "float32" (default) or "float64" (gradient checks).',
-    );
-  }
-  for (const tap of options.taps ?? []) {
-    if (!known.has(tap)) {
-      throw invalid(
-        `taps names ${quoteForMessage(tap)}, which this graph does not have.`,
-        "Tap names are encoder_hidden_states, {encoder|decoder}.embeddings, {encoder|decoder}.residual.{layer}, {encoder|decoder}.mlp.{layer}, {encoder|decoder|cross}.attention_probs.{layer} and .values.{layer}.",
-        { tap },
-      );
-    }
-  }
 }
 
 /**
@@ -100,8 +40,12 @@ export function buildTransformerGraph(
   options: EncoderDecoderGraphOptions = {},
 ): EncoderDecoderGraph {
   const config = weights.config;
-  const shapes = tapShapes(config);
-  checkOptions(options, shapes);
+  const shapes = encoderDecoderTapShapes({
+    ...config,
+    encoderFfn: config.ffnSize,
+    decoderFfn: config.ffnSize,
+  });
+  checkEncoderDecoderGraphOptions(options, shapes);
   const dataType = options.dataType ?? "float32";
   const ctx = createGraphContext(
     { config: contextConfig(config), tensors: weights.tensors },
