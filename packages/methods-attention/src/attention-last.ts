@@ -18,7 +18,8 @@ export const attentionLast: AttributionMethod<AttentionLastParameters> = {
     "the query at t's prediction position to the key at s in the model's last layer, averaged over its " +
     "heads. It is `attention` with layers -1 and the mean over heads, kept as its own id because it is the " +
     "common quick look. A step's source and target-prefix attributions sum to 1. One forward pass of the " +
-    "full sequence serves every step (the model is causal). No parameters.",
+    "full sequence serves every step (the model is causal). On an encoder-decoder it reads the last decoder " +
+    "layer's cross-attention for the source and its self-attention for the target prefix (as `attention`). No parameters.",
   requires: attentionCapabilities,
   supports: { targetPrefix: true, contrastive: false, batching: true },
   parameters,

@@ -63,7 +63,8 @@ export const attentionSummary: AttributionMethod<AttentionSummaryParameters> = {
     "token's prediction position to every decoder position up to it (source, then target prefix), with the " +
     "most-attended position of each layer and head (`top`); steps not attributed hold null. The attribution " +
     "is the mean of the table over layers and heads, so a step's source and target-prefix attributions sum " +
-    "to 1. One forward pass of the full sequence serves every step (the model is causal).",
+    "to 1. One forward pass of the full sequence serves every step (the model is causal). On an encoder-decoder " +
+    "the keys are the source (cross-attention) then the target prefix (decoder self-attention), as `attention`.",
   requires: attentionCapabilities,
   supports: { targetPrefix: true, contrastive: false, batching: true },
   parameters,
