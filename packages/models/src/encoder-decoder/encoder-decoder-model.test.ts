@@ -235,6 +235,11 @@ describe("aren-transliteration through loadModel", () => {
         "decoder positions [0, 2)",
       ],
       [{ interventions: [{ kind: "zeroValues" as const, layer: 0, heads: [8], positions: [0] }] }, "head 8"],
+      [{ taps: { attention: true, layers: 3 as unknown as number[] } }, "list of layer indices"],
+      [
+        { interventions: [{ kind: "zeroValues" as const, layer: 0, positions: 1 as unknown as number[] }] },
+        "must be lists",
+      ],
     ] as Array<[Partial<ForwardRequest>, string]>) {
       await expect(model.forward!({ ...request, ...change }), text).rejects.toMatchObject({
         code: "INVALID_INPUT",

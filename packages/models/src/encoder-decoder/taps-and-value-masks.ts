@@ -66,6 +66,12 @@ function checkLayer(layer: unknown, count: number, stack: AttentionStack, what: 
 export function forwardTaps(taps: TapRequest, layout: EncoderDecoderLayout): TapNames {
   const stack = checkStack(taps.stack, "taps");
   const count = layersOf(stack, layout);
+  if (taps.layers !== undefined && !Array.isArray(taps.layers)) {
+    throw invalid(
+      "taps: layers must be a list of layer indices.",
+      "Pass layers: [0, 2], or leave it out for all.",
+    );
+  }
   const layers = (taps.layers ?? Array.from({ length: count }, (_, layer) => layer)).map((layer) =>
     checkLayer(layer, count, stack, "taps"),
   );
@@ -140,6 +146,12 @@ export function valueMaskFeeds(
       throw invalid(
         `zeroValues: batch row ${change.batch} is outside the batch [0, ${batch}).`,
         "Leave batch out to zero every row, or name one of the rows passed.",
+      );
+    }
+    if (!Array.isArray(change.positions) || (change.heads !== undefined && !Array.isArray(change.heads))) {
+      throw invalid(
+        "zeroValues: positions (and heads, when given) must be lists of indices.",
+        "Pass positions: [3] and, optionally, heads: [0, 1].",
       );
     }
     const headList = change.heads ?? Array.from({ length: heads }, (_, h) => h);
