@@ -160,6 +160,22 @@ describe("attribute() on aren-transliteration", () => {
     expect(cells(none).every((value) => value === 0)).toBe(true);
   });
 
+  it("a target prefix starts the decoder (not the source), after a forced first token", async () => {
+    const prefixed = await attribute(model, "آتزمون", { method: "occlusion", targetPrefix: "at" });
+    expect(prefixed.sequences[0]!.source).toHaveLength(6);
+    expect(prefixed.sequences[0]!.targetText).toBe("atzmon");
+    const e = (await model.tokenize("e", { continuation: true })).tokens[0]!.id!;
+    const forced = await attribute(model, "آتزمون", {
+      method: "occlusion",
+      generation: { forcedBosTokenId: e },
+    });
+    expect(forced.sequences[0]!.target[0]!.id).toBe(e);
+    expect(forced.sequences[0]!.targetText.startsWith("e")).toBe(true);
+    await expect(
+      attribute(model, "جون", { method: "occlusion", generation: { forcedBosTokenId: 43 } }),
+    ).rejects.toMatchObject({ code: "INVALID_PARAMETERS" });
+  });
+
   it("reagent perturbs the source with source characters: scores per step sum to 1", async () => {
     const result = await attribute(model, "جون", {
       method: "reagent",

@@ -51,4 +51,10 @@ describe("parseGenerationArgs on hostile values", () => {
       temperature: 0,
     });
   });
+
+  it("reads forced_bos_token_id (Inseq's M2M100 / NLLB generation_args) and refuses a non-id", () => {
+    expect(parseGenerationArgs({ forced_bos_token_id: 12 })).toEqual({ forcedBosTokenId: 12 });
+    expect(() => parseGenerationArgs({ forced_bos_token_id: -1 })).toThrow(/forced_bos_token_id/);
+    expect(() => parseGenerationArgs({ forcedBosTokenId: "fr" })).toThrow(/an integer/);
+  });
 });

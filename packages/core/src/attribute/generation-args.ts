@@ -19,6 +19,8 @@ const aliases = new Map<string, keyof GenerationSettings | "do_sample">([
   ["stopTokenIds", "stopTokenIds"],
   ["stop_token_ids", "stopTokenIds"],
   ["eos_token_id", "stopTokenIds"],
+  ["forcedBosTokenId", "forcedBosTokenId"],
+  ["forced_bos_token_id", "forcedBosTokenId"],
   ["do_sample", "do_sample"],
 ]);
 
@@ -42,7 +44,7 @@ function integerAt(key: string, value: unknown, minimum: number, limit?: LimitNa
 /**
  * Generation settings from loosely named arguments, as a CLI's `--generation-args` or Inseq's
  * `generation_args` give them: our names or Hugging Face's (`max_new_tokens`, `top_k`, `top_p`,
- * `eos_token_id`, `do_sample`; `do_sample: false` means greedy, `true` samples at temperature 1
+ * `eos_token_id`, `forced_bos_token_id`, `do_sample`; `do_sample: false` means greedy, `true` samples at temperature 1
  * unless a temperature is given). Values are checked; an unknown name is an error naming the known
  * ones, never silently ignored. `max_new_tokens` and `top_k` above {@link limits} are refused here,
  * before any work.
@@ -65,6 +67,7 @@ export function parseGenerationArgs(args: Record<string, unknown>): GenerationSe
     } else if (name === "maxNewTokens") settings.maxNewTokens = integerAt(key, value, 0, "newTokens");
     else if (name === "topK") settings.topK = integerAt(key, value, 0, "rankedTokens");
     else if (name === "seed") settings.seed = integerAt(key, value, 0);
+    else if (name === "forcedBosTokenId") settings.forcedBosTokenId = integerAt(key, value, 0);
     else if (name === "temperature") {
       if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
         invalid(key, value, "a number ≥ 0");
@@ -99,7 +102,10 @@ export function checkGenerationSettings(generation: GenerationSettings): number 
     problems.push(
       `maxNewTokens: ${maxNewTokens.toLocaleString("en-US")} is above the limit, ${describeLimit("newTokens")}`,
     );
-  const { temperature, topK, topP, seed, stopTokenIds } = generation;
+  const { temperature, topK, topP, seed, stopTokenIds, forcedBosTokenId } = generation;
+  if (forcedBosTokenId !== undefined && !(Number.isInteger(forcedBosTokenId) && forcedBosTokenId >= 0)) {
+    problems.push("forcedBosTokenId: a token id");
+  }
   if (temperature !== undefined && !(temperature >= 0)) problems.push("temperature: a number ≥ 0");
   if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) problems.push("topK: a positive integer");
   else if (topK !== undefined && topK > limits.rankedTokens.max)

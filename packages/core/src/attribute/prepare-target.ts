@@ -46,9 +46,10 @@ async function tokenizeTarget(model: LanguageModel, text: string, what: string, 
 /**
  * The target tokens of one sequence: a forced text tokenized without special
  * tokens, or tokens generated after the prompt — after a `prefix` when given.
- * A prefix is generated as a continuation of prompt + prefix rather than with
- * the model's `prefixIds`, which gives the same tokens for a causal model and
- * works on every model that can generate. Generated ids are decoded as a
+ * A prefix (after `forcedBosTokenId` when given) is generated as a continuation
+ * of prompt + prefix rather than with the model's `prefixIds`, which gives the
+ * same tokens for a causal model and works on every model that can generate;
+ * an encoder-decoder, whose prompt is its source, takes it as `prefixIds`. Generated ids are decoded as a
  * continuation of the prompt, so their spans index the returned text.
  * Throws `PROMPT_TOO_LONG` when prompt and target cannot fit the context.
  */
@@ -67,21 +68,34 @@ export async function prepareTarget(
     return { text: spec.text, tokens };
   }
   const maxNewTokens = checkGenerationSettings(spec.generation);
-  const prefix =
-    spec.prefix === undefined
+  const { temperature, topK, topP, seed, stopTokenIds, forcedBosTokenId } = spec.generation;
+  if (forcedBosTokenId !== undefined && forcedBosTokenId >= model.info.vocabSize) {
+    throw new TokenscopeError(
+      "INVALID_PARAMETERS",
+      `forcedBosTokenId ${forcedBosTokenId} is outside the (target) vocabulary [0, ${model.info.vocabSize}).`,
+      { hint: "Give the id of a target-language token of this model's vocabulary." },
+    );
+  }
+  const prefix = [
+    ...(forcedBosTokenId === undefined ? [] : [forcedBosTokenId]),
+    ...(spec.prefix === undefined
       ? []
       : (await tokenizeTarget(model, spec.prefix, "targetPrefix", options.sequenceIndex)).map(
           (token) => token.id!,
-        );
+        )),
+  ];
   if (promptIds.length + prefix.length + maxNewTokens > contextLength) {
     const what =
       prefix.length > 0 ? `prefix plus new tokens (${prefix.length} + ${maxNewTokens})` : "new tokens";
     throw tooLong(model, promptIds.length, prefix.length + maxNewTokens, what);
   }
   assertCapabilities(model, ["generate"], "attribute() without a forced target");
-  const { temperature, topK, topP, seed, stopTokenIds } = spec.generation;
-  const generated = await model.generate!([...promptIds, ...prefix], {
-    maxNewTokens,
+  // An encoder-decoder's prompt is its source: the prefix starts the decoder (`prefixIds`), where a
+  // causal model simply continues prompt + prefix.
+  const encoderDecoder = model.info.encoderDecoder;
+  const generated = await model.generate!(encoderDecoder ? promptIds : [...promptIds, ...prefix], {
+    maxNewTokens: encoderDecoder ? prefix.length + maxNewTokens : maxNewTokens,
+    ...(encoderDecoder && prefix.length > 0 ? { prefixIds: prefix } : {}),
     ...(temperature !== undefined ? { temperature } : {}),
     ...(topK !== undefined ? { topK } : {}),
     ...(topP !== undefined ? { topP } : {}),
@@ -90,7 +104,7 @@ export async function prepareTarget(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const ids = [...prefix, ...generated.ids];
+  const ids = encoderDecoder ? generated.ids : [...prefix, ...generated.ids];
   if (ids.length === 0) {
     throw new TokenscopeError(
       "INVALID_INPUT",

@@ -20,6 +20,12 @@ export interface GenerationSettings {
   seed?: number;
   /** Stop after any of these ids (the model's EOS when absent). */
   stopTokenIds?: number[];
+  /**
+   * The first generated token, forced (Hugging Face's `forced_bos_token_id`: the target-language
+   * token of multilingual translation models, as Inseq's M2M100 / NLLB example passes it). It is
+   * part of the target, before `targetPrefix`.
+   */
+  forcedBosTokenId?: number;
 }
 
 /** A half-open range [start, end) of target positions to attribute. */
