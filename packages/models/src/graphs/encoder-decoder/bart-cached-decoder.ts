@@ -1,7 +1,7 @@
 import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
-import { createGraphContext, type GraphContext } from "../context.ts";
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "../tensor-names.ts";
+import { createGraphContext } from "../context.ts";
+import { presentKeyName, presentValueName } from "../tensor-names.ts";
 import type { DecoderDataType } from "../types.ts";
 import type { BartWeights } from "./bart.ts";
 import {
@@ -20,19 +20,11 @@ import {
   stackOutput,
 } from "./bart-blocks.ts";
 import { bartNames } from "./bart-names.ts";
+import { type CachedDecoderGraphOptions, cachedDecoderInputs, headsFirst } from "./cached-decoder-inputs.ts";
 import { prefixedOutputs, withRenamedOutputs } from "./renamed-outputs.ts";
 import { crossKeyName, crossValueName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
 
-/** Options of the incremental BART graphs; everything is off by default. */
-export interface BartCachedGraphOptions {
-  /** Activation type; default float32. */
-  dataType?: DecoderDataType;
-}
-
-const headsFirst = (ctx: GraphContext, x: string, output?: string) =>
-  ctx.op("Transpose", [x], { perm: [0, 2, 1, 3] }, output);
-
-function contextOf(weights: BartWeights, options: BartCachedGraphOptions, graphName: string) {
+function contextOf(weights: BartWeights, options: CachedDecoderGraphOptions, graphName: string) {
   const dataType = options.dataType ?? "float32";
   const ctx = createGraphContext(
     { config: bartContextConfig(weights.config), tensors: weights.tensors },
@@ -56,7 +48,10 @@ function withMetadata(model: OnnxModel, weights: BartWeights, dataType: DecoderD
  * The encoder alone, run once per source: `input_ids` and `attention_mask` int64 [batch, src] in,
  * `encoder_hidden_states` [batch, src, hidden] out (what `buildBartGraph` computes and taps).
  */
-export function buildBartEncoderGraph(weights: BartWeights, options: BartCachedGraphOptions = {}): OnnxModel {
+export function buildBartEncoderGraph(
+  weights: BartWeights,
+  options: CachedDecoderGraphOptions = {},
+): OnnxModel {
   const { ctx, dataType } = contextOf(weights, options, `${weights.config.architecture}_encoder`);
   const g = ctx.builder;
   const ids = g.input(names.inputIds, "int64", ["batch", "src"]);
@@ -74,7 +69,7 @@ export function buildBartEncoderGraph(weights: BartWeights, options: BartCachedG
  */
 export function buildBartCrossKeyValueGraph(
   weights: BartWeights,
-  options: BartCachedGraphOptions = {},
+  options: CachedDecoderGraphOptions = {},
 ): OnnxModel {
   const { ctx, dataType } = contextOf(weights, options, `${weights.config.architecture}_cross_kv`);
   const { hiddenSize: d, numHeads: heads, headDim, decoderLayers } = weights.config;
@@ -108,23 +103,13 @@ export function buildBartCrossKeyValueGraph(
  */
 export function buildBartCachedDecoderGraph(
   weights: BartWeights,
-  options: BartCachedGraphOptions = {},
+  options: CachedDecoderGraphOptions = {},
 ): OnnxModel {
   const { config, tensors } = weights;
   const { ctx, dataType } = contextOf(weights, options, `${config.architecture}_cached_decoder`);
   const g = ctx.builder;
   const { numHeads: heads, headDim, decoderLayers } = config;
-  const targetIds = g.input(names.decoderInputIds, "int64", ["batch", "tgt"]);
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "total"]);
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const cacheInput = (name: string, length: string) =>
-    g.input(name, dataType, ["batch", heads, length, headDim]);
-  const layerInputs = Array.from({ length: decoderLayers }, (_, layer) => ({
-    pastKey: cacheInput(pastKeyName(layer), "past"),
-    pastValue: cacheInput(pastValueName(layer), "past"),
-    crossKey: cacheInput(crossKeyName(layer), "src"),
-    crossValue: cacheInput(crossValueName(layer), "src"),
-  }));
+  const { targetIds, targetMask, sourceMask, layerInputs } = cachedDecoderInputs(ctx, dataType, config);
 
   const shared = ctx.within("shared");
   const lengthOf = (x: string) =>

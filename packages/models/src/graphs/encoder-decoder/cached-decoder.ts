@@ -2,9 +2,10 @@ import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { layerNorm } from "../blocks/layer-norm.ts";
 import { linear } from "../blocks/linear.ts";
-import { castTo, createGraphContext, type GraphContext } from "../context.ts";
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "../tensor-names.ts";
+import { castTo, createGraphContext } from "../context.ts";
+import { presentKeyName, presentValueName } from "../tensor-names.ts";
 import type { DecoderDataType } from "../types.ts";
+import { type CachedDecoderGraphOptions, cachedDecoderInputs, headsFirst } from "./cached-decoder-inputs.ts";
 import { prefixedOutputs, withRenamedOutputs } from "./renamed-outputs.ts";
 import { crossKeyName, crossValueName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
 import {
@@ -20,15 +21,6 @@ import {
 } from "./transformer-blocks.ts";
 import { transformerNames } from "./transformer-names.ts";
 import type { EncoderDecoderWeights } from "./types.ts";
-
-/** Options of {@link buildCachedDecoderGraph} and {@link buildCrossKeyValueGraph}. */
-export interface CachedDecoderGraphOptions {
-  /** Activation type; default float32. */
-  dataType?: DecoderDataType;
-}
-
-const headsFirst = (ctx: GraphContext, x: string, output?: string) =>
-  ctx.op("Transpose", [x], { perm: [0, 2, 1, 3] }, output);
 
 function contextOf(weights: EncoderDecoderWeights, options: CachedDecoderGraphOptions, graphName: string) {
   const dataType = options.dataType ?? "float32";
@@ -105,17 +97,7 @@ export function buildCachedDecoderGraph(
   const { ctx, dataType } = contextOf(weights, options, "transformer_cached_decoder");
   const g = ctx.builder;
   const { numHeads: heads, headDim, decoderLayers } = config;
-  const targetIds = g.input(names.decoderInputIds, "int64", ["batch", "tgt"]);
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "total"]);
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const cacheInput = (name: string, length: string) =>
-    g.input(name, dataType, ["batch", heads, length, headDim]);
-  const layerInputs = Array.from({ length: decoderLayers }, (_, layer) => ({
-    pastKey: cacheInput(pastKeyName(layer), "past"),
-    pastValue: cacheInput(pastValueName(layer), "past"),
-    crossKey: cacheInput(crossKeyName(layer), "src"),
-    crossValue: cacheInput(crossValueName(layer), "src"),
-  }));
+  const { targetIds, targetMask, sourceMask, layerInputs } = cachedDecoderInputs(ctx, dataType, config);
   const eps = config.layerNormEps;
 
   const shared = ctx.within("shared");

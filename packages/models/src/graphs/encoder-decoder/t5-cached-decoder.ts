@@ -1,20 +1,15 @@
 import type { OnnxModel } from "@tokenscope/tensor-backends";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { createGraphContext } from "../context.ts";
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "../tensor-names.ts";
+import { presentKeyName, presentValueName } from "../tensor-names.ts";
 import type { DecoderDataType } from "../types.ts";
+import { type CachedDecoderGraphOptions, cachedDecoderInputs } from "./cached-decoder-inputs.ts";
 import type { T5Weights } from "./t5.ts";
 import { lengthOf, realKeys, t5ContextConfig, t5Embeddings, t5Logits } from "./t5-blocks.ts";
 import { t5CrossKeysValues, t5DecoderBias, t5DecoderLayer, t5EncoderStack } from "./t5-stacks.ts";
 import { crossKeyName, crossValueName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
 
-/** Options of the incremental T5 graphs. */
-export interface T5CachedGraphOptions {
-  /** Activation type; default float32. */
-  dataType?: DecoderDataType;
-}
-
-function contextOf(weights: T5Weights, options: T5CachedGraphOptions, graphName: string) {
+function contextOf(weights: T5Weights, options: CachedDecoderGraphOptions, graphName: string) {
   const dataType = options.dataType ?? "float32";
   const ctx = createGraphContext(
     { config: t5ContextConfig(weights.config), tensors: weights.tensors },
@@ -39,7 +34,7 @@ function withMetadata(model: OnnxModel, dataType: DecoderDataType): OnnxModel {
  * in, `encoder_hidden_states` [batch, src, hidden] out (the same operators as `buildT5Graph`'s
  * encoder).
  */
-export function buildT5EncoderGraph(weights: T5Weights, options: T5CachedGraphOptions = {}): OnnxModel {
+export function buildT5EncoderGraph(weights: T5Weights, options: CachedDecoderGraphOptions = {}): OnnxModel {
   const { ctx, dataType } = contextOf(weights, options, "t5_encoder");
   const g = ctx.builder;
   const ids = g.input(names.inputIds, "int64", ["batch", "src"]);
@@ -54,7 +49,10 @@ export function buildT5EncoderGraph(weights: T5Weights, options: T5CachedGraphOp
  * `encoder_hidden_states` [batch, src, hidden] in, `cross_key.{layer}` and `cross_value.{layer}`
  * [batch, heads, src, headDim] out.
  */
-export function buildT5CrossKeyValueGraph(weights: T5Weights, options: T5CachedGraphOptions = {}): OnnxModel {
+export function buildT5CrossKeyValueGraph(
+  weights: T5Weights,
+  options: CachedDecoderGraphOptions = {},
+): OnnxModel {
   const { ctx, dataType } = contextOf(weights, options, "t5_cross_kv");
   const { hiddenSize: d, numHeads: heads, headDim, decoderLayers } = weights.config;
   const g = ctx.builder;
@@ -81,22 +79,15 @@ export function buildT5CrossKeyValueGraph(weights: T5Weights, options: T5CachedG
  * `logits` [batch, new, vocab], then `present_key.{layer}` / `present_value.{layer}`
  * [batch, heads, past + new, headDim], the next run's `past_*`.
  */
-export function buildT5CachedDecoderGraph(weights: T5Weights, options: T5CachedGraphOptions = {}): OnnxModel {
+export function buildT5CachedDecoderGraph(
+  weights: T5Weights,
+  options: CachedDecoderGraphOptions = {},
+): OnnxModel {
   const config = weights.config;
   const { ctx, dataType } = contextOf(weights, options, "t5_cached_decoder");
   const g = ctx.builder;
   const { numHeads: heads, headDim, decoderLayers } = config;
-  const targetIds = g.input(names.decoderInputIds, "int64", ["batch", "tgt"]);
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "total"]);
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const cacheInput = (name: string, length: string) =>
-    g.input(name, dataType, ["batch", heads, length, headDim]);
-  const layerInputs = Array.from({ length: decoderLayers }, (_, layer) => ({
-    pastKey: cacheInput(pastKeyName(layer), "past"),
-    pastValue: cacheInput(pastValueName(layer), "past"),
-    crossKey: cacheInput(crossKeyName(layer), "src"),
-    crossValue: cacheInput(crossValueName(layer), "src"),
-  }));
+  const { targetIds, targetMask, sourceMask, layerInputs } = cachedDecoderInputs(ctx, dataType, config);
 
   const shared = ctx.within("decoder/shared");
   const total = lengthOf(shared, targetMask);
