@@ -11,7 +11,7 @@ import { z } from "zod";
 import { encoderDecoderValueZeroing } from "./shared/encoder-decoder-zeroing.ts";
 import { rowsWithinBudget, valueZeroingRowBytes } from "./shared/memory-budget.ts";
 import { batchSizeParameter } from "./shared/parameters.ts";
-import { batchResiduals } from "./shared/residual-forward.ts";
+import { batchResiduals, chunksOf } from "./shared/residual-forward.ts";
 import { combineLayers, writeDistances, zeroingOutput, zeroingPlan } from "./shared/value-zeroing-plan.ts";
 import { resolveZeroedUnits, zeroedUnitsSchema } from "./shared/zeroed-units.ts";
 
@@ -93,12 +93,6 @@ function measureLayerOf(measure: ValueZeroingParameters["measure_layer"], numLay
 /** The longest row (source plus target) of `sequences`. */
 function longestOf(sequences: readonly { source: unknown[]; target: unknown[] }[]): number {
   return Math.max(1, ...sequences.map((sequence) => sequence.source.length + sequence.target.length));
-}
-
-function chunksOf<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
 }
 
 /**

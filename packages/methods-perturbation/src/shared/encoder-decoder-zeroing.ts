@@ -8,7 +8,7 @@ import {
   throwIfAborted,
 } from "@tokenscope/core";
 import { type HiddenDistance, hiddenDistance } from "./hidden-distance.ts";
-import { batchResiduals } from "./residual-forward.ts";
+import { batchResiduals, chunksOf } from "./residual-forward.ts";
 import { combineLayers, type LayerCombination } from "./value-zeroing-plan.ts";
 import type { ZeroedUnits } from "./zeroed-units.ts";
 
@@ -53,12 +53,6 @@ interface Job {
   unit: number;
   /** Source position (encoder, cross) or target-prefix index (decoder, zeroing decoder position key + 1). */
   key: number;
-}
-
-function chunksOf<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
 }
 
 function workOf(sequence: MethodSequence, units: EncoderDecoderUnits): SequenceWork {

@@ -55,3 +55,10 @@ export async function batchResiduals(
   }
   return { byLayer: new Map(layers.map((layer, index) => [layer, residual[index]!])) };
 }
+
+/** `items` in consecutive chunks of at most `size` (the rows of one forward call each). */
+export function chunksOf<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}

@@ -119,17 +119,14 @@ export function valueMaskFeeds(
 ): Record<string, RuntimeTensor> {
   const heads = layout.numHeads;
   const batch = rows.length;
-  const masks = new Map<string, Float32Array>();
   const keysOf = (stack: AttentionStack) => (stack === "decoder" ? widths.decoderWidth : widths.sourceWidth);
   const feeds: Record<string, RuntimeTensor> = {};
   for (const stack of ["encoder", "decoder", "cross"] as const) {
     for (let layer = 0; layer < layersOf(stack, layout); layer++) {
-      const data = new Float32Array(batch * heads * keysOf(stack)).fill(1);
-      masks.set(kindValueMaskName(stack, layer), data);
       feeds[kindValueMaskName(stack, layer)] = {
         dataType: "float32",
         dims: [batch, heads, keysOf(stack)],
-        data,
+        data: new Float32Array(batch * heads * keysOf(stack)).fill(1),
       };
     }
   }
@@ -137,7 +134,7 @@ export function valueMaskFeeds(
     if (change.kind !== "zeroValues") continue;
     const stack = checkStack(change.stack, "zeroValues");
     const layer = checkLayer(change.layer, layersOf(stack, layout), stack, "zeroValues");
-    const mask = masks.get(kindValueMaskName(stack, layer))!;
+    const mask = feeds[kindValueMaskName(stack, layer)]!.data as Float32Array;
     const keys = keysOf(stack);
     if (
       change.batch !== undefined &&
