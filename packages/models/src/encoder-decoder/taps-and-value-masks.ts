@@ -24,7 +24,7 @@ export interface EncoderDecoderLayout {
 
 /** The graph outputs a {@link TapRequest} reads, per kind of tensor, one per requested layer. */
 export interface TapNames {
-  /** Every output name, sorted (the graph variant's key). */
+  /** The graph's tap outputs, sorted (the graph variant's key): every layer of each kind asked. */
   names: string[];
   byKind: Partial<Record<keyof Taps, string[]>>;
 }
@@ -83,10 +83,12 @@ export function forwardTaps(taps: TapRequest, layout: EncoderDecoderLayout): Tap
   }
   const byKind: TapNames["byKind"] = {};
   const names = new Set<string>();
+  // The graph taps every layer of the stack for each kind asked, as the decoder-only graphs do, so
+  // that a model builds one session per kinds asked, not one per layer selection.
   const want = (kind: keyof Taps, name: (layer: number) => string) => {
     if (!taps[kind]) return;
     byKind[kind] = layers.map(name);
-    for (const tensor of byKind[kind]) names.add(tensor);
+    for (let layer = 0; layer < count; layer++) names.add(name(layer));
   };
   want("attention", (layer) => kindAttentionProbsName(stack, layer));
   want("values", (layer) => kindValuesName(stack, layer));
