@@ -45,6 +45,7 @@ export interface AttributeOptionValues {
   param?: Record<string, unknown>;
   maxNewTokens?: number;
   generationArgs?: Record<string, unknown>;
+  targetLang?: string;
   target?: string[];
   targetPrefix?: string[];
   contrastTarget?: string[];
@@ -95,6 +96,10 @@ function declareAttributeOptions(command: Command) {
       "--generation-args <json>",
       'generation settings, e.g. \'{"temperature": 0.7, "seed": 1}\'',
       jsonObject,
+    )
+    .option(
+      "--target-lang <code>",
+      'target language of a multilingual model: a language token of `models inspect` ("fr_XX") or its language ("fr")',
     )
     .option(
       "--target <text>",
@@ -215,6 +220,7 @@ export interface AttributeFlags {
   param?: Record<string, unknown> | undefined;
   maxNewTokens?: number | undefined;
   generationArgs?: Record<string, unknown> | undefined;
+  targetLang?: string | undefined;
   target?: string[] | undefined;
   targetPrefix?: string[] | undefined;
   contrastTarget?: string[] | undefined;
@@ -309,6 +315,7 @@ export function attributeSettingsFromFlags(flags: AttributeFlags): AttributeSett
   const generation: GenerationOptions = {
     maxNewTokens: flags.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
     ...(flags.generationArgs ? parseGenerationArgs(flags.generationArgs) : {}),
+    ...(flags.targetLang !== undefined ? parseGenerationArgs({ targetLanguage: flags.targetLang }) : {}),
   };
   const parameters: Record<string, unknown> = { ...flags.param };
   if (flags.baseline !== undefined) parameters["baseline"] = flags.baseline;

@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
 import { createEncoderDecoderLanguageModel } from "./encoder-decoder/encoder-decoder-model.ts";
+import { ctranslate2TransformerFamily } from "./encoder-decoder/families/ctranslate2-transformer.ts";
 import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
 import {
   loadCTranslate2TransformerFolder,
@@ -12,7 +13,8 @@ import {
 } from "./formats/node-loaders.ts";
 import type { DownloadProgressCallback } from "./hf/download-progress.ts";
 import { resolveHfModel } from "./hf/hub.ts";
-import { loadHfFolder } from "./hf/load-folder.ts";
+import { isHfEncoderDecoderConfig, loadHfEncoderDecoderFamily } from "./hf/load-encoder-decoder-folder.ts";
+import { loadHfFolder, readHfJson } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
 import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
 import { llama2cPiece, scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
@@ -185,27 +187,53 @@ async function locateModel(ref: string): Promise<ModelLocation> {
   return { path, kind, onnxExport, ctranslate2 };
 }
 
-/** Weights and tokenizer at a located reference that is not a transformers.js export. */
-async function readDecoderSource(
+/** A Hugging Face folder or hub id, resolved to a local folder (downloaded into the cache). */
+interface ResolvedHfSource {
+  folder: string;
+  revision?: string;
+}
+
+/**
+ * The local folder of a reference that is a Hugging Face model folder or hub id (downloading what
+ * is missing), or undefined for anything else (a llama2.c checkpoint, a .gguf file or their folder).
+ */
+async function resolveHfSource(
   ref: string,
   { path, kind }: ModelLocation,
   options: LoadWeightsOptions,
-): Promise<DecoderSource> {
+): Promise<ResolvedHfSource | undefined> {
   const isHfFolder = kind === "folder" && (await pathKind(join(path, "config.json"))) === "file";
-  if (isHfFolder || !kind) {
-    const resolved = await resolveHfModel(isHfFolder ? path : ref, {
-      ...(options.revision ? { revision: options.revision } : {}),
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      ...(options.offline !== undefined ? { offline: options.offline } : {}),
-      ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
-      ...(options.onFile ? { onFile: options.onFile } : {}),
-      ...(options.onDownloadProgress ? { onDownloadProgress: options.onDownloadProgress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      ...(options.readTimeoutMs !== undefined ? { readTimeoutMs: options.readTimeoutMs } : {}),
-    });
-    const revision = resolved.commit ?? resolved.revision;
-    return { ...(await loadHfFolder(resolved.folder)), ...(revision ? { revision } : {}) };
+  if (!isHfFolder && kind) return undefined;
+  const resolved = await resolveHfModel(isHfFolder ? path : ref, {
+    ...(options.revision ? { revision: options.revision } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.offline !== undefined ? { offline: options.offline } : {}),
+    ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
+    ...(options.onFile ? { onFile: options.onFile } : {}),
+    ...(options.onDownloadProgress ? { onDownloadProgress: options.onDownloadProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.readTimeoutMs !== undefined ? { readTimeoutMs: options.readTimeoutMs } : {}),
+  });
+  const revision = resolved.commit ?? resolved.revision;
+  return { folder: resolved.folder, ...(revision ? { revision } : {}) };
+}
+
+/** Weights and tokenizer at a located reference that is not a transformers.js export. */
+async function readDecoderSource(
+  ref: string,
+  location: ModelLocation,
+  options: LoadWeightsOptions,
+  hf?: ResolvedHfSource,
+): Promise<DecoderSource> {
+  const { path, kind } = location;
+  const resolved = hf ?? (await resolveHfSource(ref, location, options));
+  if (resolved) {
+    if (isHfEncoderDecoderConfig(await readHfJson(resolved.folder, "config.json"))) {
+      loadFailed(ref, "it is an encoder-decoder, not a causal LM (loadModel reads it)");
+    }
+    const { folder, revision } = resolved;
+    return { ...(await loadHfFolder(folder)), ...(revision ? { revision } : {}) };
   }
 
   let file = kind === "file" ? path : undefined;
@@ -237,16 +265,17 @@ async function readDecoderSource(
 }
 
 /**
- * Loads a causal language model and returns it behind core's model interface: a Hugging Face
- * model folder or hub id (llama, mistral, qwen2, qwen3, gpt2, gpt_neox; safetensors f32/f16/bf16,
+ * Loads a language model and returns it behind core's model interface: a Hugging Face
+ * model folder or hub id (causal: llama, mistral, qwen2, qwen3, gpt2, gpt_neox; encoder-decoder:
+ * bart, mbart, marian, t5, see `loadHfEncoderDecoderFamily`; safetensors f32/f16/bf16,
  * single or sharded; downloaded into the standard cache, or read from it alone when offline),
  * a transformers.js export folder (config.json, tokenizer.json, onnx/model*.onnx and no safetensors:
  * the exported graph runs as it is, with gradients only where it is differentiable; `dtype` picks the file),
  * a llama2.c checkpoint (a .bin file with its tokenizer beside it, or their folder), or a GGUF
  * file (llama architecture; f32, f16, q8_0 and q4_0 weights dequantized to fp32); or a CTranslate2
  * Transformer folder (model.bin with source_vocabulary.txt and target_vocabulary.txt, or their .json,
- * or shared_vocabulary.*), which gives a character-level encoder-decoder with `tokenize` and
- * `generate` only (`createEncoderDecoderLanguageModel`).
+ * or shared_vocabulary.*), a character-level encoder-decoder. Encoder-decoders come back as
+ * `createEncoderDecoderLanguageModel` builds them (every capability but layer gradients).
  */
 export async function loadModel(ref: string, options: LoadModelOptions = {}): Promise<LanguageModel> {
   const location = await locateModel(ref);
@@ -270,9 +299,23 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   // A CTranslate2 Transformer (model.bin and its two vocabularies): an encoder-decoder.
   if (location.ctranslate2) {
     const folder = await loadCTranslate2TransformerFolder(location.path);
-    return createEncoderDecoderLanguageModel({ id: ref, ...folder, runtime, sessionOptions, execution });
+    const family = ctranslate2TransformerFamily({ id: ref, ...folder });
+    return createEncoderDecoderLanguageModel({ id: ref, family, runtime, sessionOptions, execution });
   }
-  const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options);
+  // A Hugging Face folder or hub id of an encoder-decoder family (BART, mBART, Marian, T5).
+  const hf = await resolveHfSource(ref, location, options);
+  if (hf && isHfEncoderDecoderConfig(await readHfJson(hf.folder, "config.json"))) {
+    const family = await loadHfEncoderDecoderFamily(hf.folder);
+    return createEncoderDecoderLanguageModel({
+      id: ref,
+      ...(hf.revision ? { revision: hf.revision } : {}),
+      family,
+      runtime,
+      sessionOptions,
+      execution,
+    });
+  }
+  const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options, hf);
   return createOnnxLanguageModel({
     id: ref,
     ...(revision ? { revision } : {}),

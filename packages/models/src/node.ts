@@ -13,6 +13,13 @@ export {
   loadHfWeights,
 } from "./hf/load-folder.ts";
 export {
+  type RandomEncoderDecoderArchitecture,
+  type RandomEncoderDecoderFolder,
+  type RandomEncoderDecoderFolderOptions,
+  randomMbartLanguageCodes,
+  writeRandomEncoderDecoderFolder,
+} from "./hf/write-random-encoder-decoder-folder.ts";
+export {
   type RandomHfFolder,
   type RandomHfFolderOptions,
   writeRandomHfFolder,

@@ -1,5 +1,12 @@
 import type { Command } from "@commander-js/extra-typings";
-import { checkGenerationSettings, checkLimit, DEFAULT_MAX_NEW_TOKENS, TokenscopeError } from "tokenscope";
+import {
+  checkGenerationSettings,
+  checkLimit,
+  DEFAULT_MAX_NEW_TOKENS,
+  forcedFirstToken,
+  parseGenerationArgs,
+  TokenscopeError,
+} from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, plainText, printJson } from "../io.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
@@ -18,6 +25,10 @@ export function register(program: Command, io: CliIO): void {
     .option("--top-k <k>", "sample from the k most likely tokens", integer(0))
     .option("--top-p <p>", "sample from the smallest set with this much probability", finiteNumber)
     .option("--seed <seed>", "seed of the sampler", integer(0), 0)
+    .option(
+      "--target-lang <code>",
+      'target language of a multilingual encoder-decoder: a language token of `models inspect` ("fr_XX") or its language ("fr")',
+    )
     .addOption(threadsOption())
     .addOption(deviceOption())
     .addOption(jsonOption())
@@ -33,6 +44,9 @@ export function register(program: Command, io: CliIO): void {
         seed: options.seed,
         ...(options.topK !== undefined ? { topK: options.topK } : {}),
         ...(options.topP !== undefined ? { topP: options.topP } : {}),
+        ...(options.targetLang !== undefined
+          ? parseGenerationArgs({ targetLanguage: options.targetLang })
+          : {}),
       };
       // Checked before the model loads: a typo such as 1e9 or --top-p 5 costs no load. Sizes first,
       // so that their errors name the flags.
@@ -49,9 +63,12 @@ export function register(program: Command, io: CliIO): void {
       try {
         const { tokens } = await model.tokenize(prompt);
         const promptIds = tokens.map((token) => token.id!);
+        // An encoder-decoder starts its target with the config's or the chosen language's token.
+        const first = model.info.encoderDecoder ? forcedFirstToken(model, settings) : undefined;
         const started = performance.now();
         const generated = await model.generate!(promptIds, {
           ...settings,
+          ...(first !== undefined ? { prefixIds: [first] } : {}),
           // Ctrl-C: the library checks it before every token.
           ...(io.signal ? { signal: io.signal } : {}),
         });

@@ -1,29 +1,73 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
-import { capabilityDocs } from "tokenscope";
+import { capabilityDocs, TokenscopeError } from "tokenscope";
 import { hubOptions } from "../download-progress.ts";
 import { type CliIO, plainText, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
 import { integer, limitedInteger, outputPath } from "../parsers.ts";
+
+const decoderFamilies = ["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const;
+const encoderDecoderFamilies = ["bart", "mbart", "marian", "t5"] as const;
+type EncoderDecoderFamily = (typeof encoderDecoderFamilies)[number];
+
+const isEncoderDecoder = (arch: string): arch is EncoderDecoderFamily =>
+  (encoderDecoderFamilies as readonly string[]).includes(arch);
+
+function notFor(flag: string, arch: string, hint: string): TokenscopeError {
+  return new TokenscopeError("INVALID_INPUT", `models random: ${flag} does not apply to --arch ${arch}.`, {
+    hint,
+  });
+}
 
 /** `tokenscope models inspect <ref>` and `tokenscope models random`. */
 export function register(program: Command, io: CliIO): void {
   const models = program.command("models").description("inspect models, write random test models");
   models
     .command("random")
-    .description("write a Hugging Face-layout folder with fixed random weights and a working tokenizer")
+    .description(
+      "write a Hugging Face-layout folder with fixed random weights and a working tokenizer (decoders, and the encoder-decoders bart, mbart, marian, t5)",
+    )
     .addOption(
-      new Option("--arch <family>", "architecture")
-        .choices(["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const)
+      new Option(
+        "--arch <family>",
+        "architecture: decoders llama, mistral, qwen2, qwen3, gpt2, gpt_neox; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
+      )
+        .choices([...decoderFamilies, ...encoderDecoderFamilies] as const)
         .makeOptionMandatory(),
     )
-    .requiredOption("--layers <n>", "transformer layers", limitedInteger(1, "modelLayers"))
+    .requiredOption(
+      "--layers <n>",
+      "transformer layers (encoder-decoders: of the encoder, and of the decoder)",
+      limitedInteger(1, "modelLayers"),
+    )
     .requiredOption("--hidden <n>", "hidden size", limitedInteger(1, "modelWidth"))
     .requiredOption("--heads <n>", "attention heads", limitedInteger(1, "modelWidth"))
-    .option("--kv-heads <n>", "key/value heads (grouped-query attention)", limitedInteger(1, "modelWidth"))
-    .requiredOption("--vocab <n>", "vocabulary size (at least 263)", limitedInteger(1, "vocabulary"))
-    .option("--intermediate <n>", "feed-forward width", limitedInteger(1, "modelWidth"))
-    .option("--context <n>", "context length", limitedInteger(1, "contextTokens"))
+    .option(
+      "--kv-heads <n>",
+      "key/value heads (grouped-query attention; decoders only)",
+      limitedInteger(1, "modelWidth"),
+    )
+    .requiredOption(
+      "--vocab <n>",
+      "vocabulary size (at least 263; mbart 267, t5 99, marian 110)",
+      limitedInteger(1, "vocabulary"),
+    )
+    .option(
+      "--intermediate <n>",
+      "feed-forward width (encoder-decoders: *_ffn_dim or T5's d_ff; default 4 × hidden, 2 × for T5 gated-gelu)",
+      limitedInteger(1, "modelWidth"),
+    )
+    .addOption(
+      new Option(
+        "--feed-forward <kind>",
+        "t5 only: gated-gelu (flan-t5, untied head; default) or relu (T5 v1.0, tied head)",
+      ).choices(["gated-gelu", "relu"] as const),
+    )
+    .option(
+      "--context <n>",
+      "context length (encoder-decoders: max_position_embeddings)",
+      limitedInteger(1, "contextTokens"),
+    )
     .requiredOption("--seed <n>", "seed of the weights", integer(0))
     .requiredOption(
       "--out <dir>",
@@ -36,9 +80,43 @@ export function register(program: Command, io: CliIO): void {
     )
     .addOption(jsonOption())
     .action(async (options) => {
+      const arch = options.arch;
+      if (isEncoderDecoder(arch)) {
+        if (options.kvHeads !== undefined)
+          throw notFor(
+            "--kv-heads",
+            arch,
+            "Leave --kv-heads out: encoder-decoders have no grouped-query attention.",
+          );
+        if (options.feedForward !== undefined && arch !== "t5")
+          throw notFor("--feed-forward", arch, "Only --arch t5 chooses its feed-forward; leave it out.");
+        const { writeRandomEncoderDecoderFolder } = await import("@tokenscope/models/node");
+        const written = await writeRandomEncoderDecoderFolder({
+          architecture: arch,
+          layers: options.layers,
+          hidden: options.hidden,
+          heads: options.heads,
+          vocab: options.vocab,
+          seed: options.seed,
+          out: options.out,
+          force: options.force === true,
+          ...(io.signal ? { signal: io.signal } : {}),
+          ...(options.intermediate !== undefined ? { ffn: options.intermediate } : {}),
+          ...(options.feedForward !== undefined ? { feedForward: options.feedForward } : {}),
+          ...(options.context !== undefined ? { contextLength: options.context } : {}),
+        });
+        if (options.json) printJson(io, { folder: written.folder, config: written.config });
+        else
+          io.stdout(
+            `${io.color.green("wrote")} ${written.folder} (${arch}, ${options.layers} + ${options.layers} layers, hidden ${options.hidden})\n`,
+          );
+        return;
+      }
+      if (options.feedForward !== undefined)
+        throw notFor("--feed-forward", arch, "Only --arch t5 chooses its feed-forward; leave it out.");
       const { writeRandomHfFolder } = await import("@tokenscope/models/node");
       const written = await writeRandomHfFolder({
-        architecture: options.arch,
+        architecture: arch,
         layers: options.layers,
         hidden: options.hidden,
         heads: options.heads,
@@ -54,7 +132,7 @@ export function register(program: Command, io: CliIO): void {
       if (options.json) printJson(io, { folder: written.folder, config: written.config });
       else
         io.stdout(
-          `${io.color.green("wrote")} ${written.folder} (${options.arch}, ${options.layers} layers, hidden ${options.hidden})\n`,
+          `${io.color.green("wrote")} ${written.folder} (${arch}, ${options.layers} layers, hidden ${options.hidden})\n`,
         );
     });
 
@@ -93,6 +171,13 @@ export function register(program: Command, io: CliIO): void {
           ["context", `${model.info.contextLength} tokens`],
           ["special tokens", plainText(JSON.stringify(model.info.specialTokens))],
         ];
+        const { encoderLayers, forcedBosTokenId, languageCodes } = model.info;
+        if (encoderLayers !== undefined) rows.splice(2, 0, ["encoder layers", String(encoderLayers)]);
+        if (forcedBosTokenId !== undefined) rows.push(["forced first", String(forcedBosTokenId)]);
+        if (languageCodes && Object.keys(languageCodes).length > 0) {
+          // The codes `--target-lang` takes, as the vocabulary spells them (shown, never acted on).
+          rows.push(["languages", plainText(Object.keys(languageCodes).join(" "))]);
+        }
         for (const [name, value] of rows) io.stdout(`  ${dim(name.padEnd(16))}${value}\n`);
         io.stdout(`${bold("Capabilities")}\n`);
         for (const capability of model.capabilities)

@@ -21,6 +21,9 @@ const aliases = new Map<string, keyof GenerationSettings | "do_sample">([
   ["eos_token_id", "stopTokenIds"],
   ["forcedBosTokenId", "forcedBosTokenId"],
   ["forced_bos_token_id", "forcedBosTokenId"],
+  ["targetLanguage", "targetLanguage"],
+  ["target_language", "targetLanguage"],
+  ["tgt_lang", "targetLanguage"],
   ["do_sample", "do_sample"],
 ]);
 
@@ -44,7 +47,7 @@ function integerAt(key: string, value: unknown, minimum: number, limit?: LimitNa
 /**
  * Generation settings from loosely named arguments, as a CLI's `--generation-args` or Inseq's
  * `generation_args` give them: our names or Hugging Face's (`max_new_tokens`, `top_k`, `top_p`,
- * `eos_token_id`, `forced_bos_token_id`, `do_sample`; `do_sample: false` means greedy, `true` samples at temperature 1
+ * `eos_token_id`, `forced_bos_token_id`, `tgt_lang`, `do_sample`; `do_sample: false` means greedy, `true` samples at temperature 1
  * unless a temperature is given). Values are checked; an unknown name is an error naming the known
  * ones, never silently ignored. `max_new_tokens` and `top_k` above {@link limits} are refused here,
  * before any work.
@@ -68,7 +71,12 @@ export function parseGenerationArgs(args: Record<string, unknown>): GenerationSe
     else if (name === "topK") settings.topK = integerAt(key, value, 0, "rankedTokens");
     else if (name === "seed") settings.seed = integerAt(key, value, 0);
     else if (name === "forcedBosTokenId") settings.forcedBosTokenId = integerAt(key, value, 0);
-    else if (name === "temperature") {
+    else if (name === "targetLanguage") {
+      if (typeof value !== "string" || value.trim() === "" || value.length > 64) {
+        invalid(key, value, 'a language code such as "fr" or "fr_XX"');
+      }
+      settings.targetLanguage = value.trim();
+    } else if (name === "temperature") {
       if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
         invalid(key, value, "a number ≥ 0");
       }
@@ -102,9 +110,12 @@ export function checkGenerationSettings(generation: GenerationSettings): number 
     problems.push(
       `maxNewTokens: ${maxNewTokens.toLocaleString("en-US")} is above the limit, ${describeLimit("newTokens")}`,
     );
-  const { temperature, topK, topP, seed, stopTokenIds, forcedBosTokenId } = generation;
+  const { temperature, topK, topP, seed, stopTokenIds, forcedBosTokenId, targetLanguage } = generation;
   if (forcedBosTokenId !== undefined && !(Number.isInteger(forcedBosTokenId) && forcedBosTokenId >= 0)) {
     problems.push("forcedBosTokenId: a token id");
+  }
+  if (targetLanguage !== undefined && !(typeof targetLanguage === "string" && targetLanguage.length > 0)) {
+    problems.push("targetLanguage: a language code");
   }
   if (temperature !== undefined && !(temperature >= 0)) problems.push("temperature: a number ≥ 0");
   if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) problems.push("topK: a positive integer");

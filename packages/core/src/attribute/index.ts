@@ -3,6 +3,7 @@ export { attribute } from "./attribute.ts";
 export type { ContrastAlignment } from "./contrast-alignment.ts";
 export { checkContrastOptions } from "./contrast-options.ts";
 export { checkGenerationSettings, parseGenerationArgs } from "./generation-args.ts";
+export { forcedFirstToken } from "./prepare-target.ts";
 export { type ScoredSequence, type ScoreStepsOptions, scoreSteps } from "./score-steps.ts";
 export {
   type AttributeOptions,

@@ -44,9 +44,60 @@ async function tokenizeTarget(model: LanguageModel, text: string, what: string, 
 }
 
 /**
+ * The token forced first: `forcedBosTokenId`, else the token of `targetLanguage` among the model's
+ * language codes (exact, or the one code whose language part — before "_", inside "__" — is it),
+ * else the model's own default (`info.forcedBosTokenId`).
+ * @throws TokenscopeError INVALID_PARAMETERS for an id outside the vocabulary or a language the
+ * model does not have (or has several tokens for), naming the codes it has.
+ */
+export function forcedFirstToken(model: LanguageModel, generation: GenerationSettings): number | undefined {
+  const { forcedBosTokenId, targetLanguage } = generation;
+  const vocabSize = model.info.vocabSize;
+  if (forcedBosTokenId !== undefined) {
+    if (forcedBosTokenId >= vocabSize) {
+      throw new TokenscopeError(
+        "INVALID_PARAMETERS",
+        `forcedBosTokenId ${forcedBosTokenId} is outside the (target) vocabulary [0, ${vocabSize}).`,
+        { hint: "Give the id of a target-language token of this model's vocabulary." },
+      );
+    }
+    return forcedBosTokenId;
+  }
+  if (targetLanguage === undefined) return model.info.forcedBosTokenId;
+  const codes = model.info.languageCodes ?? {};
+  const exact = Object.hasOwn(codes, targetLanguage) ? codes[targetLanguage] : undefined;
+  if (exact !== undefined) return exact;
+  const wanted = targetLanguage.toLowerCase();
+  const languageOf = (code: string) =>
+    code
+      .replace(/^__|__$/g, "")
+      .split("_")[0]!
+      .toLowerCase();
+  const matches = Object.keys(codes).filter((code) => languageOf(code) === wanted);
+  if (matches.length === 1) return codes[matches[0]!];
+  const known = Object.keys(codes);
+  throw new TokenscopeError(
+    "INVALID_PARAMETERS",
+    matches.length > 1
+      ? `Target language "${targetLanguage}" matches several language tokens of "${model.info.id}": ${matches.join(", ")}.`
+      : known.length === 0
+        ? `Model "${model.info.id}" has no target-language tokens, so targetLanguage "${targetLanguage}" cannot be chosen.`
+        : `Model "${model.info.id}" has no target language "${targetLanguage}".`,
+    {
+      hint:
+        known.length === 0
+          ? "Leave targetLanguage out, or give forcedBosTokenId for a model whose config names none."
+          : `Give one of: ${(matches.length > 1 ? matches : known).slice(0, 40).join(", ")}${known.length > 40 ? ", ..." : ""}.`,
+      details: { targetLanguage, model: model.info.id },
+    },
+  );
+}
+
+/**
  * The target tokens of one sequence: a forced text tokenized without special
- * tokens, or tokens generated after the prompt — after a `prefix` when given.
- * A prefix (after `forcedBosTokenId` when given) is generated as a continuation
+ * tokens (after the model's `info.forcedBosTokenId`, which it would generate first), or tokens
+ * generated after the prompt — after a `prefix` when given.
+ * A prefix (after the forced first token, see `forcedFirstToken`) is generated as a continuation
  * of prompt + prefix rather than with the model's `prefixIds`, which gives the
  * same tokens for a causal model and works on every model that can generate;
  * an encoder-decoder, whose prompt is its source, takes it as `prefixIds`. Generated ids are decoded as a
@@ -61,21 +112,17 @@ export async function prepareTarget(
 ): Promise<Tokenization> {
   const contextLength = model.info.contextLength;
   if (spec.kind === "forced") {
-    const tokens = await tokenizeTarget(model, spec.text, "target", options.sequenceIndex);
+    const text = await tokenizeTarget(model, spec.text, "target", options.sequenceIndex);
+    const first = model.info.forcedBosTokenId;
+    const tokens = first === undefined ? text : [{ id: first, text: "", span: null, special: true }, ...text];
     if (promptIds.length + tokens.length > contextLength) {
       throw tooLong(model, promptIds.length, tokens.length, "target tokens");
     }
     return { text: spec.text, tokens };
   }
   const maxNewTokens = checkGenerationSettings(spec.generation);
-  const { temperature, topK, topP, seed, stopTokenIds, forcedBosTokenId } = spec.generation;
-  if (forcedBosTokenId !== undefined && forcedBosTokenId >= model.info.vocabSize) {
-    throw new TokenscopeError(
-      "INVALID_PARAMETERS",
-      `forcedBosTokenId ${forcedBosTokenId} is outside the (target) vocabulary [0, ${model.info.vocabSize}).`,
-      { hint: "Give the id of a target-language token of this model's vocabulary." },
-    );
-  }
+  const { temperature, topK, topP, seed, stopTokenIds } = spec.generation;
+  const forcedBosTokenId = forcedFirstToken(model, spec.generation);
   const prefix = [
     ...(forcedBosTokenId === undefined ? [] : [forcedBosTokenId]),
     ...(spec.prefix === undefined

@@ -26,6 +26,12 @@ export interface GenerationSettings {
    * part of the target, before `targetPrefix`.
    */
   forcedBosTokenId?: number;
+  /**
+   * The target language of a multilingual model, by code: a token of `info.languageCodes`
+   * ("fr_XX"), or its language alone ("fr") when exactly one token has it. Its token is forced
+   * first, as `forcedBosTokenId` (which wins when both are given).
+   */
+  targetLanguage?: string;
 }
 
 /** A half-open range [start, end) of target positions to attribute. */

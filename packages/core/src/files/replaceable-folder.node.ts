@@ -23,6 +23,8 @@ const modelFolderFiles: readonly RegExp[] = [
   /\.safetensors\.index\.json$/,
   /^tokenizer.*\.json$/,
   /^tokenizer\.model$/,
+  // Marian (opus-mt) tokenizers: a SentencePiece model per side.
+  /^(source|target)\.spm$/,
   /^special_tokens_map\.json$/,
   /^added_tokens\.json$/,
   /^chat_template\.(jinja|json)$/,
@@ -33,7 +35,7 @@ const modelFolderFiles: readonly RegExp[] = [
 
 /** What a model folder may hold, in words, for messages. */
 const MODEL_FOLDER_WORDS =
-  "config.json, *.safetensors and their index, tokenizer*.json, tokenizer.model, special_tokens_map.json, generation_config.json, vocab and merges files, README.md, .gitattributes; no sub-folders";
+  "config.json, *.safetensors and their index, tokenizer*.json, tokenizer.model, source.spm and target.spm, special_tokens_map.json, generation_config.json, vocab and merges files, README.md, .gitattributes; no sub-folders";
 
 /** True when `inner` is `outer` or lies inside it (both absolute, links resolved). */
 function isWithin(inner: string, outer: string): boolean {

@@ -36,6 +36,16 @@ export interface ModelInfo {
    */
   sourceVocabSize?: number;
   specialTokens: SpecialTokenIds;
+  /**
+   * The token every target starts with when the generation settings choose none: a config's
+   * `forced_bos_token_id` (BART's `<s>`, a one-to-many translation model's target language).
+   */
+  forcedBosTokenId?: number;
+  /**
+   * Target-language tokens of a multilingual model ("fr_XX", "__fr__", "fra_Latn") and their ids,
+   * which `GenerationSettings.targetLanguage` chooses from.
+   */
+  languageCodes?: Record<string, number>;
   /** Where the model runs (runtime, device, and why a request fell back), when the loader knows. */
   execution?: ExecutionInfo;
 }

@@ -6,109 +6,101 @@ import {
   TokenscopeError,
 } from "@tokenscope/core";
 import type { OnnxModel, RuntimeSession, SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
-import type { CTranslate2Vocabulary } from "../formats/ctranslate2/vocabulary.ts";
-import {
-  buildCachedDecoderGraph,
-  buildCrossKeyValueGraph,
-} from "../graphs/encoder-decoder/cached-decoder.ts";
-import { buildTransformerGraph } from "../graphs/encoder-decoder/transformer.ts";
-import { transformerNames } from "../graphs/encoder-decoder/transformer-names.ts";
-import type { EncoderDecoderWeights } from "../graphs/encoder-decoder/types.ts";
 import { generateTokens } from "../language-model/generate.ts";
-import { characterTokens, decodeCharacterTokens } from "./character-tokenizer.ts";
+import type { IncrementalDecoder } from "../language-model/incremental-decoder.ts";
 import { type EncoderDecoderEmbeddingTables, embedEncoderDecoderRows } from "./embedding-rows.ts";
+import type { EncoderDecoderFamily } from "./family.ts";
 import { createEncoderDecoderForward, type EncoderDecoderGraphVariant } from "./forward.ts";
 import { createEncoderDecoderGradients, encoderDecoderGradientGraph } from "./gradients.ts";
 import { createEncoderDecoderKvCacheDecoder, type EncoderDecoderSessions } from "./kv-cache-decoder.ts";
-import { buildSplitTransformerGraphs } from "./split-graph.ts";
 
 /** Options of {@link createEncoderDecoderLanguageModel}. */
 export interface EncoderDecoderModelOptions {
-  /** The reference the model was loaded from (a path). */
+  /** The reference the model was loaded from (a path or hub id). */
   id: string;
-  weights: EncoderDecoderWeights;
-  sourceVocabulary: CTranslate2Vocabulary;
-  targetVocabulary: CTranslate2Vocabulary;
+  /** Hub revision (commit when known) the files came from. */
+  revision?: string;
+  /** The family's graphs, tables, tokens and tokenizer (`ctranslate2TransformerFamily`, `bartFamily`, `t5Family`). */
+  family: EncoderDecoderFamily;
   runtime: TensorRuntime;
   sessionOptions?: SessionOptions;
   /** Where the model runs, as the loader found it (stored in `info`). */
   execution?: ExecutionInfo;
 }
 
-/**
- * Longest source plus target the model accepts. Sinusoidal positions have no limit of their own;
- * this is CTranslate2's default `max_input_length` (1024), so that a runaway request is refused.
- */
-const CONTEXT_LENGTH = 1024;
-
 /** Why layer gradients are not offered yet, for the MISSING_CAPABILITY a method gets. */
 const noLayerGradients =
   "an encoder-decoder's gradients are taken with respect to its input embeddings (encoder and decoder) only, not a layer's residual stream";
 
+/** A decoder whose logits never choose `suppressed` ids (Marian's `bad_words_ids`). */
+function suppressing(decoder: IncrementalDecoder, suppressed: readonly number[]): IncrementalDecoder {
+  if (suppressed.length === 0) return decoder;
+  return {
+    async append(ids) {
+      const logits = Float32Array.from(await decoder.append(ids));
+      for (const id of suppressed) logits[id] = Number.NEGATIVE_INFINITY;
+      return logits;
+    },
+  };
+}
+
 /**
- * A character-level Transformer encoder-decoder (CTranslate2 TransformerBase / TransformerBig, as
- * `loadCTranslate2TransformerFolder` reads it) behind core's {@link LanguageModel}: capabilities
- * `tokenize`, `forward`, `generate`, `embed`, `gradients`, taps of every attention (encoder self-,
- * decoder self- and cross-attention, `taps.stack`), residual and MLP, and value zeroing of any of
- * them; `info.encoderDecoder` true, `info.encoderLayers` the encoder's depth.
+ * An encoder-decoder of any family ({@link EncoderDecoderFamily}: CTranslate2 Transformer, BART /
+ * mBART / Marian, T5) behind core's {@link LanguageModel}: capabilities `tokenize`, `forward`,
+ * `generate`, `embed`, `gradients`, taps of every attention (encoder self-, decoder self- and
+ * cross-attention, `taps.stack`), residual and MLP, and value zeroing of any of them;
+ * `info.encoderDecoder` true, `info.encoderLayers` the encoder's depth.
  *
  * - `embed(ids, { sourceLengths })` and `gradients` read the same [source | target] rows: source
  *   positions from the encoder's table, target positions from the decoder's; gradients are taken
- *   with respect to those embeddings only (`gradients.ts`), `<s>` being a constant decoder input.
+ *   with respect to those embeddings only (`gradients.ts`), the start token being a constant
+ *   decoder input.
  *
  * - `forward` reads rows laid out as a decoder-only model's, [source | target] with
  *   `inputs.sourceLengths` (see `createEncoderDecoderForward`): position `sourceLength − 1 + t`
  *   predicts target token t, so step scores and perturbation methods run unchanged.
  *
- * - `tokenize(text)` gives the SOURCE tokens: one per Unicode code point, `<unk>` for characters the
- *   source vocabulary lacks, spans into the text, no BOS/EOS. With `continuation: true` (a forced
- *   target after its prompt) the text is split on the TARGET vocabulary instead.
- * - `detokenize` / `decodeTokens` read TARGET ids: characters joined, `<blank>`, `<s>`, `</s>` and
- *   `<unk>` special (no characters); `after` is ignored (the source does not continue into the target).
- * - `generate(sourceIds)` decodes from `<s>` until `</s>` (kept as the last id, as for causal
- *   models) or `maxNewTokens`, greedy or sampled, with stop tokens, forced ids and prefixes
- *   (`generateTokens`). The source is encoded once per generation (an encoder graph cut out of
- *   `buildTransformerGraph`'s) and every decoder layer's cross-attention keys and values are
- *   projected from it once (`buildCrossKeyValueGraph`); each step then runs the cached decoder
- *   (`buildCachedDecoderGraph`) over the new target ids only, with a KV cache of the earlier ones.
+ * - `tokenize(text)` gives the SOURCE tokens, with the family's special tokens (`</s>` for the
+ *   Hugging Face families) unless `addSpecialTokens: false`. With `continuation: true` (a forced
+ *   target after its prompt) the text is split as a TARGET instead, without special tokens.
+ * - `detokenize` / `decodeTokens` read TARGET ids, special tokens taking no characters; `after` is
+ *   ignored (the source does not continue into the target).
+ * - `generate(sourceIds)` decodes from the start token until EOS (kept as the last id, as for
+ *   causal models) or `maxNewTokens`, greedy or sampled, with stop tokens, forced ids and prefixes
+ *   (`generateTokens`). The source is encoded once per generation and every decoder layer's
+ *   cross-attention keys and values are projected from it once; each step then runs the cached
+ *   decoder over the new target ids only, with a KV cache of the earlier ones. Ids the family
+ *   suppresses are never chosen.
  *
- * `info.specialTokens`: `bos`/`eos` are the target's `<s>`/`</s>` (what generation starts from and
- * stops at); `unk`/`pad` are the source's `<unk>`/`<blank>` (what baselines write into a source).
+ * `info.specialTokens`: `bos` is the decoder's start token, `eos` what generation stops at; `unk` /
+ * `pad` are what baselines write into a source. `info.forcedBosTokenId` and `info.languageCodes`
+ * come from the family (config, tokenizer).
  */
 export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOptions): LanguageModel {
-  const { weights, sourceVocabulary, targetVocabulary } = options;
-  const config = weights.config;
-  const startId = config.decoderStartTokenId ?? targetVocabulary.ids.get("<s>");
-  const endId = config.eosTokenId ?? targetVocabulary.ids.get("</s>");
-  if (startId === undefined) {
-    throw new TokenscopeError(
-      "MODEL_LOAD_FAILED",
-      `${options.id}: the target vocabulary has no <s>, so decoding has no start token.`,
-      {
-        hint: "A CTranslate2 Transformer's target vocabulary holds <s> and </s>.",
-        details: { id: options.id },
-      },
-    );
-  }
-  const padId = sourceVocabulary.ids.get("<blank>");
+  const { family } = options;
+  const { dims, tokens } = family;
+  const startId = tokens.start;
   const info: ModelInfo = {
     id: options.id,
-    architecture: config.architecture,
-    vocabSize: config.targetVocabSize,
-    hiddenSize: config.hiddenSize,
-    numLayers: config.decoderLayers,
-    numHeads: config.numHeads,
-    numKeyValueHeads: config.numHeads,
-    contextLength: CONTEXT_LENGTH,
+    ...(options.revision ? { revision: options.revision } : {}),
+    architecture: family.architecture,
+    vocabSize: dims.targetVocabSize,
+    hiddenSize: dims.hiddenSize,
+    numLayers: dims.decoderLayers,
+    numHeads: dims.numHeads,
+    numKeyValueHeads: dims.numHeads,
+    contextLength: family.contextLength,
     encoderDecoder: true,
-    encoderLayers: config.encoderLayers,
-    sourceVocabSize: config.sourceVocabSize,
+    encoderLayers: dims.encoderLayers,
+    sourceVocabSize: dims.sourceVocabSize,
     specialTokens: {
       bos: startId,
-      ...(endId !== undefined ? { eos: [endId] } : {}),
-      ...(padId !== undefined ? { pad: padId } : {}),
-      unk: sourceVocabulary.unknownId,
+      ...(tokens.eos !== undefined ? { eos: [tokens.eos] } : {}),
+      ...(tokens.pad !== undefined ? { pad: tokens.pad } : {}),
+      ...(tokens.unk !== undefined ? { unk: tokens.unk } : {}),
     },
+    ...(tokens.forcedBos !== undefined ? { forcedBosTokenId: tokens.forcedBos } : {}),
+    ...(tokens.languageCodes ? { languageCodes: { ...tokens.languageCodes } } : {}),
     ...(options.execution ? { execution: options.execution } : {}),
   };
   const capabilities = new Set<Capability>([
@@ -130,9 +122,9 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     sessions ??= (async () => {
       const sessionOptions = options.sessionOptions ?? {};
       const graphs: Array<[keyof EncoderDecoderSessions, () => OnnxModel]> = [
-        ["encoder", () => buildSplitTransformerGraphs(weights).encoder],
-        ["crossKeyValues", () => buildCrossKeyValueGraph(weights)],
-        ["decoder", () => buildCachedDecoderGraph(weights)],
+        ["encoder", family.encoderGraph],
+        ["crossKeyValues", family.crossKeyValueGraph],
+        ["decoder", family.cachedDecoderGraph],
       ];
       const started: Partial<EncoderDecoderSessions> = {};
       try {
@@ -153,11 +145,11 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
   };
 
   function checkSource(ids: readonly number[]): void {
-    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= config.sourceVocabSize);
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= dims.sourceVocabSize);
     if (bad !== undefined) {
       throw new TokenscopeError(
         "INVALID_INPUT",
-        `Source token id ${bad} is outside the source vocabulary [0, ${config.sourceVocabSize}).`,
+        `Source token id ${bad} is outside the source vocabulary [0, ${dims.sourceVocabSize}).`,
         { hint: "Pass the ids model.tokenize() gives for the source text." },
       );
     }
@@ -172,12 +164,12 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     if (!session) {
       session = options.runtime.createSession(
         variant === "gradients"
-          ? encoderDecoderGradientGraph(buildTransformerGraph(weights, { input: "embeds" }).model)
-          : buildTransformerGraph(weights, {
+          ? encoderDecoderGradientGraph(family.fullGraph({ input: "embeds" }))
+          : family.fullGraph({
               input: variant.input,
               taps: variant.taps,
               valueZeroing: variant.valueZeroing,
-            }).model,
+            }),
         options.sessionOptions ?? {},
       );
       fullSessions.set(key, session);
@@ -187,23 +179,23 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     return session;
   };
   const tables: EncoderDecoderEmbeddingTables = {
-    hiddenSize: config.hiddenSize,
-    source: weights.tensors.get(transformerNames.tokenEmbedding("encoder"))!.data,
-    target: weights.tensors.get(transformerNames.tokenEmbedding("decoder"))!.data,
+    hiddenSize: dims.hiddenSize,
+    source: family.tables.source,
+    target: family.tables.target,
     startId,
   };
   const forward = createEncoderDecoderForward({
     startId,
-    padId: padId ?? 0,
-    sourceVocabSize: config.sourceVocabSize,
-    targetVocabSize: config.targetVocabSize,
-    layout: config,
+    padId: tokens.pad ?? 0,
+    sourceVocabSize: dims.sourceVocabSize,
+    targetVocabSize: dims.targetVocabSize,
+    layout: dims,
     session: fullSession,
     embeds: { tables },
   });
   const gradients = createEncoderDecoderGradients({
     tables,
-    targetVocabSize: config.targetVocabSize,
+    targetVocabSize: dims.targetVocabSize,
     forward,
     session: () => fullSession("gradients"),
   });
@@ -218,19 +210,21 @@ export function createEncoderDecoderLanguageModel(options: EncoderDecoderModelOp
     gradients,
     tokenize: async (text, tokenizeOptions = {}) => ({
       text,
-      tokens: characterTokens(tokenizeOptions.continuation ? targetVocabulary : sourceVocabulary, text),
+      tokens: tokenizeOptions.continuation
+        ? await family.tokenizer.target(text)
+        : await family.tokenizer.source(text, tokenizeOptions.addSpecialTokens ?? true),
     }),
-    detokenize: async (ids) => decodeCharacterTokens(targetVocabulary, ids).text,
-    decodeTokens: async (ids) => decodeCharacterTokens(targetVocabulary, ids),
+    detokenize: (ids) => family.tokenizer.decode(ids),
+    decodeTokens: (ids) => family.tokenizer.decodeTokens(ids),
     generate: async (promptIds, generation = {}) => {
       checkSource(promptIds);
       const decoder = createEncoderDecoderKvCacheDecoder({
-        config,
-        startId: startId!,
+        config: dims,
+        startId,
         sourceLength: promptIds.length,
         sessions: sessionsOf,
       });
-      return generateTokens(model, promptIds, generation, decoder);
+      return generateTokens(model, promptIds, generation, suppressing(decoder, tokens.suppressed ?? []));
     },
     dispose: async () => {
       const full = [...fullSessions.values()];

@@ -5,14 +5,13 @@ import {
   crossValueName,
   encoderDecoderTensorNames as names,
 } from "../graphs/encoder-decoder/tensor-names.ts";
-import type { EncoderDecoderConfig } from "../graphs/encoder-decoder/types.ts";
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from "../graphs/tensor-names.ts";
 import type { IncrementalDecoder } from "../language-model/incremental-decoder.ts";
+import type { EncoderDecoderDims } from "./family.ts";
 
 /**
- * The sessions generation runs: the encoder (`buildSplitTransformerGraphs().encoder`), the
- * cross-attention projection (`buildCrossKeyValueGraph`) and the cached decoder
- * (`buildCachedDecoderGraph`), all float32.
+ * The sessions generation runs, from a family's graphs (`EncoderDecoderFamily`): the encoder, the
+ * cross-attention projection and the cached decoder, all float32.
  */
 export interface EncoderDecoderSessions {
   encoder: RuntimeSession;
@@ -22,7 +21,7 @@ export interface EncoderDecoderSessions {
 
 /** Options of {@link createEncoderDecoderKvCacheDecoder}. */
 export interface EncoderDecoderKvCacheOptions {
-  config: EncoderDecoderConfig;
+  config: Pick<EncoderDecoderDims, "decoderLayers" | "targetVocabSize" | "numHeads" | "headDim">;
   /** The target id decoding starts from (`<s>`), fed before the first target id. */
   startId: number;
   /** How many ids of the first `append` are the source; the rest are target ids (forced ones). */

@@ -39,13 +39,19 @@ export async function readMetadataBytes(path: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** {@link readMetadataBytes} as text, or undefined when the file (or its folder) does not exist. */
-export async function readOptionalMetadataText(path: string): Promise<string | undefined> {
+/** {@link readMetadataBytes}, or undefined when the file (or its folder) does not exist. */
+export async function readOptionalMetadataBytes(path: string): Promise<Uint8Array | undefined> {
   try {
-    return new TextDecoder().decode(await readMetadataBytes(path));
+    return await readMetadataBytes(path);
   } catch (error) {
     const code = isTokenscopeError(error, "IO_ERROR") ? error.details["code"] : undefined;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw error;
   }
+}
+
+/** {@link readMetadataBytes} as text, or undefined when the file (or its folder) does not exist. */
+export async function readOptionalMetadataText(path: string): Promise<string | undefined> {
+  const bytes = await readOptionalMetadataBytes(path);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }

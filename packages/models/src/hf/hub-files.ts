@@ -13,6 +13,10 @@ const neededHfFiles: readonly string[] = [
   "special_tokens_map.json",
   "chat_template.jinja",
   "chat_template.json",
+  // Marian (opus-mt) tokenizers: SentencePiece models of each side and their shared ids.
+  "source.spm",
+  "target.spm",
+  "vocab.json",
 ];
 
 const singleWeights = "model.safetensors";

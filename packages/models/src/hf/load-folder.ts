@@ -12,7 +12,7 @@ import { hfTensorsToDecoderWeights } from "./weights.ts";
  * Reads and parses a JSON file of a model folder (bounded: see `readOptionalMetadataText`);
  * undefined when the file does not exist.
  */
-async function readHfJson(folder: string, fileName: string): Promise<unknown> {
+export async function readHfJson(folder: string, fileName: string): Promise<unknown> {
   const path = join(folder, fileName);
   const text = await readOptionalMetadataText(path);
   if (text === undefined) return undefined;

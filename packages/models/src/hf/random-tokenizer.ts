@@ -24,6 +24,18 @@ export interface HfTokenizerBuildOptions {
   nfc?: boolean;
   /** tokenizer_config.json's `model_max_length`. */
   modelMaxLength?: number;
+  /**
+   * An encoder-decoder family's layout (byte-level style only), with no chat template: `"bart"`
+   * wraps a text as `<s> X </s>` (RobertaProcessing, BartTokenizer); `"mbart-50"` as
+   * `lang X </s>` (TemplateProcessing, MBart50Tokenizer) with {@link languageCodes}.
+   */
+  seq2seq?: "bart" | "mbart-50";
+  /**
+   * mBART-50's language codes ("en_XX", ...): special tokens at the last ids of the vocabulary, in
+   * this order, listed in `additional_special_tokens`; the first is the source language. Required
+   * with `seq2seq: "mbart-50"`, refused otherwise.
+   */
+  languageCodes?: readonly string[];
 }
 
 /** Special tokens, at ids 0..5 in this order. */
@@ -43,7 +55,7 @@ const randomChatTemplate =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 /** Text the merges are learned from: plain English prose, so that frequent pairs are word pieces. */
-const corpus = `The river runs past the old mill and under the stone bridge before it reaches the sea. In the spring the water rises and the fields along the banks turn green again. Farmers plant wheat and barley, and the children walk to the school on the hill every morning.
+export const randomTokenizerCorpus = `The river runs past the old mill and under the stone bridge before it reaches the sea. In the spring the water rises and the fields along the banks turn green again. Farmers plant wheat and barley, and the children walk to the school on the hill every morning.
 People in the town say that the weather changes quickly here. A clear morning can end in a storm, and the wind from the west brings rain for three or four days. When the sun comes back, everyone goes outside to dry their clothes and talk with their neighbours.
 The market opens on Saturday at eight o'clock. There are apples, pears, bread, cheese, fish from the harbour and flowers of every colour. Prices are written on small boards, and the sellers call out to the people who pass by their tables.
 In 1895 the first train arrived at the station, and the town grew from about 2,000 people to more than 10,000 in thirty years. New houses were built near the line, and a second church was opened in the north part of the town.
@@ -71,7 +83,7 @@ const gpt2Split = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|
  * most frequent adjacent pair, ties going to the smallest pair in code-unit order, so the result
  * is the same on every machine.
  */
-function learnMerges(
+export function learnMerges(
   words: Map<string, number>,
   split: (word: string) => string[],
   count: number,
@@ -113,7 +125,8 @@ function learnMerges(
   return merges;
 }
 
-function countWords(words: Iterable<string>): Map<string, number> {
+/** How often each string occurs. */
+export function countWords(words: Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
   return counts;
@@ -140,8 +153,9 @@ function fillVocabulary(
   return merges;
 }
 
-function addedTokens(): Array<Record<string, unknown>> {
-  return specialList.map((content, id) => ({
+/** tokenizer.json's `added_tokens` entries of special tokens, by id. */
+export function specialAddedTokens(tokens: ReadonlyMap<number, string>): Array<Record<string, unknown>> {
+  return [...tokens].map(([id, content]) => ({
     id,
     content,
     single_word: false,
@@ -171,34 +185,84 @@ function bpeModel(
   };
 }
 
-function byteLevelJson(vocabSize: number, nfc: boolean): Record<string, unknown> {
+const decoderSpecials = new Map(specialList.map((token, id) => [id, token]));
+
+/** `<s> X </s>` (BART, RoBERTa) or mBART-50's `lang X </s>` (`lang A B </s>` for pairs). */
+function seq2seqPostProcessor(
+  seq2seq: "bart" | "mbart-50",
+  language: { code: string; id: number } | undefined,
+): Record<string, unknown> {
+  const { bos, eos } = randomTokenizerSpecials;
+  if (seq2seq === "bart") {
+    return {
+      type: "RobertaProcessing",
+      sep: [eos, 2],
+      cls: [bos, 1],
+      trim_offsets: true,
+      add_prefix_space: false,
+    };
+  }
+  const { code, id } = language!;
+  const special = (token: string) => ({ SpecialToken: { id: token, type_id: 0 } });
+  const sequence = (name: string) => ({ Sequence: { id: name, type_id: 0 } });
+  return {
+    type: "TemplateProcessing",
+    single: [special(code), sequence("A"), special(eos)],
+    pair: [special(code), sequence("A"), sequence("B"), special(eos)],
+    special_tokens: {
+      [code]: { id: code, ids: [id], tokens: [code] },
+      [eos]: { id: eos, ids: [2], tokens: [eos] },
+    },
+  };
+}
+
+function byteLevelJson(
+  vocabSize: number,
+  nfc: boolean,
+  seq2seq: "bart" | "mbart-50" | undefined,
+  languageCodes: readonly string[],
+): Record<string, unknown> {
   const byteChars = bytesToUnicode();
   const encoder = new TextEncoder();
   const toByteChars = (text: string) => Array.from(encoder.encode(text), (b) => byteChars[b]!).join("");
-  const words = countWords(Array.from(corpus.matchAll(gpt2Split), (match) => toByteChars(match[0])));
+  const words = countWords(
+    Array.from(randomTokenizerCorpus.matchAll(gpt2Split), (match) => toByteChars(match[0])),
+  );
   const vocab = new Map<string, number>(specialList.map((token, id) => [token, id]));
   const merges = fillVocabulary(
     vocab,
     byteChars,
     (count) => learnMerges(words, (word) => [...word], count),
-    vocabSize,
+    vocabSize - languageCodes.length,
   );
+  const specials = new Map<number, string>(decoderSpecials);
+  for (const code of languageCodes) {
+    specials.set(vocab.size, code);
+    vocab.set(code, vocab.size);
+  }
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const first = languageCodes[0];
   return {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: addedTokens(),
+    added_tokens: specialAddedTokens(specials),
     normalizer: nfc ? { type: "NFC" } : null,
     pre_tokenizer: byteLevel,
-    post_processor: { ...byteLevel, trim_offsets: false },
+    post_processor:
+      seq2seq === undefined
+        ? { ...byteLevel, trim_offsets: false }
+        : seq2seqPostProcessor(
+            seq2seq,
+            first === undefined ? undefined : { code: first, id: vocab.get(first)! },
+          ),
     decoder: byteLevel,
     model: bpeModel(vocab, merges, false),
   };
 }
 
 function sentencePieceJson(vocabSize: number, nfc: boolean): Record<string, unknown> {
-  const normalizedCorpus = `▁${corpus.replaceAll(" ", "▁")}`;
+  const normalizedCorpus = `▁${randomTokenizerCorpus.replaceAll(" ", "▁")}`;
   // Learning stays inside words ("▁word"), as SentencePiece does; encoding needs no pre-tokenizer.
   const words = countWords(normalizedCorpus.match(/▁?[^▁\n]+|▁+|\n/gu) ?? []);
   const characterCounts = countWords([...normalizedCorpus].filter((character) => character !== "\n"));
@@ -220,7 +284,7 @@ function sentencePieceJson(vocabSize: number, nfc: boolean): Record<string, unkn
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: addedTokens(),
+    added_tokens: specialAddedTokens(decoderSpecials),
     normalizer: {
       type: "Sequence",
       normalizers: [
@@ -257,46 +321,80 @@ function sentencePieceJson(vocabSize: number, nfc: boolean): Record<string, unkn
 /** Smallest vocabulary: the special tokens and one token per byte. */
 export const minRandomTokenizerVocab = specialList.length + 256 + 1;
 
+function refused(message: string, hint: string): never {
+  throw new TokenscopeError("INVALID_INPUT", message, { hint });
+}
+
 /**
  * A working Hugging Face tokenizer with exactly `vocabSize` ids, built deterministically: special
  * tokens `<unk>` `<s>` `</s>` `<pad>` `<|im_start|>` `<|im_end|>` at ids 0-5, every byte (so any
  * text encodes), characters and merges learned from a fixed English text, reserved tokens if ids
- * are left. The SentencePiece style adds BOS like Llama 2; the byte-level style adds nothing, like
- * GPT-2 and Qwen. Both carry a ChatML chat template.
- * @throws TokenscopeError INVALID_INPUT when `vocabSize` is below {@link minRandomTokenizerVocab}.
+ * are left, then any `languageCodes`. The SentencePiece style adds BOS like Llama 2; the
+ * byte-level style adds nothing, like GPT-2 and Qwen. Both carry a ChatML chat template, except
+ * for the encoder-decoder layouts of `seq2seq` (BART's `<s> X </s>`, mBART-50's `lang X </s>`).
+ * @throws TokenscopeError INVALID_INPUT when `vocabSize` is below {@link minRandomTokenizerVocab}
+ *   (plus the language codes), or for `seq2seq` with the SentencePiece style, mBART-50 without
+ *   language codes, codes without mBART-50, or a code that is already a token.
  */
 export function buildHfTokenizerFiles(options: HfTokenizerBuildOptions): HfTokenizerFiles {
-  const { style, vocabSize } = options;
-  if (!Number.isSafeInteger(vocabSize) || vocabSize < minRandomTokenizerVocab) {
-    throw new TokenscopeError(
-      "INVALID_INPUT",
-      `A working tokenizer needs at least ${minRandomTokenizerVocab} ids (6 special tokens, 256 bytes and one merge), got ${vocabSize}.`,
-      { hint: `Pass a vocabulary of ${minRandomTokenizerVocab} or more (512 is a good small size).` },
+  const { style, vocabSize, seq2seq } = options;
+  const languageCodes = options.languageCodes ?? [];
+  const smallest = minRandomTokenizerVocab + languageCodes.length;
+  if (!Number.isSafeInteger(vocabSize) || vocabSize < smallest) {
+    const codes = languageCodes.length > 0 ? `, ${languageCodes.length} language codes` : "";
+    refused(
+      `A working tokenizer needs at least ${smallest} ids (6 special tokens, 256 bytes and one merge${codes}), got ${vocabSize}.`,
+      `Pass a vocabulary of ${smallest} or more (512 is a good small size).`,
     );
   }
   const sentencePiece = style === "sentencepiece";
+  if (seq2seq !== undefined && sentencePiece)
+    refused(`The ${seq2seq} layout is byte-level.`, 'Pass style "byte-level" with seq2seq.');
+  if ((seq2seq === "mbart-50") !== languageCodes.length > 0)
+    refused("Language codes go with the mbart-50 layout, and only with it.", "Pass both or neither.");
+  if (new Set(languageCodes).size !== languageCodes.length)
+    refused(`The language codes ${languageCodes.join(", ")} repeat one.`, "Pass each code once.");
   const tokenizerJson = sentencePiece
     ? sentencePieceJson(vocabSize, options.nfc ?? false)
-    : byteLevelJson(vocabSize, options.nfc ?? false);
-  const addedTokensDecoder = Object.fromEntries(
-    (tokenizerJson["added_tokens"] as Array<Record<string, unknown>>).map(({ id, ...token }) => [
-      String(id),
-      token,
-    ]),
-  );
+    : byteLevelJson(vocabSize, options.nfc ?? false, seq2seq, languageCodes);
+  const addedTokens = tokenizerJson["added_tokens"] as Array<Record<string, unknown>>;
+  const vocabulary = (tokenizerJson["model"] as { vocab: Record<string, number> }).vocab;
+  if (Object.keys(vocabulary).length !== vocabSize)
+    refused(`A language code (${languageCodes.join(", ")}) is already a token.`, "Pick other codes.");
+  const addedTokensDecoder = Object.fromEntries(addedTokens.map(({ id, ...token }) => [String(id), token]));
   const { unk, bos, eos, pad } = randomTokenizerSpecials;
+  const common = {
+    bos_token: bos,
+    eos_token: eos,
+    unk_token: unk,
+    pad_token: pad,
+    clean_up_tokenization_spaces: false,
+    model_max_length: options.modelMaxLength ?? 2048,
+  };
+  if (seq2seq !== undefined) {
+    const bart = seq2seq === "bart";
+    return {
+      tokenizerJson,
+      tokenizerConfig: {
+        tokenizer_class: options.tokenizerClass ?? (bart ? "BartTokenizer" : "MBart50Tokenizer"),
+        ...common,
+        sep_token: eos,
+        cls_token: bos,
+        add_prefix_space: false,
+        ...(bart
+          ? {}
+          : { src_lang: languageCodes[0], tgt_lang: null, additional_special_tokens: [...languageCodes] }),
+        added_tokens_decoder: addedTokensDecoder,
+      },
+    };
+  }
   return {
     tokenizerJson,
     tokenizerConfig: {
       tokenizer_class: options.tokenizerClass ?? (sentencePiece ? "LlamaTokenizerFast" : "GPT2TokenizerFast"),
       add_bos_token: sentencePiece,
       add_eos_token: false,
-      bos_token: bos,
-      eos_token: eos,
-      unk_token: unk,
-      pad_token: pad,
-      clean_up_tokenization_spaces: false,
-      model_max_length: options.modelMaxLength ?? 2048,
+      ...common,
       chat_template: randomChatTemplate,
       added_tokens_decoder: addedTokensDecoder,
     },

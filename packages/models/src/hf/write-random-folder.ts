@@ -1,6 +1,4 @@
-import { join } from "node:path";
-import { checkLimit, TokenscopeError, throwIfAborted } from "@tokenscope/core";
-import { writeFileAtomically, writeFolderAtomically } from "@tokenscope/core/node";
+import { checkLimit, TokenscopeError } from "@tokenscope/core";
 import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
 import { SAFETENSORS_INDEX_FILE, writeShardedSafetensors } from "../formats/safetensors/sharded.ts";
 import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
@@ -9,6 +7,7 @@ import { expectedTensorDims } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
 import { supportedHfModelTypes } from "./config.ts";
 import { hfConfigJson } from "./config-json.ts";
+import { checkpoint, invalid, json, positive, writeModelFolder } from "./random-folder-files.ts";
 import { buildHfTokenizerFiles, type HfTokenizerStyle, randomTokenizerSpecials } from "./random-tokenizer.ts";
 
 /** Options of {@link writeRandomHfFolder} (the `tokenscope models random` flags). */
@@ -69,19 +68,6 @@ const tokenizerClasses: Readonly<Record<string, string>> = {
   gpt_neox: "GPTNeoXTokenizerFast",
 };
 
-function invalid(what: string, hint: string): never {
-  throw new TokenscopeError("INVALID_INPUT", `models random: ${what}.`, { hint });
-}
-
-function positive(name: string, value: number | undefined): void {
-  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
-    invalid(
-      `--${name} must be a positive integer, got ${value}`,
-      `Pass a positive whole number for --${name}.`,
-    );
-  }
-}
-
 /** The config of the random model: the family's tiny test config with the requested sizes. */
 function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
   const { architecture, hidden, heads } = options;
@@ -135,8 +121,6 @@ function randomWeightBytes(config: DecoderConfig): number {
   return 4 * values;
 }
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
 /**
  * Writes a Hugging Face model folder with random weights, the same for the same seed: config.json
  * and generation_config.json as transformers writes them for the family, the weights as
@@ -153,24 +137,11 @@ export async function writeRandomHfFolder(options: RandomHfFolderOptions): Promi
   const config = randomConfig(options);
   checkLimit("randomModelBytes", randomWeightBytes(config), "models random: the size of the weights");
   const { signal } = options;
-  let written: { weights: DecoderWeights; names: string[] } | undefined;
-  await writeFolderAtomically(
-    options.out,
-    async (folder) => {
-      const { weights, files } = await randomFolderFiles(options, config, signal);
-      for (const [name, content] of files)
-        await writeFileAtomically(join(folder, name), content, signal ? { signal } : {});
-      written = { weights, names: [...files.keys()] };
-    },
-    { force: options.force === true, ...(signal ? { signal } : {}) },
-  );
-  return { folder: options.out, config, weights: written!.weights, files: written!.names };
-}
-
-/** Lets a pending Ctrl-C be seen between two long synchronous steps, and stops if it was. */
-async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  throwIfAborted(signal);
+  const { result: weights, names } = await writeModelFolder(options.out, options, async () => {
+    const { weights, files } = await randomFolderFiles(options, config, signal);
+    return { result: weights, files };
+  });
+  return { folder: options.out, config, weights, files: names };
 }
 
 /** The folder's files by name: random weights for the seed, config, tokenizer. */
