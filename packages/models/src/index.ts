@@ -14,6 +14,19 @@ export {
   createEncoderDecoderLanguageModel,
   type EncoderDecoderModelOptions,
 } from "./encoder-decoder/encoder-decoder-model.ts";
+export { bartFamily } from "./encoder-decoder/families/bart.ts";
+export {
+  type CTranslate2TransformerParts,
+  ctranslate2TransformerFamily,
+} from "./encoder-decoder/families/ctranslate2-transformer.ts";
+export type { HfFamilyTokens } from "./encoder-decoder/families/hf-tokens.ts";
+export { t5Family } from "./encoder-decoder/families/t5.ts";
+export { textTokenizerSides } from "./encoder-decoder/families/text-tokenizer-sides.ts";
+export type {
+  EncoderDecoderDims,
+  EncoderDecoderFamily,
+  EncoderDecoderTokenizer,
+} from "./encoder-decoder/family.ts";
 export { buildSplitTransformerGraphs } from "./encoder-decoder/split-graph.ts";
 export {
   CTRANSLATE2_BINARY_VERSIONS,
@@ -106,6 +119,14 @@ export {
 export { type SafetensorsWriteTensor, writeSafetensors } from "./formats/safetensors/write.ts";
 export { rotaryInverseFrequencies } from "./graphs/blocks/rotary-frequencies.ts";
 export { buildDecoderGraph, supportedDecoderArchitectures } from "./graphs/build-decoder-graph.ts";
+export { type BartGraph, type BartWeights, buildBartGraph } from "./graphs/encoder-decoder/bart.ts";
+export {
+  type BartArchitecture,
+  type BartConfig,
+  bartConfigFromHf,
+} from "./graphs/encoder-decoder/bart-config.ts";
+export { buildT5Graph, type T5Graph, type T5Weights } from "./graphs/encoder-decoder/t5.ts";
+export { type T5Config, t5ConfigFromHf } from "./graphs/encoder-decoder/t5-config.ts";
 export { encoderDecoderTensorNames } from "./graphs/encoder-decoder/tensor-names.ts";
 export { buildTransformerGraph } from "./graphs/encoder-decoder/transformer.ts";
 export type {
@@ -195,6 +216,16 @@ export {
   type ScoreBpeTokenizer,
   type ScoreBpeVocabulary,
 } from "./tokenizers/score-bpe.ts";
+export {
+  type MarianTokenizerFiles,
+  type MarianTokenizerOptions,
+  marianTokenizer,
+} from "./tokenizers/sentencepiece/marian-tokenizer.ts";
+export {
+  readSentencePieceModel,
+  type SentencePieceModel,
+  writeSentencePieceModel,
+} from "./tokenizers/sentencepiece/model-proto.ts";
 export {
   EMBED_TOKENS,
   expectedTensorDims,

@@ -6,6 +6,11 @@ export * from "./formats/node-loaders.ts";
 export type { DownloadProgress, DownloadProgressCallback } from "./hf/download-progress.ts";
 export { type ResolvedHfModel, type ResolveHfModelOptions, resolveHfModel } from "./hf/hub.ts";
 export {
+  hfEncoderDecoderModelTypes,
+  isHfEncoderDecoderConfig,
+  loadHfEncoderDecoderFamily,
+} from "./hf/load-encoder-decoder-folder.ts";
+export {
   type HfModelFolder,
   loadHfConfig,
   loadHfFolder,

@@ -13,6 +13,7 @@ import { TOOL_VERSION } from "../version.ts";
 import { aggregationSteps, keepsRawOnly } from "./aggregation-plan.ts";
 import { buildSequence } from "./build-sequence.ts";
 import { checkGenerationSettings } from "./generation-args.ts";
+import { checkAttributeOptionKeys } from "./option-keys.ts";
 import { prepareSequences } from "./prepare-sequences.ts";
 import { type AttributionPlan, resolvePlan } from "./resolve-plan.ts";
 import { checkStepRange } from "./step-range.ts";
@@ -70,6 +71,7 @@ export async function attribute(
       hint: "Pass a prompt string or a non-empty array of prompts.",
     });
   }
+  checkAttributeOptionKeys(options);
   const plan = resolvePlan(model, options);
   checkStepRange(options.steps);
   checkMemoryBudgetBytes(options.memoryBudgetBytes);
