@@ -63,11 +63,12 @@ async function graphAndReference(
   tensors: Map<string, WeightTensor>,
   source: number[],
   target: number[],
-): Promise<{ graph: Float32Array; reference: Float64Array }> {
+  dataType: "float32" | "float64" = "float32",
+): Promise<{ graph: Float32Array | Float64Array; reference: Float64Array }> {
   const model =
     config.architecture === "t5"
-      ? buildT5Graph({ config, tensors }).model
-      : buildBartGraph({ config, tensors }).model;
+      ? buildT5Graph({ config, tensors }, { dataType }).model
+      : buildBartGraph({ config, tensors }, { dataType }).model;
   const ones = (row: number[]) => [row.map(() => 1)];
   const outputs = await (await sessionOf(model)).run({
     input_ids: int64Rows([source]),
@@ -80,7 +81,7 @@ async function graphAndReference(
       ? referenceT5Logits(config, tensors, source, target)
       : referenceBartLogits(config, tensors, source, target);
   return {
-    graph: outputs["logits"]!.data as Float32Array,
+    graph: outputs["logits"]!.data as Float32Array | Float64Array,
     reference: Float64Array.from(rows.flatMap((row) => [...row])),
   };
 }
@@ -150,6 +151,8 @@ describe("writeRandomEncoderDecoderFolder", () => {
       const { graph, reference } = await graphAndReference(config, weights, source, target);
       expect(graph.length).toBe(target.length * config.vocabSize);
       expect(maxAbsDiff(graph, reference)).toBeLessThan(1e-4);
+      const exact = await graphAndReference(config, weights, source, target, "float64");
+      expect(maxAbsDiff(exact.graph, exact.reference)).toBeLessThan(1e-9);
       if (process.env["FIGURES"])
         console.log(name, maxAbsDiff(graph, reference), Math.max(...reference.map(Math.abs)));
       // Not degenerate: the logits spread over an order of magnitude, and differ between positions.

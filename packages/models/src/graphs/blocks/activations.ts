@@ -1,12 +1,13 @@
 import type { DecoderActivation } from "../../weights/types.ts";
-import { castTo, type GraphContext } from "../context.ts";
+import type { GraphContext } from "../context.ts";
+import { erfFloat64 } from "./erf-float64.ts";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
  * The feed-forward nonlinearity from elementary operators. Exact GELU needs Erf, for which ONNX
- * Runtime has no float64 kernel: a float64 graph evaluates that one Erf in float32 (about 1e-7
- * relative), everything else in float64.
+ * Runtime has no float64 kernel: a float64 graph computes it from elementary operators
+ * (`erfFloat64`, a few ulp), so float64 graphs are float64 throughout.
  */
 export function activation(ctx: GraphContext, x: string, kind: DecoderActivation, output?: string): string {
   switch (kind) {
@@ -15,10 +16,8 @@ export function activation(ctx: GraphContext, x: string, kind: DecoderActivation
     case "relu":
       return ctx.op("Relu", [x], {}, output);
     case "gelu": {
-      let scaled = ctx.op("Mul", [x, ctx.float(Math.SQRT1_2)]);
-      if (ctx.dataType === "float64") scaled = ctx.op("Cast", [scaled], { to: castTo.float32 });
-      let erf = ctx.op("Erf", [scaled]);
-      if (ctx.dataType === "float64") erf = ctx.op("Cast", [erf], { to: castTo.float64 });
+      const scaled = ctx.op("Mul", [x, ctx.float(Math.SQRT1_2)]);
+      const erf = ctx.dataType === "float64" ? erfFloat64(ctx, scaled) : ctx.op("Erf", [scaled]);
       return halfXTimesOnePlus(ctx, x, erf, output);
     }
     case "gelu_tanh": {

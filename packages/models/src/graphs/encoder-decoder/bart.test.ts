@@ -92,7 +92,7 @@ function randomWeights(config: BartConfig, seed: number): BartWeights {
 const weightsOf = new Map(
   Object.entries(variants).map(([family, config], index) => [family, randomWeights(config, 11 + index)]),
 );
-/** The same weights with another activation, for float64 checks free of the float32 Erf. */
+/** The same weights with another activation (gelu_new beside exact GELU in the float64 checks). */
 const withActivation = (weights: BartWeights, activation: BartConfig["activation"]): BartWeights => ({
   config: { ...weights.config, activation },
   tensors: weights.tensors,
@@ -232,22 +232,20 @@ describe.each(Object.keys(variants))("buildBartGraph: %s", (family) => {
     expect(Math.max(...reference.map(Math.abs))).toBeGreaterThan(0.5);
   });
 
-  it("gives the reference's logits within 1e-9 in float64", async () => {
-    // ONNX Runtime has no float64 Erf, so exact GELU runs its Erf in float32 (see activations.ts):
-    // the float64 check takes gelu_new (Tanh is float64) for the gelu families, and exact GELU
-    // gets the float32 Erf's bound.
-    const exact = config.activation === "gelu" ? withActivation(weights, "gelu_new") : weights;
-    const graph = buildBartGraph(exact, { dataType: "float64" });
+  it("gives the reference's logits within 1e-9 in float64, exact GELU included (erfFloat64)", async () => {
+    const graph = buildBartGraph(weights, { dataType: "float64" });
     const outputs = await run(graph, { source: [source], target: [target] });
-    const reference = flat(referenceBartLogits(exact.config, exact.tensors, source, target));
+    const reference = flat(referenceBartLogits(config, weights.tensors, source, target));
     expect(maxAbsDiff(outputs["logits"]!.data as Float64Array, reference)).toBeLessThan(1e-9);
     if (config.activation === "gelu") {
-      const gelu = await run(buildBartGraph(weights, { dataType: "float64" }), {
+      // gelu_new too (Tanh): the two activations are both exact in float64.
+      const tanh = withActivation(weights, "gelu_new");
+      const tanhOutputs = await run(buildBartGraph(tanh, { dataType: "float64" }), {
         source: [source],
         target: [target],
       });
-      const geluReference = flat(referenceBartLogits(config, weights.tensors, source, target));
-      expect(maxAbsDiff(gelu["logits"]!.data as Float64Array, geluReference)).toBeLessThan(1e-5);
+      const tanhReference = flat(referenceBartLogits(tanh.config, tanh.tensors, source, target));
+      expect(maxAbsDiff(tanhOutputs["logits"]!.data as Float64Array, tanhReference)).toBeLessThan(1e-9);
     }
   });
 
