@@ -21,6 +21,7 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   methods: () => import("./methods.ts"),
   models: () => import("./models.ts"),
   onnx: () => import("./onnx.ts"),
+  playground: () => import("./playground.ts"),
   serve: () => import("./serve.ts"),
   view: () => import("./view.ts"),
 };

@@ -4,6 +4,7 @@ import type { CliIO } from "../io.ts";
 import { plainText } from "../io.ts";
 import { deviceOption, modelOption, reportExecution, threadsOption } from "../model-options.ts";
 import { integer } from "../parsers.ts";
+import { untilInterrupted } from "../until-interrupted.ts";
 
 /** The port `tokenscope serve` binds when --port is not given. */
 export const DEFAULT_SERVE_PORT = 8080;
@@ -70,11 +71,7 @@ export function register(program: Command, io: CliIO): void {
         });
         io.stderr(`serving ${plainText(modelName)} at ${server.url}\n`);
         io.stderr(io.color.dim("press Ctrl-C to stop\n"));
-        await new Promise<void>((resolve) => {
-          if (!io.signal) return; // Without a signal (never in the real CLI) it serves until the process ends.
-          if (io.signal.aborted) resolve();
-          else io.signal.addEventListener("abort", () => resolve(), { once: true });
-        });
+        await untilInterrupted(io);
         await server.close();
         io.stderr("stopped\n");
       } finally {
