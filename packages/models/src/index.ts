@@ -6,6 +6,40 @@
  * browser-bundle.test.ts) so that it bundles and runs in browsers; file loaders are in `./node`.
  */
 
+export type { FileLocation } from "./browser/fetch-file.ts";
+export { fileListSource } from "./browser/file-list-source.ts";
+export {
+  fileByteBound,
+  MODEL_FILE_MAX_BYTES,
+  type ModelFileSource,
+  readSourceJson,
+  readSourceText,
+  type SourceReadOptions,
+} from "./browser/file-source.ts";
+export {
+  hfEncoderDecoderModelTypes,
+  isHfEncoderDecoderConfig,
+  loadHfEncoderDecoderFamilyFrom,
+} from "./browser/hf-encoder-decoder-from-source.ts";
+export {
+  type HfModelFiles,
+  loadHfConfigFrom,
+  loadHfModelFrom,
+  loadHfSpecialTokenIdsFrom,
+  loadHfWeightsFrom,
+} from "./browser/hf-folder-from-source.ts";
+export { type LoadHfTokenizerOptions, loadHfTokenizerFrom } from "./browser/hf-tokenizer-from-source.ts";
+export { type CacheStorageLike, type HubSourceOptions, hubSource } from "./browser/hub-source.ts";
+export { type BrowserLoadOptions, loadModelFromSource } from "./browser/load-model-from-source.ts";
+export { detectModelFormat, type ModelFormat } from "./browser/model-format.ts";
+export {
+  isOnnxExportListing,
+  loadOnnxExportFrom,
+  type OnnxExportDtype,
+  onnxExportFiles,
+} from "./browser/onnx-export-from-source.ts";
+export { loadSafetensorsFrom } from "./browser/safetensors-from-source.ts";
+export { type UrlSourceOptions, urlSource } from "./browser/url-source.ts";
 export {
   characterTokens,
   decodeCharacterTokens,
@@ -161,6 +195,7 @@ export type {
 } from "./graphs/types.ts";
 export { decoderConfigFromHf, hfSpecialTokenIds, supportedHfModelTypes } from "./hf/config.ts";
 export { hfConfigJson } from "./hf/config-json.ts";
+export type { DownloadProgress, DownloadProgressCallback } from "./hf/download-progress.ts";
 export {
   buildHfTokenizerFiles,
   type HfTokenizerBuildOptions,

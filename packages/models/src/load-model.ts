@@ -2,25 +2,26 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
+import {
+  decoderFromGguf,
+  decoderFromLlama2c,
+  findGgufName,
+  findLlama2cCheckpointName,
+  findLlama2cTokenizerName,
+  isCTranslate2Listing,
+} from "./browser/model-format.ts";
 import { createEncoderDecoderLanguageModel } from "./encoder-decoder/encoder-decoder-model.ts";
 import { ctranslate2TransformerFamily } from "./encoder-decoder/families/ctranslate2-transformer.ts";
-import { ggufToDecoderWeights } from "./formats/gguf/llama.ts";
-import {
-  loadCTranslate2TransformerFolder,
-  loadGguf,
-  loadLlama2cCheckpoint,
-  loadLlama2cTokenizer,
-} from "./formats/node-loaders.ts";
+import { loadCTranslate2TransformerFolder } from "./formats/node-loaders.ts";
+import { readFileBytes } from "./formats/read-file.ts";
 import type { DownloadProgressCallback } from "./hf/download-progress.ts";
 import { resolveHfModel } from "./hf/hub.ts";
 import { isHfEncoderDecoderConfig, loadHfEncoderDecoderFamily } from "./hf/load-encoder-decoder-folder.ts";
 import { loadHfFolder, readHfJson } from "./hf/load-folder.ts";
 import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts";
 import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
-import { llama2cPiece, scoreBpeTextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
-import { ggufLlamaTokenizer } from "./tokenizers/gguf-llama.ts";
 import type { DecoderWeights } from "./weights/types.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
@@ -95,34 +96,31 @@ function loadFailed(ref: string, what: string): never {
   });
 }
 
+/*
+ * Which file is what follows browser/model-format.ts, the rules the browser loader applies to its
+ * listing, here applied to a folder's entries.
+ */
+
 /** The llama2.c tokenizer file beside a checkpoint: tokenizer.bin or tok*.bin. */
 async function findLlama2cTokenizer(folder: string): Promise<string | undefined> {
-  const names = await readdir(folder);
-  const name =
-    names.find((entry) => entry === "tokenizer.bin") ?? names.find((entry) => /^tok.*\.bin$/.test(entry));
+  const name = findLlama2cTokenizerName(await readdir(folder));
   return name ? join(folder, name) : undefined;
 }
 
 /** The checkpoint of a llama2.c folder: the one .bin file that is not a tokenizer. */
 async function findLlama2cCheckpoint(folder: string): Promise<string | undefined> {
-  const names = (await readdir(folder)).filter((entry) => entry.endsWith(".bin") && !/^tok/.test(entry));
-  return names.length === 1 ? join(folder, names[0]!) : undefined;
+  const name = findLlama2cCheckpointName(await readdir(folder));
+  return name ? join(folder, name) : undefined;
 }
 
-/**
- * A CTranslate2 model folder: `model.bin` beside `source_vocabulary.*` and `target_vocabulary.*`
- * (`.txt` or `.json`), or beside one `shared_vocabulary.*`.
- */
+/** A CTranslate2 model folder (see `isCTranslate2Listing`). */
 async function isCTranslate2Folder(folder: string): Promise<boolean> {
-  const names = new Set(await readdir(folder));
-  if (!names.has("model.bin")) return false;
-  const has = (stem: string) => names.has(`${stem}.txt`) || names.has(`${stem}.json`);
-  return (has("source_vocabulary") && has("target_vocabulary")) || has("shared_vocabulary");
+  return isCTranslate2Listing(await readdir(folder));
 }
 
 async function findGguf(folder: string): Promise<string | undefined> {
-  const names = (await readdir(folder)).filter((entry) => entry.endsWith(".gguf"));
-  return names.length === 1 ? join(folder, names[0]!) : undefined;
+  const name = findGgufName(await readdir(folder));
+  return name ? join(folder, name) : undefined;
 }
 
 /** Hub options of {@link loadDecoderWeights} (the hub and cache part of {@link LoadModelOptions}). */
@@ -240,26 +238,17 @@ async function readDecoderSource(
   if (kind === "folder") file = (await findLlama2cCheckpoint(path)) ?? (await findGguf(path));
   if (!file) loadFailed(ref, "the folder holds no llama2.c checkpoint and no single .gguf file");
 
-  if (extname(file) === ".gguf") {
-    const gguf = await loadGguf(file);
-    const weights = ggufToDecoderWeights(gguf);
-    const tokenizer = scoreBpeTextTokenizer(
-      ggufLlamaTokenizer(gguf.metadata, file),
-      `GGUF llama tokenizer, ${weights.config.vocabSize} tokens`,
-    );
-    return { weights, tokenizer };
-  }
+  if (extname(file) === ".gguf") return decoderFromGguf(await readFileBytes(file), file);
   if (extname(file) === ".bin") {
     const tokenizerPath = await findLlama2cTokenizer(dirname(file));
     if (!tokenizerPath) loadFailed(ref, `no tokenizer.bin or tok*.bin beside ${basename(file)}`);
-    const weights = await loadLlama2cCheckpoint(file);
-    const bpe = await loadLlama2cTokenizer(tokenizerPath, { vocabSize: weights.config.vocabSize });
-    const tokenizer = scoreBpeTextTokenizer(
-      bpe,
-      `llama2.c score BPE (${basename(tokenizerPath)}), ${bpe.vocabSize} tokens`,
-      llama2cPiece,
-    );
-    return { weights, tokenizer };
+    return decoderFromLlama2c({
+      checkpoint: await readFileBytes(file),
+      checkpointSource: file,
+      tokenizer: await readFileBytes(tokenizerPath),
+      tokenizerSource: tokenizerPath,
+      tokenizerName: basename(tokenizerPath),
+    });
   }
   return loadFailed(ref, `"${basename(file)}" is not a format tokenscope reads`);
 }

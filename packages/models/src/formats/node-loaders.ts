@@ -1,6 +1,5 @@
-import { access } from "node:fs/promises";
-import { join } from "node:path";
-import { TokenscopeError } from "@tokenscope/core";
+import { folderSource } from "../browser/folder-source.ts";
+import { loadSafetensorsFrom } from "../browser/safetensors-from-source.ts";
 import { type Llama2cTokenizerOptions, readLlama2cTokenizer } from "../tokenizers/llama2c.ts";
 import type { ScoreBpeTokenizer } from "../tokenizers/score-bpe.ts";
 import type { DecoderWeights } from "../weights/types.ts";
@@ -13,9 +12,8 @@ export {
 import { ggufToDecoderWeights } from "./gguf/llama.ts";
 import { type GgufFile, readGguf } from "./gguf/read.ts";
 import { readLlama2cCheckpoint } from "./llama2c/read-checkpoint.ts";
-import { readFileBytes, readMetadataBytes } from "./read-file.ts";
+import { readFileBytes } from "./read-file.ts";
 import { readSafetensors, type SafetensorsFile } from "./safetensors/read.ts";
-import { readShardedSafetensors, SAFETENSORS_INDEX_FILE } from "./safetensors/sharded.ts";
 
 /*
  * Node entry points of the byte-level readers: each reads the file(s) and passes the path on for
@@ -52,36 +50,9 @@ export async function loadSafetensorsFile(path: string): Promise<SafetensorsFile
 
 /**
  * Reads the safetensors weights of a model folder: the shards named by
- * `model.safetensors.index.json` when it exists, else `model.safetensors`.
+ * `model.safetensors.index.json` when it exists, else `model.safetensors` (`loadSafetensorsFrom`
+ * over the folder, as the browser loader reads them).
  */
 export async function loadSafetensorsFolder(folder: string): Promise<SafetensorsFile> {
-  const indexPath = join(folder, SAFETENSORS_INDEX_FILE);
-  if (await exists(indexPath)) {
-    return readShardedSafetensors(
-      await readMetadataBytes(indexPath),
-      (shard) => readFileBytes(join(folder, shard)),
-      {
-        source: indexPath,
-      },
-    );
-  }
-  const singlePath = join(folder, "model.safetensors");
-  if (await exists(singlePath)) return loadSafetensorsFile(singlePath);
-  throw new TokenscopeError(
-    "MODEL_LOAD_FAILED",
-    `${folder} has neither ${SAFETENSORS_INDEX_FILE} nor model.safetensors.`,
-    {
-      hint: "Point at the folder that holds the model's weights.",
-      details: { folder },
-    },
-  );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return loadSafetensorsFrom(folderSource(folder));
 }

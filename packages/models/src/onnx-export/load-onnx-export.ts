@@ -1,188 +1,42 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type ExecutionInfo, isTokenscopeError, type LanguageModel, TokenscopeError } from "@tokenscope/core";
+import type { LanguageModel } from "@tokenscope/core";
+import { folderSource } from "../browser/folder-source.ts";
 import {
-  decodeModel,
-  loadExternalData,
-  type OnnxModel,
-  type SessionOptions,
-  type TensorRuntime,
-} from "@tokenscope/tensor-backends";
-import { readFileBytes, readMetadataBytes } from "../formats/read-file.ts";
-import { decoderConfigFromHf } from "../hf/config.ts";
-import { loadHfSpecialTokenIds } from "../hf/load-folder.ts";
-import { loadHfTokenizer } from "../tokenizers/hf-load-tokenizer.ts";
-import { createOnnxExportModel, type ExportConfig } from "./onnx-export-model.ts";
+  isOnnxExportListing,
+  type LoadOnnxExportOptions,
+  loadOnnxExportFrom,
+  type OnnxExportDtype,
+  onnxExportFiles,
+} from "../browser/onnx-export-from-source.ts";
 
-/** Weight precisions of a transformers.js export, named as transformers.js names them. */
-export type OnnxExportDtype = "fp32" | "fp16" | "q8" | "q4";
+export { type LoadOnnxExportOptions, type OnnxExportDtype, onnxExportFiles };
 
-/** The file transformers.js reads for each dtype, inside the folder's `onnx/`. */
-export const onnxExportFiles: Readonly<Record<OnnxExportDtype, string>> = {
-  fp32: "model.onnx",
-  fp16: "model_fp16.onnx",
-  q8: "model_quantized.onnx",
-  q4: "model_q4.onnx",
-};
-
-/** Options of {@link loadOnnxExport}. */
-export interface LoadOnnxExportOptions {
-  /** Which export to read; default fp32, or the only one there. */
-  dtype?: OnnxExportDtype;
-  runtime: TensorRuntime;
-  sessionOptions?: SessionOptions;
-  /** Where the model runs, as the loader found it (stored in `info`). */
-  execution?: ExecutionInfo;
-  /** The reference to report as the model id; default the folder. */
-  id?: string;
-}
-
-async function list(folder: string): Promise<string[] | undefined> {
+async function list(folder: string): Promise<string[]> {
   try {
     return await readdir(folder);
   } catch {
-    return undefined;
+    return [];
   }
 }
 
 /**
  * Whether `folder` is a transformers.js export: config.json, an `onnx/` folder with `model*.onnx`,
- * and no safetensors weights (with them, tokenscope builds its own graph instead).
+ * and no safetensors weights (with them, tokenscope builds its own graph instead). The rule is
+ * `isOnnxExportListing`'s, which the browser loader applies to its listing.
  */
 export async function isOnnxExportFolder(folder: string): Promise<boolean> {
-  const names = await list(folder);
-  if (!names?.includes("config.json") || names.some((name) => name.endsWith(".safetensors"))) return false;
-  const onnx = await list(join(folder, "onnx"));
-  return onnx?.some((name) => /^model.*\.onnx$/.test(name)) ?? false;
-}
-
-function loadFailed(folder: string, what: string, hint: string, cause?: unknown): TokenscopeError {
-  return new TokenscopeError("MODEL_LOAD_FAILED", `Cannot load the ONNX export in "${folder}": ${what}.`, {
-    hint,
-    details: { folder },
-    ...(cause !== undefined ? { cause } : {}),
-  });
-}
-
-/** The export file for `dtype` (default: model.onnx, else the only model*.onnx). */
-async function exportFile(folder: string, dtype: OnnxExportDtype | undefined): Promise<string> {
-  const names = ((await list(join(folder, "onnx"))) ?? []).filter((name) => /^model.*\.onnx$/.test(name));
-  const wanted = dtype
-    ? onnxExportFiles[dtype]
-    : names.includes("model.onnx") || names.length !== 1
-      ? "model.onnx"
-      : names[0]!;
-  if (!names.includes(wanted)) {
-    throw loadFailed(
-      folder,
-      `onnx/${wanted} does not exist (the folder has ${names.join(", ") || "no model*.onnx"})`,
-      `Pick a dtype whose file is there (${
-        Object.entries(onnxExportFiles)
-          .filter(([, file]) => names.includes(file))
-          .map(([name]) => name)
-          .join(", ") || "none"
-      }), or download that file.`,
-    );
-  }
-  return join(folder, "onnx", wanted);
-}
-
-type Json = Record<string, unknown>;
-
-function numberField(json: Json, ...keys: string[]): number | undefined {
-  for (const key of keys) if (typeof json[key] === "number") return json[key] as number;
-  return undefined;
-}
-
-/** The sizes of the model: decoderConfigFromHf for families tokenscope builds, the usual fields otherwise. */
-function exportConfig(json: unknown, source: string): ExportConfig {
-  try {
-    return decoderConfigFromHf(json, source);
-  } catch (error) {
-    if (!isTokenscopeError(error) || error.code !== "UNSUPPORTED_ARCHITECTURE") throw error;
-  }
-  const object = (typeof json === "object" && json !== null ? json : {}) as Json;
-  const hidden = numberField(object, "hidden_size", "n_embd", "d_model");
-  const heads = numberField(object, "num_attention_heads", "n_head");
-  const layers = numberField(object, "num_hidden_layers", "n_layer");
-  const vocab = numberField(object, "vocab_size");
-  if (!hidden || !heads || !layers || !vocab) {
-    throw new TokenscopeError(
-      "MODEL_LOAD_FAILED",
-      `${source} lacks vocab_size, hidden_size, num_attention_heads or num_hidden_layers.`,
-      {
-        hint: "Give the export's config.json as transformers wrote it.",
-        details: { source },
-      },
-    );
-  }
-  return {
-    architecture: typeof object["model_type"] === "string" ? object["model_type"] : "unknown",
-    vocabSize: vocab,
-    hiddenSize: hidden,
-    numLayers: layers,
-    numHeads: heads,
-    numKeyValueHeads: numberField(object, "num_key_value_heads") ?? heads,
-    headDim: numberField(object, "head_dim") ?? hidden / heads,
-    contextLength: numberField(object, "max_position_embeddings", "n_positions", "n_ctx") ?? 2048,
-  };
-}
-
-async function readExportModel(folder: string, file: string): Promise<OnnxModel> {
-  let model: OnnxModel;
-  try {
-    model = decodeModel(await readFileBytes(file));
-  } catch (error) {
-    throw loadFailed(
-      folder,
-      `${file} cannot be read as an ONNX model (${(error as Error).message})`,
-      "The file is damaged or not ONNX; download it again.",
-      error,
-    );
-  }
-  try {
-    return await loadExternalData(model, async (location) => readFileBytes(join(folder, "onnx", location)));
-  } catch (error) {
-    throw loadFailed(
-      folder,
-      `the external data of ${file} cannot be read (${(error as Error).message})`,
-      "Download the .onnx_data file beside the model.",
-      error,
-    );
-  }
+  const top = await list(folder);
+  if (!top.includes("onnx")) return false;
+  const onnx = (await list(join(folder, "onnx"))).map((name) => `onnx/${name}`);
+  return isOnnxExportListing([...top, ...onnx]);
 }
 
 /**
  * Loads a transformers.js model folder (config.json, tokenizer files, onnx/model*.onnx) as a
- * language model run as exported (see `createOnnxExportModel`).
+ * language model run as exported (see `createOnnxExportModel`), through `loadOnnxExportFrom`.
  * @throws TokenscopeError MODEL_LOAD_FAILED for a missing or unreadable export file or config.
  */
 export async function loadOnnxExport(folder: string, options: LoadOnnxExportOptions): Promise<LanguageModel> {
-  const configPath = join(folder, "config.json");
-  let configJson: unknown;
-  try {
-    configJson = JSON.parse(new TextDecoder().decode(await readMetadataBytes(configPath)));
-  } catch (error) {
-    throw loadFailed(
-      folder,
-      "config.json is missing or not JSON",
-      "Give the folder transformers.js loads (config.json beside onnx/).",
-      error,
-    );
-  }
-  const config = exportConfig(configJson, configPath);
-  const file = await exportFile(folder, options.dtype);
-  const model = await readExportModel(folder, file);
-  const special = await loadHfSpecialTokenIds(folder);
-  const tokenizer = await loadHfTokenizer(folder, { extraEosTokenIds: special.eos ?? [] });
-  return createOnnxExportModel({
-    id: options.id ?? folder,
-    model,
-    source: file,
-    config,
-    tokenizer,
-    runtime: options.runtime,
-    ...(options.sessionOptions ? { sessionOptions: options.sessionOptions } : {}),
-    ...(options.execution ? { execution: options.execution } : {}),
-  });
+  return loadOnnxExportFrom(folderSource(folder), { ...options, id: options.id ?? folder });
 }

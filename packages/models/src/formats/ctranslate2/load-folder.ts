@@ -1,64 +1,21 @@
-import { join } from "node:path";
-import { TokenscopeError } from "@tokenscope/core";
-import type { EncoderDecoderWeights } from "../../graphs/encoder-decoder/types.ts";
-import { readFileBytes, readOptionalMetadataText } from "../read-file.ts";
-import { readCTranslate2Model } from "./read-model.ts";
-import { ctranslate2TransformerWeights } from "./transformer-weights.ts";
-import { type CTranslate2Vocabulary, parseCTranslate2Vocabulary } from "./vocabulary.ts";
+import {
+  type CTranslate2TransformerFolder,
+  loadCTranslate2TransformerFrom,
+} from "../../browser/ctranslate2-from-source.ts";
+import { folderSource } from "../../browser/folder-source.ts";
 
-/** A CTranslate2 Transformer folder in memory: weights and the two vocabularies. */
-export interface CTranslate2TransformerFolder {
-  weights: EncoderDecoderWeights;
-  sourceVocabulary: CTranslate2Vocabulary;
-  targetVocabulary: CTranslate2Vocabulary;
-}
-
-/** `{side}_vocabulary.json` or `.txt`, else the `shared_vocabulary.*` of a model with one vocabulary. */
-async function readVocabulary(folder: string, side: "source" | "target"): Promise<CTranslate2Vocabulary> {
-  for (const stem of [`${side}_vocabulary`, "shared_vocabulary"]) {
-    for (const format of ["json", "lines"] as const) {
-      const path = join(folder, `${stem}.${format === "json" ? "json" : "txt"}`);
-      const text = await readOptionalMetadataText(path);
-      if (text !== undefined) return parseCTranslate2Vocabulary(text, { source: path, format });
-    }
-  }
-  throw new TokenscopeError("MODEL_LOAD_FAILED", `${folder} has no ${side} vocabulary.`, {
-    hint: `A CTranslate2 folder holds ${side}_vocabulary.txt (or .json, or shared_vocabulary.*) beside model.bin.`,
-    details: { folder, side },
-  });
-}
+export type { CTranslate2TransformerFolder };
 
 /**
  * Reads a CTranslate2 Transformer folder: `model.bin`, `source_vocabulary.txt` and
  * `target_vocabulary.txt` (or their `.json`, or `shared_vocabulary.*`). The vocabulary sizes must
- * match the embedding tables; `<s>` and `</s>` of the target vocabulary go into the config.
+ * match the embedding tables; `<s>` and `</s>` of the target vocabulary go into the config. The
+ * reading is `loadCTranslate2TransformerFrom`'s over the folder, shared with the browser loader.
  * @throws TokenscopeError IO_ERROR (unreadable), MODEL_LOAD_FAILED (damaged, sizes disagree),
  * UNSUPPORTED_ARCHITECTURE (another spec).
  */
 export async function loadCTranslate2TransformerFolder(
   folder: string,
 ): Promise<CTranslate2TransformerFolder> {
-  const modelPath = join(folder, "model.bin");
-  const model = readCTranslate2Model(await readFileBytes(modelPath), { source: modelPath });
-  const sourceVocabulary = await readVocabulary(folder, "source");
-  const targetVocabulary = await readVocabulary(folder, "target");
-  const start = targetVocabulary.ids.get("<s>");
-  const end = targetVocabulary.ids.get("</s>");
-  const weights = ctranslate2TransformerWeights(model, {
-    source: modelPath,
-    ...(start === undefined ? {} : { decoderStartTokenId: start }),
-    ...(end === undefined ? {} : { eosTokenId: end }),
-  });
-  const check = (side: string, vocabulary: CTranslate2Vocabulary, rows: number) => {
-    if (vocabulary.tokens.length !== rows) {
-      throw new TokenscopeError(
-        "MODEL_LOAD_FAILED",
-        `${folder}: the ${side} vocabulary has ${vocabulary.tokens.length} tokens (with <unk>) but the ${side} embedding has ${rows} rows.`,
-        { hint: "The vocabulary files do not belong to this model.bin.", details: { folder, side } },
-      );
-    }
-  };
-  check("source", sourceVocabulary, weights.config.sourceVocabSize);
-  check("target", targetVocabulary, weights.config.targetVocabSize);
-  return { weights, sourceVocabulary, targetVocabulary };
+  return loadCTranslate2TransformerFrom(folderSource(folder));
 }
