@@ -6,6 +6,9 @@ import { type CliIO, plainText, processIO } from "./io.ts";
 import { loadPlugins } from "./plugins.ts";
 import { CLI_VERSION } from "./version.ts";
 
+/** For running commands in-process (tests, tools): an IO that records what a command writes. */
+export { type CliIO, memoryIO } from "./io.ts";
+
 const exitCodeHelp = `
 Exit codes:
   0    success

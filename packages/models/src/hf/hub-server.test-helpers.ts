@@ -87,6 +87,21 @@ export async function startLocalHub(repos: Record<string, string>): Promise<Loca
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const path = decodeURIComponent(url.pathname);
+    // As the hub: readable from any page (a browser app fetches cross-origin, under COEP).
+    response.setHeader("Access-Control-Allow-Origin", "*");
+    response.setHeader(
+      "Access-Control-Expose-Headers",
+      "Content-Length, Content-Range, ETag, X-Linked-Size, X-Linked-ETag, X-Error-Code, X-Repo-Commit",
+    );
+    response.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+    if (request.method === "OPTIONS") {
+      response.writeHead(204, {
+        "Access-Control-Allow-Methods": "GET, HEAD, POST",
+        "Access-Control-Allow-Headers": "*",
+      });
+      response.end();
+      return;
+    }
     requests.push(`${request.method} ${path}`);
     const api = /^\/api\/models\/(.+)\/(revision|paths-info)\/([^/]+)$/.exec(path);
     if (api) {
