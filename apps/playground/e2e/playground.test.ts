@@ -148,12 +148,21 @@ async function runMethod(
   await page.getByRole("button", { name: "Attribute", exact: true }).click();
 }
 
-async function downloadedResult(page: Page): Promise<AttributionResult> {
+/** The bytes and file name of what `button` downloads. */
+async function downloaded(
+  page: Page,
+  button: string,
+): Promise<{ bytes: Buffer; name: string; path: string }> {
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("button", { name: "Download JSON" }).click(),
+    page.getByRole("button", { name: button, exact: true }).click(),
   ]);
-  return parseResult(await readFile((await download.path())!));
+  const path = (await download.path())!;
+  return { bytes: await readFile(path), name: download.suggestedFilename(), path };
+}
+
+async function downloadedResult(page: Page): Promise<AttributionResult> {
+  return parseResult((await downloaded(page, "Download JSON")).bytes);
 }
 
 describe.skipIf(!canRun)("playground in Chromium", () => {
@@ -239,6 +248,31 @@ describe.skipIf(!canRun)("playground in Chromium", () => {
       );
     for (const difference of Object.values(differences)) expect(difference).toBeLessThanOrEqual(tolerance);
     expect(Math.max(0, ...longest)).toBeLessThan(maxLongTaskMs);
+
+    // The other exports of the last result, and the saved JSON loaded back (by the page and by
+    // `tokenscope view`).
+    const svg = await downloaded(page, "Download SVG");
+    expect(svg.name).toBe("tokenscope-integrated_gradients.svg");
+    expect(svg.bytes.toString("utf8")).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    const png = await downloaded(page, "Download PNG");
+    expect([...png.bytes.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    expect(png.bytes.readUInt32BE(16)).toBeGreaterThan(100); // width from the IHDR chunk
+    const html = await downloaded(page, "Download HTML");
+    expect(html.bytes.toString("utf8")).toMatch(/<!doctype html>/i);
+    expect(html.bytes.toString("utf8")).toContain("integrated_gradients");
+    const json = await downloaded(page, "Download JSON");
+    const viewed = memoryIO();
+    expect(await run(["view", json.path], viewed), viewed.err()).toBe(0);
+    expect(viewed.out()).toContain("integrated_gradients");
+    await page.getByLabel("Load result", { exact: true }).setInputFiles({
+      name: "saved.json",
+      mimeType: "application/json",
+      buffer: (await downloaded(page, "Download JSON")).bytes,
+    });
+    await expect(page.locator(".run-info").count()).resolves.toBe(0);
+    expect(
+      maxDifference(await downloadedResult(page), (await cli)["integrated_gradients"]!),
+    ).toBeLessThanOrEqual(tolerance);
     await page.context().close();
   });
 
