@@ -9,7 +9,8 @@ import {
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../../weights/types.ts";
 import { validateDecoderConfig, validateDecoderWeights } from "../../weights/validate.ts";
 import { type ConfigFieldNames, checkDecoderConfigBounds, checkWeightsFitFile } from "../config-bounds.ts";
-import { ggmlByteLength, QK } from "./quantization.ts";
+import { QK_K } from "./k-quants.ts";
+import { ggmlByteLength, ggmlReadableTypes } from "./quantization.ts";
 import { type GgufFile, readGgufTensor } from "./read.ts";
 
 /** The metadata keys of the sizes, for messages about them. */
@@ -23,8 +24,11 @@ const metadataFieldNames: ConfigFieldNames = {
   vocabSize: "llama.vocab_size",
 };
 
-/** The fewest bytes a weight takes in the types tokenscope reads (Q4_0: 18 bytes per 32 weights). */
-const MIN_BYTES_PER_WEIGHT = ggmlByteLength("Q4_0", QK) / QK;
+/**
+ * The fewest bytes a weight takes in the types tokenscope reads (Q2_K: 84 bytes per 256 weights),
+ * so that the file-size check refuses no file it can read.
+ */
+const MIN_BYTES_PER_WEIGHT = Math.min(...ggmlReadableTypes.map((type) => ggmlByteLength(type, QK_K) / QK_K));
 
 /** llama.cpp's per-block tensor names, by Hugging Face suffix. */
 export const ggufLayerNames: Readonly<Record<LayerWeightName, string>> = {

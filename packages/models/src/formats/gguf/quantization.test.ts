@@ -20,7 +20,8 @@ describe("GGML block formats", () => {
       ggmlTypeId("Q8_0"),
       ggmlTypeId("BF16"),
     ]).toEqual([0, 1, 2, 8, 30]);
-    expect(ggmlTypeName(12)).toBeUndefined();
+    expect(ggmlTypeName(12)).toBe("Q4_K");
+    expect(ggmlTypeName(16)).toBeUndefined(); // IQ2_XXS
     expect(ggmlByteLength("Q8_0", 64)).toBe(68);
     expect(ggmlByteLength("Q4_0", 64)).toBe(36);
     expect(() => ggmlByteLength("Q8_0", 40)).toThrow(/not whole Q8_0 blocks/);

@@ -7,9 +7,10 @@ import {
 } from "../../weights/half-floats.ts";
 import { copyFloat32LE, copyUint16LE, viewOf } from "../binary.ts";
 import { ggmlTypeIds } from "./ggml-types.ts";
+import { type KQuantType, kQuantLayouts, QK_K, type SuperBlockDecoder } from "./k-quants.ts";
 
 /** The GGML tensor types tokenscope reads; all are dequantized to fp32 at load. */
-export type GgmlReadableType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0";
+export type GgmlReadableType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0" | KQuantType;
 
 /** The GGML tensor types {@link quantize} (and so the GGUF writer) produces. */
 export type GgmlWritableType = "F32" | "F16" | "Q8_0" | "Q4_0";
@@ -19,20 +20,51 @@ export const QK = 32;
 
 interface TypeLayout {
   id: number;
-  /** Values per block (1 for plain floats). */
+  /** Values per block (1 for plain floats, 32 for Q8_0 and Q4_0, 256 for the K-quants). */
   blockValues: number;
   blockBytes: number;
+  /** Decodes one block; plain floats have none (they are copied in bulk). */
+  decode?: SuperBlockDecoder;
 }
+
+// x = d * q: fp16 scale d, then 32 int8.
+const decodeQ8_0: SuperBlockDecoder = (bytes, view, at, out, outAt) => {
+  const d = f16BitsToNumber(view.getUint16(at, true));
+  for (let j = 0; j < QK; j++) out[outAt + j] = d * ((bytes[at + 2 + j]! << 24) >> 24);
+};
+
+// x = d * (q - 8): fp16 scale d, then 16 bytes of 4-bit q (low nibbles: values 0..15, high: 16..31).
+const decodeQ4_0: SuperBlockDecoder = (bytes, view, at, out, outAt) => {
+  const d = f16BitsToNumber(view.getUint16(at, true));
+  for (let j = 0; j < QK / 2; j++) {
+    const packed = bytes[at + 2 + j]!;
+    out[outAt + j] = d * ((packed & 0x0f) - 8);
+    out[outAt + j + QK / 2] = d * ((packed >> 4) - 8);
+  }
+};
+
+const kQuantLayout = (type: KQuantType): TypeLayout => ({
+  id: ggmlTypeIds[type],
+  blockValues: QK_K,
+  ...kQuantLayouts[type],
+});
 
 const layouts: Record<GgmlReadableType, TypeLayout> = {
   F32: { id: ggmlTypeIds.F32, blockValues: 1, blockBytes: 4 },
   F16: { id: ggmlTypeIds.F16, blockValues: 1, blockBytes: 2 },
   BF16: { id: ggmlTypeIds.BF16, blockValues: 1, blockBytes: 2 },
-  // fp16 scale d, then 32 int8: x = d * q.
-  Q8_0: { id: ggmlTypeIds.Q8_0, blockValues: QK, blockBytes: 2 + QK },
-  // fp16 scale d, then 16 bytes of 4-bit q (low nibbles: values 0..15, high nibbles: 16..31): x = d * (q - 8).
-  Q4_0: { id: ggmlTypeIds.Q4_0, blockValues: QK, blockBytes: 2 + QK / 2 },
+  Q8_0: { id: ggmlTypeIds.Q8_0, blockValues: QK, blockBytes: 2 + QK, decode: decodeQ8_0 },
+  Q4_0: { id: ggmlTypeIds.Q4_0, blockValues: QK, blockBytes: 2 + QK / 2, decode: decodeQ4_0 },
+  Q2_K: kQuantLayout("Q2_K"),
+  Q3_K: kQuantLayout("Q3_K"),
+  Q4_K: kQuantLayout("Q4_K"),
+  Q5_K: kQuantLayout("Q5_K"),
+  Q6_K: kQuantLayout("Q6_K"),
+  Q8_K: kQuantLayout("Q8_K"),
 };
+
+/** Every GGML type tokenscope reads, in the order above. */
+export const ggmlReadableTypes = Object.keys(layouts) as readonly GgmlReadableType[];
 
 /** The GGML type id of a type name. */
 export function ggmlTypeId(type: GgmlReadableType): number {
@@ -41,7 +73,15 @@ export function ggmlTypeId(type: GgmlReadableType): number {
 
 /** The readable type of a GGML type id, or undefined for types tokenscope cannot dequantize. */
 export function ggmlTypeName(id: number): GgmlReadableType | undefined {
-  return (Object.keys(layouts) as GgmlReadableType[]).find((type) => layouts[type].id === id);
+  return ggmlReadableTypes.find((type) => layouts[type].id === id);
+}
+
+/**
+ * Values per block of `type`: 1 for F32, F16 and BF16, 32 for Q8_0 and Q4_0, 256 for the K-quants.
+ * GGML stores each row as whole blocks, so a tensor's innermost dimension must be a multiple of it.
+ */
+export function ggmlBlockValues(type: GgmlReadableType): number {
+  return layouts[type].blockValues;
 }
 
 /** Bytes that `count` values of `type` take; throws when `count` is not a whole number of blocks. */
@@ -59,8 +99,21 @@ export function ggmlByteLength(type: GgmlReadableType, count: number): number {
   return (count / blockValues) * blockBytes;
 }
 
-/** Dequantizes `count` values of `type` from `bytes` (which must hold exactly their blocks). */
+/**
+ * Dequantizes `count` values of `type` from `bytes`, which must hold their blocks; the K-quants
+ * give exactly the float32 values of llama.cpp's `dequantize_row_q*_K` (see k-quants.ts).
+ * @throws TokenscopeError INVALID_INPUT when `count` is not whole blocks or `bytes` is too short.
+ */
 export function dequantize(type: GgmlReadableType, bytes: Uint8Array, count: number): Float32Array {
+  const byteLength = ggmlByteLength(type, count);
+  if (bytes.byteLength < byteLength) {
+    // A short buffer would read as undefined, i.e. NaN weights, rather than fail.
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      `${count} values of ${type} take ${byteLength} bytes; only ${bytes.byteLength} were given.`,
+      { hint: "Pass the bytes of the whole tensor." },
+    );
+  }
   switch (type) {
     case "F32":
       return copyFloat32LE(bytes, 0, count);
@@ -68,32 +121,12 @@ export function dequantize(type: GgmlReadableType, bytes: Uint8Array, count: num
       return f16BitsToFloat32(copyUint16LE(bytes, 0, count));
     case "BF16":
       return bf16BitsToFloat32(copyUint16LE(bytes, 0, count));
-    case "Q8_0":
-      return dequantizeBlocks(bytes, count, layouts.Q8_0.blockBytes, (block, scale, out, at) => {
-        for (let j = 0; j < QK; j++) out[at + j] = scale * ((block[2 + j]! << 24) >> 24);
-      });
-    case "Q4_0":
-      return dequantizeBlocks(bytes, count, layouts.Q4_0.blockBytes, (block, scale, out, at) => {
-        for (let j = 0; j < QK / 2; j++) {
-          const packed = block[2 + j]!;
-          out[at + j] = scale * ((packed & 0x0f) - 8);
-          out[at + j + QK / 2] = scale * ((packed >> 4) - 8);
-        }
-      });
   }
-}
-
-function dequantizeBlocks(
-  bytes: Uint8Array,
-  count: number,
-  blockBytes: number,
-  decodeBlock: (block: Uint8Array, scale: number, out: Float32Array, at: number) => void,
-): Float32Array {
+  const { blockValues, blockBytes, decode } = layouts[type];
   const out = new Float32Array(count);
   const view = viewOf(bytes);
-  for (let b = 0; b < count / QK; b++) {
-    const block = bytes.subarray(b * blockBytes, (b + 1) * blockBytes);
-    decodeBlock(block, f16BitsToNumber(view.getUint16(b * blockBytes, true)), out, b * QK);
+  for (let block = 0; block < count / blockValues; block++) {
+    decode!(bytes, view, block * blockBytes, out, block * blockValues);
   }
   return out;
 }

@@ -11,7 +11,14 @@ import {
   padTo,
 } from "./format.ts";
 import { ggmlTypeIdName } from "./ggml-types.ts";
-import { dequantize, type GgmlReadableType, ggmlByteLength, ggmlTypeName } from "./quantization.ts";
+import {
+  dequantize,
+  type GgmlReadableType,
+  ggmlBlockValues,
+  ggmlByteLength,
+  ggmlReadableTypes,
+  ggmlTypeName,
+} from "./quantization.ts";
 
 // Why not `@huggingface/gguf`: its ESM build statically imports a Node-only FileBlob module (fs,
 // fs/promises, stream, url), and its browser build is reachable only through the legacy
@@ -138,21 +145,26 @@ function dataAlignment(metadata: Record<string, GgufMetadataValue>, reader: Gguf
   return alignment;
 }
 
-/** Checks that a tensor of a type tokenscope reads lies inside the file. */
+/**
+ * Checks that a tensor of a type tokenscope reads is whole blocks per row and lies inside the
+ * file. GGML quantizes each row on its own, so a row (the innermost dim) must be a whole number of
+ * blocks (256 values for the K-quants), as llama.cpp's gguf reader requires too; a total that
+ * happens to be whole blocks is not enough, since the blocks would straddle rows.
+ */
 function checkTensorExtent(entry: GgufTensorEntry, fileBytes: number, source: string): void {
   const type = ggmlTypeName(entry.typeId);
   if (!type) return;
-  const count = entry.dims.reduce((a, b) => a * b, 1);
-  let end: number;
-  try {
-    end = entry.byteOffset + ggmlByteLength(type, count);
-  } catch {
+  const blockValues = ggmlBlockValues(type);
+  const rowValues = entry.dims.at(-1) ?? 1;
+  if (rowValues % blockValues !== 0) {
     throw loadError(
       source,
-      `tensor "${entry.name}" has ${count} values, not whole ${type} blocks`,
-      "Re-export the file.",
+      `tensor "${entry.name}" (${type} [${entry.dims}]) has rows of ${rowValues} values, not whole ${type} blocks of ${blockValues}`,
+      "The file is damaged or was written by a broken converter; convert the model again with llama.cpp.",
     );
   }
+  const count = entry.dims.reduce((a, b) => a * b, 1);
+  const end = entry.byteOffset + ggmlByteLength(type, count);
   if (end > fileBytes) {
     throw loadError(
       source,
@@ -171,7 +183,7 @@ function checkTensorExtent(entry: GgufTensorEntry, fileBytes: number, source: st
  *   file, a truncated header, a bad magic
  *   number, an unsupported version or byte order, a string, array or count that runs past the end
  *   of the file, a duplicate key or tensor, a bad alignment, or a tensor (of a type tokenscope
- *   reads) that runs past the end of the file.
+ *   reads) whose rows are not whole blocks of its type or that runs past the end of the file.
  */
 export async function readGguf(bytes: Uint8Array, options: GgufReadOptions = {}): Promise<GgufFile> {
   const source = options.source ?? "GGUF file";
@@ -203,8 +215,9 @@ export async function readGguf(bytes: Uint8Array, options: GgufReadOptions = {})
 }
 
 /**
- * Reads one tensor as fp32 with row-major dims, dequantizing F16, BF16, Q8_0 and Q4_0. Other GGML
- * types fail with `MODEL_LOAD_FAILED` naming the type.
+ * Reads one tensor as fp32 with row-major dims, dequantizing F16, BF16, Q8_0, Q4_0 and the
+ * K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K) exactly as llama.cpp does. Other GGML types fail
+ * with `MODEL_LOAD_FAILED` naming the type.
  */
 export function readGgufTensor(file: GgufFile, name: string): { dims: number[]; data: Float32Array } {
   const entry = file.tensors.get(name);
@@ -219,10 +232,12 @@ export function readGgufTensor(file: GgufFile, name: string): { dims: number[]; 
   if (!type) {
     throw loadError(
       file.source,
-      `tensor "${name}" has GGML type ${entry.typeId}, which tokenscope cannot dequantize (${ggmlTypeIdName(entry.typeId) ?? "a type ggml does not define"}; tokenscope reads F32, F16, BF16, Q8_0 and Q4_0)`,
-      "Convert the model to one of these types, e.g. with llama.cpp's llama-quantize --allow-requantize to Q8_0.",
+      `tensor "${name}" has GGML type ${entry.typeId}, which tokenscope cannot dequantize (${ggmlTypeIdName(entry.typeId) ?? "a type ggml does not define"}; tokenscope reads ${ggmlReadableTypes.join(", ")})`,
+      "Convert the model to one of these types, e.g. with llama.cpp's llama-quantize --allow-requantize to Q8_0 or Q4_K_M.",
     );
   }
+  // Checked again: a caller may have changed the entry since readGguf.
+  checkTensorExtent(entry, file.bytes.byteLength, file.source);
   const count = entry.dims.reduce((a, b) => a * b, 1);
   const length = ggmlByteLength(type, count);
   return {

@@ -11,7 +11,14 @@ import {
   isPowerOfTwo,
   padTo,
 } from "./format.ts";
-import { type GgmlWritableType, ggmlTypeId, QK, quantize } from "./quantization.ts";
+import {
+  type GgmlReadableType,
+  type GgmlWritableType,
+  ggmlBlockValues,
+  ggmlByteLength,
+  ggmlTypeId,
+  quantize,
+} from "./quantization.ts";
 
 /** One metadata value with its GGUF type (and element type for arrays). */
 export interface GgufMetadataEntry {
@@ -194,10 +201,23 @@ export interface GgufWriteTensor {
   type: GgmlWritableType;
 }
 
+/**
+ * A tensor whose bytes are already encoded as `type` (e.g. K-quant blocks made by another
+ * quantizer): written as they are, so that files of any type tokenscope reads can be built.
+ */
+export interface GgufWriteEncodedTensor {
+  name: string;
+  /** Row-major dims, outermost first. */
+  dims: number[];
+  type: GgmlReadableType;
+  /** Exactly the blocks of the tensor's values, row after row. */
+  bytes: Uint8Array;
+}
+
 /** What {@link writeGguf} writes. */
 export interface GgufWriteInput {
   metadata: Record<string, GgufMetadataEntry>;
-  tensors: GgufWriteTensor[];
+  tensors: Array<GgufWriteTensor | GgufWriteEncodedTensor>;
 }
 
 /** `general.alignment` of the metadata to write, else 32. */
@@ -214,27 +234,38 @@ function writeAlignment(metadata: Record<string, GgufMetadataEntry>): number {
   return alignment;
 }
 
-/** Checks that `tensor` has as many values as its dims say and can be stored as its type. */
-function checkWritable(tensor: GgufWriteTensor): void {
+/** Checks that `tensor` has as many values (or bytes) as its dims say and can be stored as its type. */
+function checkWritable(tensor: GgufWriteTensor | GgufWriteEncodedTensor): void {
   const count = tensor.dims.reduce((a, b) => a * b, 1);
-  if (tensor.data.length !== count) {
+  if ("data" in tensor && tensor.data.length !== count) {
     throw new TokenscopeError(
       "INVALID_INPUT",
       `Tensor "${tensor.name}" has ${tensor.data.length} values for dims [${tensor.dims}].`,
       { hint: "Pass as many values as the dims call for." },
     );
   }
-  if (tensor.type.startsWith("Q") && (tensor.dims.at(-1) ?? 0) % QK !== 0) {
+  const blockValues = ggmlBlockValues(tensor.type);
+  if ((tensor.dims.at(-1) ?? 1) % blockValues !== 0) {
     throw new TokenscopeError(
       "INVALID_INPUT",
-      `Tensor "${tensor.name}" [${tensor.dims}] cannot be stored as ${tensor.type}: rows must be multiples of ${QK}.`,
+      `Tensor "${tensor.name}" [${tensor.dims}] cannot be stored as ${tensor.type}: rows must be multiples of ${blockValues}.`,
       { hint: "Store this tensor as F32 or F16." },
+    );
+  }
+  if ("bytes" in tensor && tensor.bytes.byteLength !== ggmlByteLength(tensor.type, count)) {
+    throw new TokenscopeError(
+      "INVALID_INPUT",
+      `Tensor "${tensor.name}" [${tensor.dims}] has ${tensor.bytes.byteLength} bytes; ${count} values of ${tensor.type} take ${ggmlByteLength(tensor.type, count)}.`,
+      { hint: "Pass exactly the encoded blocks of the tensor." },
     );
   }
 }
 
 /** A tensor info: name, dims (GGUF lists them innermost first), GGML type, offset in the data. */
-function encodeTensorInfo(tensor: GgufWriteTensor, dataOffset: number): Uint8Array[] {
+function encodeTensorInfo(
+  tensor: GgufWriteTensor | GgufWriteEncodedTensor,
+  dataOffset: number,
+): Uint8Array[] {
   const dims = [...tensor.dims].reverse().map(u64);
   return [
     ...ggufString(tensor.name),
@@ -247,8 +278,9 @@ function encodeTensorInfo(tensor: GgufWriteTensor, dataOffset: number): Uint8Arr
 
 /**
  * Writes a GGUF v3 file: the header and metadata, the tensor directory, then each tensor's data
- * aligned to `general.alignment` (32 by default). Tensors are stored as F32, F16, Q8_0 or Q4_0;
- * quantized ones need an innermost dimension divisible by 32.
+ * aligned to `general.alignment` (32 by default). fp32 tensors are stored as F32, F16, Q8_0 or
+ * Q4_0 (quantized ones need an innermost dimension divisible by 32); encoded tensors
+ * ({@link GgufWriteEncodedTensor}) as their bytes, of any type tokenscope reads.
  * @throws TokenscopeError INVALID_INPUT for a metadata value that does not fit its type, a bad
  *   alignment, or a tensor whose values do not match its dims or that cannot be quantized.
  */
@@ -261,7 +293,7 @@ export function writeGguf(input: GgufWriteInput): Uint8Array {
   for (const tensor of input.tensors) {
     checkWritable(tensor);
     directory.push(...encodeTensorInfo(tensor, dataOffset));
-    const bytes = quantize(tensor.type, tensor.data);
+    const bytes = "bytes" in tensor ? tensor.bytes : quantize(tensor.type, tensor.data);
     const padded = new Uint8Array(padTo(bytes.byteLength, alignment));
     padded.set(bytes);
     data.push(padded);
