@@ -169,6 +169,7 @@ export type {
   EncoderDecoderGraphOptions,
   EncoderDecoderWeights,
 } from "./graphs/encoder-decoder/types.ts";
+export { buildGemma2Graph, buildGemmaGraph } from "./graphs/gemma.ts";
 export { buildGptNeoxGraph } from "./graphs/gpt-neox.ts";
 export { buildGpt2Graph } from "./graphs/gpt2.ts";
 export { buildLlamaGraph } from "./graphs/llama.ts";

@@ -6,7 +6,16 @@ import { type CliIO, plainText, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
 import { integer, limitedInteger, outputPath } from "../parsers.ts";
 
-const decoderFamilies = ["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const;
+const decoderFamilies = [
+  "llama",
+  "mistral",
+  "qwen2",
+  "qwen3",
+  "gemma",
+  "gemma2",
+  "gpt2",
+  "gpt_neox",
+] as const;
 const encoderDecoderFamilies = ["bart", "mbart", "marian", "t5"] as const;
 type EncoderDecoderFamily = (typeof encoderDecoderFamilies)[number];
 
@@ -30,7 +39,7 @@ export function register(program: Command, io: CliIO): void {
     .addOption(
       new Option(
         "--arch <family>",
-        "architecture: decoders llama, mistral, qwen2, qwen3, gpt2, gpt_neox; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
+        "architecture: decoders llama, mistral, qwen2, qwen3, gemma, gemma2, gpt2, gpt_neox; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
       )
         .choices([...decoderFamilies, ...encoderDecoderFamilies] as const)
         .makeOptionMandatory(),

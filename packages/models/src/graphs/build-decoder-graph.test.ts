@@ -11,10 +11,21 @@ describe("buildDecoderGraph", () => {
     ).toThrow(
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
-        message: expect.stringContaining('"mamba"; supported: llama, mistral, qwen2, qwen3, gpt2, gpt_neox'),
+        message: expect.stringContaining(
+          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, gpt2, gpt_neox',
+        ),
       }),
     );
-    expect(supportedDecoderArchitectures).toEqual(["llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox"]);
+    expect(supportedDecoderArchitectures).toEqual([
+      "llama",
+      "mistral",
+      "qwen2",
+      "qwen3",
+      "gemma",
+      "gemma2",
+      "gpt2",
+      "gpt_neox",
+    ]);
     // An inherited property name is not an architecture either.
     expect(() =>
       buildDecoderGraph({ ...weights, config: { ...weights.config, architecture: "constructor" } }),

@@ -1,6 +1,7 @@
 import { TokenscopeError } from "@tokenscope/core";
 import type { DecoderWeights } from "../weights/types.ts";
 import { validateDecoderWeights } from "../weights/validate.ts";
+import { buildGemma2Graph, buildGemmaGraph } from "./gemma.ts";
 import { buildGptNeoxGraph } from "./gpt-neox.ts";
 import { buildGpt2Graph } from "./gpt2.ts";
 import { buildLlamaGraph } from "./llama.ts";
@@ -16,6 +17,8 @@ const builders: Readonly<Record<string, FamilyBuilder>> = {
   mistral: buildLlamaGraph,
   qwen2: buildQwen2Graph,
   qwen3: buildQwen3Graph,
+  gemma: buildGemmaGraph,
+  gemma2: buildGemma2Graph,
   gpt2: buildGpt2Graph,
   gpt_neox: buildGptNeoxGraph,
 };
@@ -35,6 +38,11 @@ function checkExtras(weights: DecoderWeights, source: string): void {
     fail(`layerNormEps must be positive, got ${c.layerNormEps}`);
   if (c.slidingWindow !== undefined && !(Number.isSafeInteger(c.slidingWindow) && c.slidingWindow > 0)) {
     fail(`slidingWindow must be a positive integer, got ${c.slidingWindow}`);
+  }
+  for (const field of ["queryPreAttentionScalar", "attentionLogitSoftcap", "finalLogitSoftcap"] as const) {
+    const value = c[field];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      fail(`${field} must be positive, got ${value}`);
   }
   if (c.activation !== undefined && !["silu", "gelu", "gelu_tanh", "relu"].includes(c.activation)) {
     fail(`activation "${c.activation}" is not one of silu, gelu, gelu_tanh, relu`);

@@ -53,12 +53,21 @@ export interface DecoderFamily {
   tokenTable: string;
   /** Learned position embedding table [context, hidden] (GPT-2). */
   positionTable?: string;
+  /** Factor of the token rows, looked up or fed (Gemma: `sqrt(hidden)`); absent: none. */
+  tokenScale?: number;
+  /**
+   * The sliding window of each layer (Gemma 2 alternates windowed and full layers); absent means
+   * `config.slidingWindow` for every layer.
+   */
+  slidingWindowOf?(layer: number): number | undefined;
   rotary?: RotarySpec;
   /** Adds one layer to the graph and returns its output, named `inputs.output`. */
   layer(ctx: GraphContext, hidden: string, inputs: LayerInputs): string;
   /** The final norm before the output projection. */
   finalNorm(ctx: GraphContext, hidden: string): string;
   output: OutputMatrix;
+  /** Gemma 2's soft cap of the logits, `cap · tanh(z / cap)`; absent: none. */
+  finalLogitSoftcap?: number;
 }
 
 function invalid(message: string, hint: string, details: Record<string, unknown> = {}): TokenscopeError {
@@ -193,14 +202,15 @@ export function buildDecoderFrame(
           input,
           family.tokenTable,
           family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
+          family.tokenScale,
         );
   const shared = ctx.within("shared");
-  const allowed = attentionAllowed(
-    shared,
-    attentionMask,
-    config.slidingWindow,
-    kvCache ? positionIds : undefined,
-  );
+  // One mask per distinct window, built once and shared by the layers with that window.
+  const allowedWithin = (window: number | undefined) =>
+    shared.once(`allowed:${window ?? "full"}`, () =>
+      attentionAllowed(shared, attentionMask, window, kvCache ? positionIds : undefined),
+    );
+  const windowOf = family.slidingWindowOf ?? (() => config.slidingWindow);
   const rotary =
     family.rotary === undefined
       ? undefined
@@ -212,7 +222,7 @@ export function buildDecoderFrame(
     const cache = caches[layer];
     hidden = family.layer(ctx.within(`layers.${layer}`), hidden, {
       layer,
-      allowed,
+      allowed: allowedWithin(windowOf(layer)),
       output: residualName(layer),
       ...(rotary === undefined ? {} : { rotary }),
       ...(valueMask === undefined ? {} : { valueMask }),
@@ -221,7 +231,13 @@ export function buildDecoderFrame(
   }
   const head = ctx.within("head");
   if (logitPositions !== undefined) hidden = gatherPositions(head, hidden, logitPositions, config.hiddenSize);
-  const logits = outputLogits(head, family.finalNorm(head, hidden), family.output, config.hiddenSize);
+  const logits = outputLogits(
+    head,
+    family.finalNorm(head, hidden),
+    family.output,
+    config.hiddenSize,
+    family.finalLogitSoftcap,
+  );
 
   const seq: Dim = logitPositions === undefined ? "seq" : "positions";
   const outputs: ValueInfo[] = [{ name: logits, dataType, shape: ["batch", seq, config.vocabSize] }];

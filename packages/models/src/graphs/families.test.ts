@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomWeights } from "../testing/random-weights.ts";
+import { referenceGemmaForward } from "../testing/reference-gemma.ts";
 import { referenceGpt2Forward } from "../testing/reference-gpt2.ts";
 import { type ReferenceLogits, referenceForward } from "../testing/reference-llama.ts";
 import { referenceNeoxForward } from "../testing/reference-neox.ts";
@@ -36,6 +37,16 @@ const cases: {
   { title: "mistral", architecture: "mistral", reference: referenceForward },
   { title: "qwen2 (q/k/v biases)", architecture: "qwen2", reference: referenceQwenForward },
   { title: "qwen3 (q/k norms, head size 16)", architecture: "qwen3", reference: referenceQwenForward },
+  {
+    title: "gemma (1 + weight norms, scaled embeddings, GeGLU, one key/value head, head size 16)",
+    architecture: "gemma",
+    reference: referenceGemmaForward,
+  },
+  {
+    title: "gemma2 (four norms per layer, window 4 on even layers, query scalar 24, soft caps)",
+    architecture: "gemma2",
+    reference: referenceGemmaForward,
+  },
   { title: "gpt2", architecture: "gpt2", reference: referenceGpt2Forward },
   {
     title: "gpt_neox, parallel residual, half the head rotated",
@@ -66,7 +77,7 @@ describe("every family against its independent float64 reference", () => {
   }
 
   it("float64 graphs agree with the references to 1e-9, exact GELU included", async () => {
-    for (const { architecture, reference } of [cases[0]!, cases[4]!, cases[5]!, cases[6]!, cases[7]!]) {
+    for (const { architecture, reference } of [0, 4, 5, 6, 7, 8, 9].map((i) => cases[i]!)) {
       const weights = randomWeights(architecture, {}, 5);
       const { logits } = await runDecoder(
         buildDecoderGraph(weights, { dataType: "float64" }),

@@ -20,6 +20,8 @@ describe("every family's float64 graph differentiates with buildGradientGraph", 
     llama: "model.embed_tokens.weight",
     qwen2: "model.embed_tokens.weight",
     qwen3: "model.embed_tokens.weight",
+    gemma: "model.embed_tokens.weight",
+    gemma2: "model.embed_tokens.weight",
     gpt2: "transformer.wte.weight",
     gpt_neox: "gpt_neox.embed_in.weight",
   };

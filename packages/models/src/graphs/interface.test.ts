@@ -4,11 +4,13 @@ import { FINAL_NORM, gpt2Names, LM_HEAD, layerTensorName, neoxNames } from "../w
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, int64Rows, maxAbsDiff, plainFeeds, runDecoder } from "./run.test-helpers.ts";
 
-const families = ["llama", "qwen2", "qwen3", "gpt2", "gpt_neox"] as const;
+const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox"] as const;
 const tokenTables: Record<string, string> = {
   llama: "model.embed_tokens.weight",
   qwen2: "model.embed_tokens.weight",
   qwen3: "model.embed_tokens.weight",
+  gemma: "model.embed_tokens.weight",
+  gemma2: "model.embed_tokens.weight",
   gpt2: gpt2Names.tokenEmbedding,
   gpt_neox: neoxNames.tokenEmbedding,
 };
@@ -101,13 +103,17 @@ describe.each(families)("the %s graph's interface", (architecture) => {
     const seq = promptA.length;
     for (let layer = 0; layer < numLayers; layer++) {
       const probs = outputs[`attention_probs.${layer}`]!;
+      // Gemma 2's even layers see only the last slidingWindow keys.
+      const window = architecture === "gemma2" && layer % 2 === 0 ? weights.config.slidingWindow : undefined;
       expect(probs.dims).toEqual([2, numHeads, seq, seq]);
       for (let row = 0; row < 2 * numHeads * seq; row++) {
         const t = row % seq;
         const values = probs.data.subarray(row * seq, (row + 1) * seq);
         expect(Math.abs(values.reduce((sum, p) => sum + p, 0) - 1)).toBeLessThan(1e-5);
         for (let s = t + 1; s < seq; s++) expect(values[s]).toBe(0);
-        expect(values[0]! > 0 && values[t]! > 0).toBe(true);
+        const first = window === undefined ? 0 : Math.max(0, t - window + 1);
+        for (let s = 0; s < first; s++) expect(values[s]).toBe(0);
+        expect(values[first]! > 0 && values[t]! > 0).toBe(true);
       }
     }
   });

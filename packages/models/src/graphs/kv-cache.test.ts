@@ -18,6 +18,9 @@ const cases: { title: string; architecture: string; config?: Partial<DecoderConf
   { title: "mistral, sliding window 3", architecture: "mistral", config: { slidingWindow: 3 } },
   { title: "qwen2", architecture: "qwen2" },
   { title: "qwen3", architecture: "qwen3" },
+  { title: "gemma (one key/value head)", architecture: "gemma" },
+  { title: "gemma2 (window 4 on even layers, soft caps)", architecture: "gemma2" },
+  { title: "gemma2, window 2", architecture: "gemma2", config: { slidingWindow: 2 } },
   { title: "gpt2 (learned positions)", architecture: "gpt2" },
   { title: "gpt_neox (partial rotary)", architecture: "gpt_neox" },
 ];

@@ -7,14 +7,14 @@ import {
   layerTensorName,
   qkNormTensorName,
 } from "../weights/names.ts";
-import type { DecoderWeights } from "../weights/types.ts";
+import type { DecoderActivation, DecoderWeights } from "../weights/types.ts";
 import { attention, splitHeads } from "./blocks/attention.ts";
 import { type LinearWeights, linear } from "./blocks/linear.ts";
 import { rmsNorm } from "./blocks/rms-norm.ts";
 import { applyRotary } from "./blocks/rotary.ts";
 import { swigluMlp } from "./blocks/swiglu-mlp.ts";
 import type { GraphContext } from "./context.ts";
-import { buildDecoderFrame, type LayerInputs, rotarySpecOf } from "./decoder-frame.ts";
+import { buildDecoderFrame, type DecoderFamily, type LayerInputs, rotarySpecOf } from "./decoder-frame.ts";
 import type { DecoderGraph, DecoderGraphOptions } from "./types.ts";
 
 /** How a Llama-like family departs from Llama: which projections carry biases, per-head q/k norms. */
@@ -27,11 +27,24 @@ export interface LlamaVariant {
   mlpBias: boolean;
   /** RMSNorm over each query and key head before rotary (Qwen3). */
   qkNorm: boolean;
+  /** Every RMSNorm scales by `normWeightOffset + weight` (Gemma: 1); default 0. */
+  normWeightOffset?: number;
+  /**
+   * Gemma 2's four norms per layer: `post_attention_layernorm` on the attention output before the
+   * residual add, `pre_feedforward_layernorm` and `post_feedforward_layernorm` around the MLP.
+   */
+  sandwichNorms?: boolean;
+  /** The MLP's nonlinearity when the config names none; default silu. */
+  defaultActivation?: DecoderActivation;
 }
+
+/** What a Llama-like family adds to the frame beyond its layers (Gemma's scaled embeddings, Gemma 2's windows). */
+export type LlamaFrameExtras = Pick<DecoderFamily, "tokenScale" | "slidingWindowOf" | "finalLogitSoftcap">;
 
 /**
  * One pre-norm Llama block: `h = x + o(attn(rope(q), rope(k), v))` on `rmsnorm(x)`, then
- * `h + down(silu(gate) * up)` on `rmsnorm(h)`.
+ * `h + down(silu(gate) * up)` on `rmsnorm(h)`. With `sandwichNorms` (Gemma 2) the attention and
+ * MLP outputs are normalised again before their residual adds.
  */
 function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, variant: LlamaVariant): string {
   const c = ctx.config;
@@ -44,8 +57,11 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
   const heads = (name: LayerWeightName, count: number, x: string) =>
     splitHeads(ctx, linear(ctx, x, projection(name, variant.qkvBias)), count, c.headDim);
 
+  const offset = variant.normWeightOffset ?? 0;
+  const norm = (scope: GraphContext, x: string, weight: string) =>
+    rmsNorm(scope, x, weight, c.rmsNormEps, undefined, offset);
   const attentionCtx = ctx.within("attn");
-  const x = rmsNorm(attentionCtx, hidden, layerTensorName(layer, "input_layernorm"), c.rmsNormEps);
+  const x = norm(attentionCtx, hidden, layerTensorName(layer, "input_layernorm"));
   let queries = heads("self_attn.q_proj", c.numHeads, x);
   let keys = heads("self_attn.k_proj", c.numKeyValueHeads, x);
   const values = heads("self_attn.v_proj", c.numKeyValueHeads, x);
@@ -68,14 +84,24 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
     allowed: inputs.allowed,
     ...(inputs.valueMask === undefined ? {} : { valueMask: inputs.valueMask }),
     ...(inputs.cache === undefined ? {} : { cache: inputs.cache }),
+    ...(c.queryPreAttentionScalar === undefined ? {} : { scoreScale: c.queryPreAttentionScalar ** -0.5 }),
+    ...(c.attentionLogitSoftcap === undefined ? {} : { scoreSoftcap: c.attentionLogitSoftcap }),
   });
+  const attentionOutput = linear(attentionCtx, attended, projection("self_attn.o_proj", variant.outputBias));
+  const sandwich = variant.sandwichNorms === true;
   const afterAttention = ctx.op("Add", [
     hidden,
-    linear(attentionCtx, attended, projection("self_attn.o_proj", variant.outputBias)),
+    sandwich
+      ? norm(attentionCtx, attentionOutput, layerTensorName(layer, "post_attention_layernorm"))
+      : attentionOutput,
   ]);
 
   const mlpCtx = ctx.within("mlp");
-  const y = rmsNorm(mlpCtx, afterAttention, layerTensorName(layer, "post_attention_layernorm"), c.rmsNormEps);
+  const y = norm(
+    mlpCtx,
+    afterAttention,
+    layerTensorName(layer, sandwich ? "pre_feedforward_layernorm" : "post_attention_layernorm"),
+  );
   const mlp = swigluMlp(
     mlpCtx,
     y,
@@ -85,25 +111,32 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
       up: projection("mlp.up_proj", variant.mlpBias),
       down: projection("mlp.down_proj", variant.mlpBias),
     },
-    c.activation ?? "silu",
+    c.activation ?? variant.defaultActivation ?? "silu",
   );
-  return ctx.op("Add", [afterAttention, mlp], {}, inputs.output);
+  const mlpOutput = sandwich ? norm(mlpCtx, mlp, layerTensorName(layer, "post_feedforward_layernorm")) : mlp;
+  return ctx.op("Add", [afterAttention, mlpOutput], {}, inputs.output);
 }
 
-/** A Llama-like graph (Llama, Mistral, Qwen2, Qwen3) for `variant`. Weights must be validated already. */
+/**
+ * A Llama-like graph (Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2) for `variant`, with `extras`
+ * passed on to the frame. Weights must be validated already.
+ */
 export function buildLlamaLikeGraph(
   weights: DecoderWeights,
   options: DecoderGraphOptions,
   variant: LlamaVariant,
+  extras: LlamaFrameExtras = {},
 ): DecoderGraph {
   const config = weights.config;
+  const offset = variant.normWeightOffset ?? 0;
   return buildDecoderFrame(weights, options, {
     name: config.architecture,
     tokenTable: EMBED_TOKENS,
     rotary: rotarySpecOf(config),
     layer: (ctx, hidden, inputs) => llamaLayer(ctx, hidden, inputs, variant),
-    finalNorm: (ctx, hidden) => rmsNorm(ctx, hidden, FINAL_NORM, config.rmsNormEps),
+    finalNorm: (ctx, hidden) => rmsNorm(ctx, hidden, FINAL_NORM, config.rmsNormEps, undefined, offset),
     output: config.tieWordEmbeddings ? { tied: EMBED_TOKENS } : { separate: LM_HEAD },
+    ...extras,
   });
 }
 

@@ -9,6 +9,8 @@ const causalLmClass: Readonly<Record<string, string>> = {
   mistral: "MistralForCausalLM",
   qwen2: "Qwen2ForCausalLM",
   qwen3: "Qwen3ForCausalLM",
+  gemma: "GemmaForCausalLM",
+  gemma2: "Gemma2ForCausalLM",
   gpt2: "GPT2LMHeadModel",
   gpt_neox: "GPTNeoXForCausalLM",
 };
@@ -19,6 +21,47 @@ const activationNames: Readonly<Record<DecoderActivation, string>> = {
   gelu_tanh: "gelu_new",
   relu: "relu",
 };
+
+/** Gemma's configs name the tanh approximation as PyTorch does. */
+const gemmaActivationNames: Readonly<Record<DecoderActivation, string>> = {
+  ...activationNames,
+  gelu_tanh: "gelu_pytorch_tanh",
+};
+
+/**
+ * The fields of a `GemmaConfig` / `Gemma2Config` as transformers writes them (`hidden_act` and
+ * `hidden_activation` both, the second being the one read; Gemma 2's windows listed per layer in
+ * `layer_types`, the even layers sliding).
+ */
+function gemmaFields(config: DecoderConfig): Record<string, unknown> {
+  const activation = gemmaActivationNames[config.activation ?? "gelu_tanh"];
+  const fields: Record<string, unknown> = {
+    hidden_size: config.hiddenSize,
+    num_hidden_layers: config.numLayers,
+    num_attention_heads: config.numHeads,
+    num_key_value_heads: config.numKeyValueHeads,
+    head_dim: config.headDim,
+    intermediate_size: config.intermediateSize,
+    hidden_act: activation,
+    hidden_activation: activation,
+    rms_norm_eps: config.rmsNormEps,
+    attention_bias: false,
+    attention_dropout: 0.0,
+    initializer_range: 0.02,
+  };
+  if (config.architecture === "gemma") return fields;
+  return {
+    ...fields,
+    query_pre_attn_scalar: config.queryPreAttentionScalar ?? config.headDim,
+    sliding_window: config.slidingWindow ?? null,
+    attn_logit_softcapping: config.attentionLogitSoftcap ?? null,
+    final_logit_softcapping: config.finalLogitSoftcap ?? null,
+    layer_types: Array.from({ length: config.numLayers }, (_, layer) =>
+      layer % 2 === 0 ? "sliding_attention" : "full_attention",
+    ),
+    cache_implementation: "hybrid",
+  };
+}
 
 function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unknown> | null {
   if (!scaling) return null;
@@ -38,7 +81,7 @@ function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unkno
  * the same model back. The inverse of `decoderConfigFromHf` for every field the family has: it
  * refuses what that would refuse (sizes beyond tokenscope's limits, sizes that make no model), so
  * nothing writes a config.json that tokenscope cannot read back.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the six families;
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the eight families;
  *   MODEL_LOAD_FAILED for sizes beyond the limits or that make no model.
  */
 export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
@@ -81,6 +124,9 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
     rope_scaling: ropeScalingJson(config.ropeScaling),
     max_position_embeddings: config.contextLength,
   };
+  if (architecture === "gemma" || architecture === "gemma2") {
+    return { ...shared, ...rotary, ...gemmaFields(config) };
+  }
   if (architecture === "gpt_neox") {
     return {
       ...shared,

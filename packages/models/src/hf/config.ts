@@ -9,6 +9,8 @@ export const supportedHfModelTypes: readonly string[] = [
   "mistral",
   "qwen2",
   "qwen3",
+  "gemma",
+  "gemma2",
   "gpt2",
   "gpt_neox",
 ];
@@ -102,12 +104,12 @@ const activations: Readonly<Record<string, DecoderActivation>> = {
   relu: "relu",
 };
 
-function activationOf(name: string, source: string): DecoderActivation {
+function activationOf(name: string, source: string, key = "activation"): DecoderActivation {
   const activation = Object.hasOwn(activations, name) ? activations[name] : undefined;
   if (activation === undefined) {
     unsupported(
       source,
-      `activation ${quoteForMessage(name)} is not supported`,
+      `${key} ${quoteForMessage(name)} is not supported`,
       `Supported: ${Object.keys(activations).join(", ")}.`,
     );
   }
@@ -219,10 +221,78 @@ const fieldNames: Readonly<Record<string, ConfigFieldNames>> = {
   },
 };
 
-/** Llama, Mistral, Qwen2 and Qwen3: the `LlamaConfig` field names. */
+/**
+ * A Gemma 2 field that transformers defaults when absent and that `null` turns off
+ * (`attn_logit_softcapping`, `final_logit_softcapping`, `sliding_window`).
+ */
+function defaultedOrOff(json: Json, read: FieldReader, key: string, fallback: number): number | undefined {
+  if (json[key] === null) return undefined;
+  return read.number(key) ?? fallback;
+}
+
+/**
+ * What Gemma and Gemma 2 read beyond the Llama fields, with `Gemma2Config`'s defaults. Gemma's
+ * nonlinearity is `hidden_activation` (default gelu_pytorch_tanh); transformers ignores
+ * `hidden_act`, which old Gemma configs set to "gelu". Gemma 2 windows its even layers; a
+ * `layer_types` list (transformers ≥ 4.53) must say the same.
+ */
+function gemmaSettings(
+  json: Json,
+  modelType: string,
+  read: FieldReader,
+  source: string,
+): Partial<DecoderConfig> {
+  const activation = activationOf(
+    read.string("hidden_activation") ?? "gelu_pytorch_tanh",
+    source,
+    "hidden_activation",
+  );
+  if (modelType === "gemma") return { activation };
+  const numLayers = read.requiredSize("num_hidden_layers");
+  const layerTypes = json["layer_types"];
+  if (layerTypes !== undefined && layerTypes !== null) {
+    const alternating = Array.from({ length: numLayers }, (_, layer) =>
+      layer % 2 === 0 ? "sliding_attention" : "full_attention",
+    );
+    if (!Array.isArray(layerTypes) || layerTypes.join(",") !== alternating.join(",")) {
+      unsupported(
+        source,
+        `layer_types ${quoteForMessage(layerTypes)} is not Gemma 2's sliding, full, sliding, ... pattern`,
+        "Only Gemma 2's alternating sliding-window layers are built.",
+      );
+    }
+  }
+  const slidingWindow = defaultedOrOff(json, read, "sliding_window", 4096);
+  if (slidingWindow !== undefined && !(Number.isSafeInteger(slidingWindow) && slidingWindow > 0)) {
+    read.fail(`sliding_window must be a positive integer, got ${slidingWindow}`);
+  }
+  const positive = (key: string, value: number | undefined) => {
+    if (value !== undefined && !(value > 0)) read.fail(`${key} must be positive, got ${value}`);
+    return value;
+  };
+  const queryScalar = positive("query_pre_attn_scalar", read.number("query_pre_attn_scalar") ?? 256);
+  const attentionCap = positive(
+    "attn_logit_softcapping",
+    defaultedOrOff(json, read, "attn_logit_softcapping", 50),
+  );
+  const finalCap = positive(
+    "final_logit_softcapping",
+    defaultedOrOff(json, read, "final_logit_softcapping", 30),
+  );
+  return {
+    activation,
+    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
+    ...(queryScalar !== undefined ? { queryPreAttentionScalar: queryScalar } : {}),
+    ...(attentionCap !== undefined ? { attentionLogitSoftcap: attentionCap } : {}),
+    ...(finalCap !== undefined ? { finalLogitSoftcap: finalCap } : {}),
+  };
+}
+
+/** Llama, Mistral, Qwen2, Qwen3, Gemma and Gemma 2: the `LlamaConfig` field names. */
 function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, source: string): DecoderConfig {
   const hiddenSize = read.requiredSize("hidden_size");
   const numHeads = read.requiredSize("num_attention_heads");
+  const gemma = modelType === "gemma" || modelType === "gemma2";
   const qwen = modelType === "qwen2" || modelType === "qwen3";
   if (qwen && read.boolean("use_sliding_window") === true) {
     unsupported(
@@ -241,20 +311,24 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
     numLayers: read.requiredSize("num_hidden_layers"),
     numHeads,
     numKeyValueHeads: read.size("num_key_value_heads") ?? numHeads,
+    // GemmaConfig's head_dim defaults to 256 whatever the hidden size.
     headDim:
-      read.size("head_dim") ?? headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads),
-    contextLength: read.size("max_position_embeddings") ?? 2048,
+      read.size("head_dim") ??
+      (gemma ? 256 : headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads)),
+    contextLength: read.size("max_position_embeddings") ?? (gemma ? 8192 : 2048),
     rmsNormEps: read.number("rms_norm_eps") ?? 1e-6,
     ...rotarySettings(read, source),
     ropeStyle: "half",
-    // LlamaConfig and MistralConfig default to an untied output; Qwen configs always say.
-    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? false,
+    // LlamaConfig and MistralConfig default to an untied output, GemmaConfig to a tied one; Qwen configs always say.
+    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? gemma,
     ...tokenIds(json),
     attentionBias: read.boolean("attention_bias") ?? false,
     mlpBias: read.boolean("mlp_bias") ?? false,
-    activation: activationOf(read.string("hidden_act") ?? "silu", source),
+    // transformers ignores Gemma's hidden_act (gemmaSettings reads hidden_activation).
+    ...(gemma ? {} : { activation: activationOf(read.string("hidden_act") ?? "silu", source) }),
     ...(partialRotary !== undefined && partialRotary !== 1 ? { rotaryFraction: partialRotary } : {}),
     ...(slidingWindow !== undefined ? { slidingWindow } : {}),
+    ...(gemma ? gemmaSettings(json, modelType, read, source) : {}),
   };
 }
 
@@ -324,13 +398,14 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
 
 /**
  * Maps a Hugging Face `config.json` (parsed) to a {@link DecoderConfig}, for model_type llama,
- * mistral, qwen2, qwen3, gpt2 and gpt_neox, with each family's transformers defaults for absent
+ * mistral, qwen2, qwen3, gemma, gemma2, gpt2 and gpt_neox, with each family's transformers defaults for absent
  * fields. Rotary embeddings are always the "half" style (`rotate_half`), which is how transformers
  * runs every one of these checkpoints. A list of eos ids keeps its first (see
  * {@link hfSpecialTokenIds} for all of them). `source` names the file in error messages.
  * Sizes are held to tokenscope's limits (modelLayers, modelWidth, vocabulary) before anything uses them.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
- *   ones), an unknown activation or rope_scaling type; MODEL_LOAD_FAILED for a missing or
+ *   ones), an unknown activation (Gemma: `hidden_activation`, named) or rope_scaling type, a
+ *   Gemma 2 `layer_types` other than its alternating pattern; MODEL_LOAD_FAILED for a missing or
  *   ill-typed field, a size that is not a positive integer or is beyond the limits, heads that do
  *   not divide the hidden size, or sizes that do not make a model.
  */

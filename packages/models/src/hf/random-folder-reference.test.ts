@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { registerCoreBuiltins } from "@tokenscope/core";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../load-model.ts";
+import { referenceGemmaForward } from "../testing/reference-gemma.ts";
 import { referenceGpt2Forward } from "../testing/reference-gpt2.ts";
 import { type ReferenceLogits, referenceForward } from "../testing/reference-llama.ts";
 import { referenceNeoxForward } from "../testing/reference-neox.ts";
@@ -17,6 +18,8 @@ const references: Record<string, (weights: DecoderWeights, ids: readonly number[
   mistral: referenceForward,
   qwen2: referenceQwenForward,
   qwen3: referenceQwenForward,
+  gemma: referenceGemmaForward,
+  gemma2: referenceGemmaForward,
   gpt2: referenceGpt2Forward,
   gpt_neox: referenceNeoxForward,
 };

@@ -12,7 +12,7 @@ import { buildHfTokenizerFiles, type HfTokenizerStyle, randomTokenizerSpecials }
 
 /** Options of {@link writeRandomHfFolder} (the `tokenscope models random` flags). */
 export interface RandomHfFolderOptions {
-  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gpt2 or gpt_neox. */
+  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gemma, gemma2, gpt2 or gpt_neox. */
   architecture: string;
   layers: number;
   hidden: number;
@@ -45,7 +45,7 @@ export interface RandomHfFolderOptions {
   dtype?: Extract<SafetensorsDtype, "F32" | "F16" | "BF16">;
   /** Split the weights into shards of at most this many bytes, with an index; default one file. */
   maxShardBytes?: number;
-  /** Tokenizer layout; default SentencePiece for llama and mistral, byte-level for the others. */
+  /** Tokenizer layout; default SentencePiece for llama, mistral, gemma and gemma2, byte-level for the others. */
   tokenizer?: HfTokenizerStyle;
 }
 
@@ -64,6 +64,8 @@ const tokenizerClasses: Readonly<Record<string, string>> = {
   mistral: "LlamaTokenizerFast",
   qwen2: "Qwen2TokenizerFast",
   qwen3: "Qwen2TokenizerFast",
+  gemma: "GemmaTokenizerFast",
+  gemma2: "GemmaTokenizerFast",
   gpt2: "GPT2TokenizerFast",
   gpt_neox: "GPTNeoXTokenizerFast",
 };
@@ -153,7 +155,7 @@ async function randomFolderFiles(
   const weights = await randomWeightsCancellable(options.architecture, config, options.seed, signal);
   const style =
     options.tokenizer ??
-    (["llama", "mistral"].includes(options.architecture) ? "sentencepiece" : "byte-level");
+    (["llama", "mistral", "gemma", "gemma2"].includes(options.architecture) ? "sentencepiece" : "byte-level");
   const tokenizer = buildHfTokenizerFiles({
     style,
     vocabSize: config.vocabSize,
@@ -167,7 +169,14 @@ async function randomFolderFiles(
     { dtype, dims: tensor.dims, data: tensor.data },
   ]);
   const files = new Map<string, string | Uint8Array>([
-    ["config.json", json(hfConfigJson(config))],
+    // Gemma configs name the padding id; the random tokenizer's `<pad>` is id 3.
+    [
+      "config.json",
+      json({
+        ...hfConfigJson(config),
+        ...(config.architecture.startsWith("gemma") ? { pad_token_id: 3 } : {}),
+      }),
+    ],
     [
       "generation_config.json",
       json({ bos_token_id: config.bosTokenId, eos_token_id: config.eosTokenId, pad_token_id: 3 }),

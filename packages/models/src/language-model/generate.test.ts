@@ -72,7 +72,7 @@ function randomModel(architecture: string): LanguageModel {
 
 beforeAll(() => registerCoreBuiltins());
 
-describe.each(["llama", "qwen3", "gpt2", "gpt_neox"])(
+describe.each(["llama", "qwen3", "gemma2", "gpt2", "gpt_neox"])(
   "generate on a random %s, with the KV cache",
   (architecture) => {
     const model = randomModel(architecture);

@@ -7,6 +7,8 @@ const embeddingNames: Readonly<Record<string, string>> = {
   mistral: "model.embed_tokens.weight",
   qwen2: "model.embed_tokens.weight",
   qwen3: "model.embed_tokens.weight",
+  gemma: "model.embed_tokens.weight",
+  gemma2: "model.embed_tokens.weight",
   gpt2: "transformer.wte.weight",
   gpt_neox: "gpt_neox.embed_in.weight",
 };

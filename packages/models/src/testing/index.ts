@@ -10,6 +10,7 @@ export {
   tinyDecoderConfig,
   tinyFamilyConfigs,
 } from "./random-weights.ts";
+export { referenceGemmaForward } from "./reference-gemma.ts";
 export { referenceGpt2Forward } from "./reference-gpt2.ts";
 export { type ReferenceLogits, referenceForward, referenceGreedy } from "./reference-llama.ts";
 export { referenceNeoxForward } from "./reference-neox.ts";

@@ -105,7 +105,9 @@ const tinyShared = {
 /**
  * Tiny configs of every family for tests: 2 layers, hidden 32, 4 heads (2 key/value heads where the
  * family has grouped-query attention), settings as the family's Hugging Face models have them
- * (Qwen3 with a head size that is not hidden / heads; NeoX rotating half of each head).
+ * (Qwen3 and Gemma with a head size that is not hidden / heads, Gemma with one key/value head;
+ * Gemma 2 with a window of 4 on its even layers, a query scalar that is not the head size and
+ * Gemma 2's soft caps; NeoX rotating half of each head).
  */
 export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
   llama: {
@@ -147,6 +149,32 @@ export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
     ropeTheta: 1000000,
     ropeStyle: "half",
     tieWordEmbeddings: true,
+  },
+  gemma: {
+    ...tinyShared,
+    architecture: "gemma",
+    intermediateSize: 64,
+    numKeyValueHeads: 1,
+    headDim: 16,
+    rmsNormEps: 1e-6,
+    ropeStyle: "half",
+    tieWordEmbeddings: true,
+    activation: "gelu_tanh",
+  },
+  gemma2: {
+    ...tinyShared,
+    architecture: "gemma2",
+    intermediateSize: 64,
+    numKeyValueHeads: 2,
+    headDim: 16,
+    rmsNormEps: 1e-6,
+    ropeStyle: "half",
+    tieWordEmbeddings: true,
+    activation: "gelu_tanh",
+    slidingWindow: 4,
+    queryPreAttentionScalar: 24,
+    attentionLogitSoftcap: 50,
+    finalLogitSoftcap: 30,
   },
   gpt2: {
     ...tinyShared,

@@ -32,8 +32,14 @@ export const FINAL_NORM = "model.norm.weight";
 /** Hugging Face name of the output matrix [vocab, hidden]; absent when tied to the embedding. */
 export const LM_HEAD = "lm_head.weight";
 
+/**
+ * Gemma 2's extra per-layer RMSNorms: around the feed-forward block (its `post_attention_layernorm`
+ * normalises the attention output instead of the feed-forward input).
+ */
+export type FeedForwardNormName = "pre_feedforward_layernorm" | "post_feedforward_layernorm";
+
 /** Hugging Face name of a per-layer weight: `model.layers.{layer}.{name}.weight`. */
-export function layerTensorName(layer: number, name: LayerWeightName): string {
+export function layerTensorName(layer: number, name: LayerWeightName | FeedForwardNormName): string {
   return `model.layers.${layer}.${name}.weight`;
 }
 
@@ -107,8 +113,8 @@ export const neoxNames = {
 /**
  * The shape every tensor of a model with this config must have, by Hugging Face name. The map
  * lists exactly the tensors a complete checkpoint holds (no output matrix when tied). Dispatches
- * on `config.architecture`; any architecture other than qwen2, qwen3, gpt2 and gpt_neox gets the
- * Llama layout.
+ * on `config.architecture`; any architecture other than gpt2 and gpt_neox gets the Llama layout
+ * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer).
  */
 export function expectedTensorDims(config: DecoderConfig): Map<string, number[]> {
   switch (config.architecture) {
@@ -152,6 +158,10 @@ function llamaTensorDims(config: DecoderConfig): Map<string, number[]> {
     if (config.architecture === "qwen3") {
       dims.set(qkNormTensorName(layer, "self_attn.q_norm"), [config.headDim]);
       dims.set(qkNormTensorName(layer, "self_attn.k_norm"), [config.headDim]);
+    }
+    if (config.architecture === "gemma2") {
+      dims.set(layerTensorName(layer, "pre_feedforward_layernorm"), [hidden]);
+      dims.set(layerTensorName(layer, "post_feedforward_layernorm"), [hidden]);
     }
   }
   dims.set(FINAL_NORM, [hidden]);

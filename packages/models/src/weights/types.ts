@@ -33,7 +33,7 @@ export type RopeScaling =
 export interface DecoderConfig {
   /**
    * Architecture family, as Hugging Face's `model_type`: "llama" (Llama 2/3, SmolLM2, TinyLlama,
-   * llama2.c), "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox" (Pythia).
+   * llama2.c), "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox" (Pythia).
    */
   architecture: string;
   vocabSize: number;
@@ -58,7 +58,7 @@ export interface DecoderConfig {
   attentionBias?: boolean;
   /** Llama and Mistral: biases on the gate, up and down projections (`mlp_bias`). Default false. */
   mlpBias?: boolean;
-  /** Feed-forward nonlinearity; default silu (Llama, Qwen), gelu_tanh (GPT-2), gelu (GPT-NeoX). */
+  /** Feed-forward nonlinearity; default silu (Llama, Qwen), gelu_tanh (GPT-2, Gemma), gelu (GPT-NeoX). */
   activation?: DecoderActivation;
   /** Epsilon of LayerNorm families (GPT-2, GPT-NeoX); default 1e-5. */
   layerNormEps?: number;
@@ -68,8 +68,26 @@ export interface DecoderConfig {
   rotaryFraction?: number;
   /** Rotary frequency scaling; absent means none. */
   ropeScaling?: RopeScaling;
-  /** Attention sees only the last `slidingWindow` positions (Mistral); absent means the whole prefix. */
+  /**
+   * Attention sees only the last `slidingWindow` positions (Mistral: every layer; Gemma 2: the even
+   * layers 0, 2, ..., the odd ones attending to the whole prefix); absent means the whole prefix.
+   */
   slidingWindow?: number;
+  /**
+   * Gemma 2 (`query_pre_attn_scalar`): attention scores are scaled by `queryPreAttentionScalar^-0.5`
+   * instead of `headDim^-0.5`. Absent means `headDim`.
+   */
+  queryPreAttentionScalar?: number;
+  /**
+   * Gemma 2 (`attn_logit_softcapping`): scaled attention scores `s` become `cap · tanh(s / cap)`
+   * before the mask. Absent means no capping.
+   */
+  attentionLogitSoftcap?: number;
+  /**
+   * Gemma 2 (`final_logit_softcapping`): logits `z` become `cap · tanh(z / cap)`. Absent means no
+   * capping.
+   */
+  finalLogitSoftcap?: number;
 }
 
 /** One fp32 tensor, row-major; matrices are [out, in] as in Hugging Face checkpoints. */

@@ -31,6 +31,10 @@ export interface AttentionInputs {
   valueMask?: string;
   /** The layer's KV cache, when the graph decodes incrementally. */
   cache?: AttentionCache;
+  /** Factor of the query-key dot products; default `headDim^-0.5` (Gemma 2: `query_pre_attn_scalar^-0.5`). */
+  scoreScale?: number;
+  /** Gemma 2's soft cap of the scaled scores, `cap · tanh(s / cap)` before the mask; absent: none. */
+  scoreSoftcap?: number;
 }
 
 /** Large negative score for masked keys: exp underflows to exactly 0 in float32 and float64, no NaN. */
@@ -68,10 +72,11 @@ export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
     ctx.ints([0, 0, -1, headDim]),
   ]);
   const { keysT, values } = keysAndValues(ctx, inputs);
-  const scores = ctx.op("Mul", [
+  const scaled = ctx.op("Mul", [
     ctx.op("MatMul", [groupedQueries, keysT]),
-    ctx.float(1 / Math.sqrt(headDim)),
+    ctx.float(inputs.scoreScale ?? 1 / Math.sqrt(headDim)),
   ]);
+  const scores = inputs.scoreSoftcap === undefined ? scaled : softcap(ctx, scaled, inputs.scoreSoftcap);
   const perHead = ctx.op("Reshape", [scores, ctx.ints([0, numHeads, -1, 0])]);
   const masked = ctx.op("Where", [inputs.allowed, perHead, ctx.float(MASKED_SCORE)]);
   let probs = ctx.op("Softmax", [masked], { axis: -1 }, attentionProbsName(inputs.layer));
@@ -85,6 +90,15 @@ export function attention(ctx: GraphContext, inputs: AttentionInputs): string {
     ctx.op("Transpose", [perQueryHead], { perm: [0, 3, 1, 2, 4] }),
     ctx.ints([0, 0, numHeads * headDim]),
   ]);
+}
+
+/**
+ * Gemma 2's soft capping, `cap · tanh(x / cap)`: close to `x` for |x| ≪ cap, never beyond ±cap
+ * (attention scores before the mask, and the final logits).
+ */
+export function softcap(ctx: GraphContext, x: string, cap: number, output?: string): string {
+  const squashed = ctx.op("Tanh", [ctx.op("Mul", [x, ctx.float(1 / cap)])]);
+  return ctx.op("Mul", [squashed, ctx.float(cap)], {}, output);
 }
 
 /**

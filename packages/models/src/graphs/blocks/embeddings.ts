@@ -8,22 +8,33 @@ export type TokenInput = { kind: "ids"; ids: string } | { kind: "embeds"; embeds
  * The residual stream entering layer 0, named `embeddings` [batch, seq, hidden]: the token
  * embeddings (a Gather from `tokenTable`, or `inputs_embeds` as fed), plus learned position
  * embeddings gathered at `position_ids` when the model has them (GPT-2). Fed embeddings replace the
- * token lookup only, as Hugging Face's `inputs_embeds` does.
+ * token lookup only, as Hugging Face's `inputs_embeds` does. With `tokenScale` (Gemma's
+ * `sqrt(hidden)` normalizer) the token rows, looked up or fed, are multiplied by it: fed
+ * embeddings are unscaled table rows, as in transformers and as BART's `scaleEmbedding` here.
  */
 export function embeddings(
   ctx: GraphContext,
   input: TokenInput,
   tokenTable: string,
   learnedPositions?: { table: string; positionIds: string },
+  tokenScale?: number,
 ): string {
   const name = decoderTensorNames.embeddings;
   const lookup = (table: string, indices: string, output?: string) =>
     ctx.op("Gather", [ctx.weight(table), indices], { axis: 0 }, output);
-  if (learnedPositions === undefined) {
-    return input.kind === "ids"
-      ? lookup(tokenTable, input.ids, name)
-      : ctx.op("Identity", [input.embeds], {}, name);
-  }
-  const tokens = input.kind === "ids" ? lookup(tokenTable, input.ids) : input.embeds;
-  return ctx.op("Add", [tokens, lookup(learnedPositions.table, learnedPositions.positionIds)], {}, name);
+  // The token rows are the stream itself when nothing is added or scaled.
+  const plain = learnedPositions === undefined && tokenScale === undefined;
+  const rows =
+    input.kind === "ids"
+      ? lookup(tokenTable, input.ids, plain ? name : undefined)
+      : plain
+        ? ctx.op("Identity", [input.embeds], {}, name)
+        : input.embeds;
+  if (plain) return rows;
+  const scaled =
+    tokenScale === undefined
+      ? rows
+      : ctx.op("Mul", [rows, ctx.float(tokenScale)], {}, learnedPositions === undefined ? name : undefined);
+  if (learnedPositions === undefined) return scaled;
+  return ctx.op("Add", [scaled, lookup(learnedPositions.table, learnedPositions.positionIds)], {}, name);
 }
