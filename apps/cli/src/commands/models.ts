@@ -90,6 +90,23 @@ export function register(program: Command, io: CliIO): void {
     .addOption(jsonOption())
     .action(async (options) => {
       const arch = options.arch;
+      // What both writers take from the flags.
+      const common = {
+        layers: options.layers,
+        hidden: options.hidden,
+        heads: options.heads,
+        vocab: options.vocab,
+        seed: options.seed,
+        out: options.out,
+        force: options.force === true,
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(options.context !== undefined ? { contextLength: options.context } : {}),
+      };
+      const report = (folder: string, config: unknown, layers: string) => {
+        if (options.json) printJson(io, { folder, config });
+        else
+          io.stdout(`${io.color.green("wrote")} ${folder} (${arch}, ${layers}, hidden ${options.hidden})\n`);
+      };
       if (isEncoderDecoder(arch)) {
         if (options.kvHeads !== undefined)
           throw notFor(
@@ -102,23 +119,11 @@ export function register(program: Command, io: CliIO): void {
         const { writeRandomEncoderDecoderFolder } = await import("@tokenscope/models/node");
         const written = await writeRandomEncoderDecoderFolder({
           architecture: arch,
-          layers: options.layers,
-          hidden: options.hidden,
-          heads: options.heads,
-          vocab: options.vocab,
-          seed: options.seed,
-          out: options.out,
-          force: options.force === true,
-          ...(io.signal ? { signal: io.signal } : {}),
+          ...common,
           ...(options.intermediate !== undefined ? { ffn: options.intermediate } : {}),
           ...(options.feedForward !== undefined ? { feedForward: options.feedForward } : {}),
-          ...(options.context !== undefined ? { contextLength: options.context } : {}),
         });
-        if (options.json) printJson(io, { folder: written.folder, config: written.config });
-        else
-          io.stdout(
-            `${io.color.green("wrote")} ${written.folder} (${arch}, ${options.layers} + ${options.layers} layers, hidden ${options.hidden})\n`,
-          );
+        report(written.folder, written.config, `${options.layers} + ${options.layers} layers`);
         return;
       }
       if (options.feedForward !== undefined)
@@ -126,23 +131,11 @@ export function register(program: Command, io: CliIO): void {
       const { writeRandomHfFolder } = await import("@tokenscope/models/node");
       const written = await writeRandomHfFolder({
         architecture: arch,
-        layers: options.layers,
-        hidden: options.hidden,
-        heads: options.heads,
-        vocab: options.vocab,
-        seed: options.seed,
-        out: options.out,
-        force: options.force === true,
-        ...(io.signal ? { signal: io.signal } : {}),
+        ...common,
         ...(options.kvHeads !== undefined ? { kvHeads: options.kvHeads } : {}),
         ...(options.intermediate !== undefined ? { intermediate: options.intermediate } : {}),
-        ...(options.context !== undefined ? { contextLength: options.context } : {}),
       });
-      if (options.json) printJson(io, { folder: written.folder, config: written.config });
-      else
-        io.stdout(
-          `${io.color.green("wrote")} ${written.folder} (${arch}, ${options.layers} layers, hidden ${options.hidden})\n`,
-        );
+      report(written.folder, written.config, `${options.layers} layers`);
     });
 
   models

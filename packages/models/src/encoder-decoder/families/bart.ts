@@ -6,7 +6,7 @@ import {
 } from "../../graphs/encoder-decoder/bart-cached-decoder.ts";
 import { bartTokenTableName } from "../../graphs/encoder-decoder/bart-names.ts";
 import type { EncoderDecoderFamily, EncoderDecoderTokenizer } from "../family.ts";
-import { type HfFamilyTokens, hfFamilyTokens } from "./hf-tokens.ts";
+import { type HfFamilyTokens, hfFamilyTokens, sharedVocabularyDims } from "./hf-tokens.ts";
 
 /**
  * A Hugging Face BART-family model (BART, mBART, Marian / opus-mt) as an
@@ -23,15 +23,7 @@ export function bartFamily(
   const { config, tensors } = weights;
   return {
     architecture: config.architecture,
-    dims: {
-      sourceVocabSize: config.vocabSize,
-      targetVocabSize: config.vocabSize,
-      hiddenSize: config.hiddenSize,
-      numHeads: config.numHeads,
-      headDim: config.headDim,
-      encoderLayers: config.encoderLayers,
-      decoderLayers: config.decoderLayers,
-    },
+    dims: sharedVocabularyDims(config),
     contextLength: config.maxPositionEmbeddings,
     fullGraph: (options) => buildBartGraph(weights, options).model,
     encoderGraph: () => buildBartEncoderGraph(weights),

@@ -1,4 +1,4 @@
-import type { EncoderDecoderFamily } from "../family.ts";
+import type { EncoderDecoderDims, EncoderDecoderFamily } from "../family.ts";
 
 /** What a Hugging Face config and tokenizer say about a model's tokens, beyond the config reader's ids. */
 export interface HfFamilyTokens {
@@ -25,5 +25,22 @@ export function hfFamilyTokens(
       ? { languageCodes: extra.languageCodes }
       : {}),
     ...(extra.suppressed && extra.suppressed.length > 0 ? { suppressed: extra.suppressed } : {}),
+  };
+}
+
+/** The sizes of a Hugging Face encoder-decoder: one vocabulary for source and target. */
+export function sharedVocabularyDims(
+  config: Omit<EncoderDecoderDims, "sourceVocabSize" | "targetVocabSize"> & {
+    vocabSize: number;
+  },
+): EncoderDecoderDims {
+  return {
+    sourceVocabSize: config.vocabSize,
+    targetVocabSize: config.vocabSize,
+    hiddenSize: config.hiddenSize,
+    numHeads: config.numHeads,
+    headDim: config.headDim,
+    encoderLayers: config.encoderLayers,
+    decoderLayers: config.decoderLayers,
   };
 }

@@ -6,7 +6,7 @@ import {
 } from "../../graphs/encoder-decoder/t5-cached-decoder.ts";
 import { t5Names } from "../../graphs/encoder-decoder/t5-names.ts";
 import type { EncoderDecoderFamily, EncoderDecoderTokenizer } from "../family.ts";
-import { type HfFamilyTokens, hfFamilyTokens } from "./hf-tokens.ts";
+import { type HfFamilyTokens, hfFamilyTokens, sharedVocabularyDims } from "./hf-tokens.ts";
 
 /**
  * Longest source plus target of a T5 model: relative positions have no limit of their own; this
@@ -28,15 +28,7 @@ export function t5Family(
   const table = tensors.get(t5Names.shared)!.data;
   return {
     architecture: config.architecture,
-    dims: {
-      sourceVocabSize: config.vocabSize,
-      targetVocabSize: config.vocabSize,
-      hiddenSize: config.hiddenSize,
-      numHeads: config.numHeads,
-      headDim: config.headDim,
-      encoderLayers: config.encoderLayers,
-      decoderLayers: config.decoderLayers,
-    },
+    dims: sharedVocabularyDims(config),
     contextLength: extra.contextLength ?? T5_CONTEXT_LENGTH,
     fullGraph: (options) => buildT5Graph(weights, options).model,
     encoderGraph: () => buildT5EncoderGraph(weights),
