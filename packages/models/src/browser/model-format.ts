@@ -3,7 +3,7 @@ import { readGguf } from "../formats/gguf/read.ts";
 import { readLlama2cCheckpoint } from "../formats/llama2c/read-checkpoint.ts";
 import type { TextTokenizer } from "../language-model/text-tokenizer.ts";
 import { llama2cPiece, scoreBpeTextTokenizer } from "../language-model/text-tokenizer.ts";
-import { ggufLlamaTokenizer } from "../tokenizers/gguf-llama.ts";
+import { ggufTextTokenizer } from "../tokenizers/gguf-tokenizer.ts";
 import { readLlama2cTokenizer } from "../tokenizers/llama2c.ts";
 import type { DecoderWeights } from "../weights/types.ts";
 import { isOnnxExportListing } from "./onnx-export-from-source.ts";
@@ -73,14 +73,11 @@ export interface DecoderFiles {
   tokenizer: TextTokenizer;
 }
 
-/** A GGUF llama model and the tokenizer in its metadata; `source` names the file in errors. */
+/** A GGUF llama or qwen2 model and the tokenizer in its metadata; `source` names the file in errors. */
 export async function decoderFromGguf(bytes: Uint8Array, source: string): Promise<DecoderFiles> {
   const gguf = await readGguf(bytes, { source });
   const weights = ggufToDecoderWeights(gguf);
-  const tokenizer = scoreBpeTextTokenizer(
-    ggufLlamaTokenizer(gguf.metadata, source),
-    `GGUF llama tokenizer, ${weights.config.vocabSize} tokens`,
-  );
+  const tokenizer = ggufTextTokenizer(gguf.metadata, source, weights.config.vocabSize);
   return { weights, tokenizer };
 }
 

@@ -1,28 +1,55 @@
 import { TokenscopeError } from "@tokenscope/core";
 import {
   EMBED_TOKENS,
+  expectedTensorDims,
   FINAL_NORM,
   type LayerWeightName,
   LM_HEAD,
+  layerBiasName,
   layerTensorName,
 } from "../../weights/names.ts";
-import type { DecoderConfig, DecoderWeights, WeightTensor } from "../../weights/types.ts";
+import type { DecoderConfig, DecoderWeights, RopeStyle, WeightTensor } from "../../weights/types.ts";
 import { validateDecoderConfig, validateDecoderWeights } from "../../weights/validate.ts";
 import { type ConfigFieldNames, checkDecoderConfigBounds, checkWeightsFitFile } from "../config-bounds.ts";
 import { QK_K } from "./k-quants.ts";
 import { ggmlByteLength, ggmlReadableTypes } from "./quantization.ts";
 import { type GgufFile, readGgufTensor } from "./read.ts";
 
-/** The metadata keys of the sizes, for messages about them. */
-const metadataFieldNames: ConfigFieldNames = {
-  hiddenSize: "llama.embedding_length",
-  intermediateSize: "llama.feed_forward_length",
-  numLayers: "llama.block_count",
-  numHeads: "llama.attention.head_count",
-  numKeyValueHeads: "llama.attention.head_count_kv",
-  headDim: "llama.attention.key_length",
-  vocabSize: "llama.vocab_size",
+/** What differs between the GGUF architectures tokenscope reads; the rest is llama.cpp's shared layout. */
+interface GgufArchitecture {
+  /**
+   * How Q and K rows are stored. llama.cpp's `LlamaModel` converter permutes them into Meta's
+   * layout and runs them as LLAMA_ROPE_TYPE_NORM (pairs 2i, 2i+1); `Qwen2Model` keeps Hugging
+   * Face's rows and runs LLAMA_ROPE_TYPE_NEOX (pairs i, i + headDim/2). Reading each as stored
+   * needs no permutation: the graph rotates in the style named here.
+   */
+  ropeStyle: RopeStyle;
+  /** Layer weights stored with a bias (`blk.N.attn_q.bias`); any other bias is refused. */
+  biases: readonly LayerWeightName[];
+}
+
+/**
+ * The GGUF `general.architecture` values tokenscope reads, each with its Hugging Face model_type
+ * (the same name) and what sets it apart. Metadata keys are prefixed by the name (`qwen2.block_count`).
+ */
+const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
+  llama: { ropeStyle: "interleaved", biases: [] },
+  // Qwen2's attention has q/k/v biases (no o bias), as Qwen2Attention has them.
+  qwen2: { ropeStyle: "half", biases: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"] },
 };
+
+/** The metadata keys of the sizes under `prefix`, for messages about them. */
+function metadataFieldNames(prefix: string): ConfigFieldNames {
+  return {
+    hiddenSize: `${prefix}.embedding_length`,
+    intermediateSize: `${prefix}.feed_forward_length`,
+    numLayers: `${prefix}.block_count`,
+    numHeads: `${prefix}.attention.head_count`,
+    numKeyValueHeads: `${prefix}.attention.head_count_kv`,
+    headDim: `${prefix}.attention.key_length`,
+    vocabSize: `${prefix}.vocab_size`,
+  };
+}
 
 /**
  * The fewest bytes a weight takes in the types tokenscope reads (Q2_K: 84 bytes per 256 weights),
@@ -43,28 +70,39 @@ export const ggufLayerNames: Readonly<Record<LayerWeightName, string>> = {
   post_attention_layernorm: "ffn_norm",
 };
 
-/** The Hugging Face name of a llama.cpp tensor name, or undefined when it is not a Llama weight. */
-export function hfNameOfGgufTensor(name: string): string | undefined {
+/**
+ * The Hugging Face name of a llama.cpp tensor name, or undefined when it is not a weight of the
+ * architecture: `biases` lists the layer weights whose `.bias` belongs to it (none for Llama).
+ */
+export function hfNameOfGgufTensor(
+  name: string,
+  biases: readonly LayerWeightName[] = [],
+): string | undefined {
   if (name === "token_embd.weight") return EMBED_TOKENS;
   if (name === "output_norm.weight") return FINAL_NORM;
   if (name === "output.weight") return LM_HEAD;
-  const match = /^blk\.(\d+)\.(\w+)\.weight$/.exec(name);
+  const match = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
   if (!match) return undefined;
   const suffix = (Object.keys(ggufLayerNames) as LayerWeightName[]).find(
     (key) => ggufLayerNames[key] === match[2],
   );
-  return suffix ? layerTensorName(Number(match[1]), suffix) : undefined;
+  if (!suffix) return undefined;
+  if (match[3] === "weight") return layerTensorName(Number(match[1]), suffix);
+  return biases.includes(suffix) ? layerBiasName(Number(match[1]), suffix) : undefined;
 }
 
-/** The llama.cpp name of a Hugging Face Llama tensor name (the inverse of {@link hfNameOfGgufTensor}). */
+/**
+ * The llama.cpp name of a Hugging Face Llama-layout tensor name, weight or bias (the inverse of
+ * {@link hfNameOfGgufTensor}).
+ */
 export function ggufNameOfHfTensor(name: string): string | undefined {
   if (name === EMBED_TOKENS) return "token_embd.weight";
   if (name === FINAL_NORM) return "output_norm.weight";
   if (name === LM_HEAD) return "output.weight";
-  const match = /^model\.layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  const match = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
   const suffix = match?.[2] as LayerWeightName | undefined;
   return match && suffix && suffix in ggufLayerNames
-    ? `blk.${match[1]}.${ggufLayerNames[suffix]}.weight`
+    ? `blk.${match[1]}.${ggufLayerNames[suffix]}.${match[3]}`
     : undefined;
 }
 
@@ -87,23 +125,24 @@ function metadataError(file: GgufFile, what: string, hint: string): TokenscopeEr
   });
 }
 
-/** Reads `llama.*` numbers of the metadata: any number, or a size (a positive integer). */
-function metadataReader(file: GgufFile) {
-  const damaged = "The GGUF metadata is damaged; convert the model again with llama.cpp.";
+const DAMAGED = "The GGUF metadata is damaged; convert the model again with llama.cpp.";
+
+/** Reads `{prefix}.*` numbers of the metadata: any number, or a size (a positive integer). */
+function metadataReader(file: GgufFile, prefix: string) {
   const number = (key: string, fallback?: number): number => {
-    const value = file.metadata[`llama.${key}`];
+    const value = file.metadata[`${prefix}.${key}`];
     if (typeof value === "number" || typeof value === "bigint") return Number(value);
     if (fallback !== undefined) return fallback;
     throw metadataError(
       file,
-      `the metadata lacks llama.${key}`,
+      `the metadata lacks ${prefix}.${key}`,
       "The GGUF file is incomplete; convert the model again with llama.cpp.",
     );
   };
   const size = (key: string, fallback?: number): number => {
     const value = number(key, fallback);
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw metadataError(file, `llama.${key} must be a positive integer, got ${value}`, damaged);
+      throw metadataError(file, `${prefix}.${key} must be a positive integer, got ${value}`, DAMAGED);
     }
     return value;
   };
@@ -111,47 +150,72 @@ function metadataReader(file: GgufFile) {
 }
 
 /** embedding_length / head_count, which must be whole when the metadata gives no key_length. */
-function wholeHeadSize(source: string, hiddenSize: number, numHeads: number): number {
+function wholeHeadSize(file: GgufFile, prefix: string, hiddenSize: number, numHeads: number): number {
   if (hiddenSize % numHeads !== 0) {
-    throw new TokenscopeError(
-      "MODEL_LOAD_FAILED",
-      `${source}: llama.embedding_length ${hiddenSize} is not a multiple of llama.attention.head_count ${numHeads}.`,
-      { hint: "The GGUF metadata is damaged; convert the model again with llama.cpp.", details: { source } },
+    throw metadataError(
+      file,
+      `${prefix}.embedding_length ${hiddenSize} is not a multiple of ${prefix}.attention.head_count ${numHeads}`,
+      DAMAGED,
     );
   }
   return hiddenSize / numHeads;
 }
 
-/**
- * The decoder config of a GGUF "llama" model (Llama 1-3, Mistral, TinyLlama, SmolLM, llama2.c
- * conversions) from its `llama.*` and `tokenizer.ggml.*` metadata. Rotary pairs are interleaved:
- * llama.cpp's converter stores Q and K in Meta's layout. Sizes are checked (positive, whole, within
- * tokenscope's limits) before anything uses them.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another architecture or RoPE variant;
- *   MODEL_LOAD_FAILED for missing, damaged or out-of-bounds sizes.
- */
-export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
-  const meta = file.metadata;
-  const architecture = meta["general.architecture"];
-  if (architecture !== "llama") {
+/** The architecture entry of a GGUF file, refusing one tokenscope does not read. */
+function ggufArchitectureOf(file: GgufFile): { name: string; architecture: GgufArchitecture } {
+  const name = file.metadata["general.architecture"];
+  const architecture = typeof name === "string" ? ggufArchitectures[name] : undefined;
+  if (typeof name !== "string" || !architecture || !Object.hasOwn(ggufArchitectures, name)) {
+    const supported = Object.keys(ggufArchitectures)
+      .map((known) => `"${known}"`)
+      .join(", ");
     throw new TokenscopeError(
       "UNSUPPORTED_ARCHITECTURE",
-      `${file.source}: GGUF architecture "${String(architecture)}" is not supported; only "llama" is.`,
+      `${file.source}: GGUF architecture "${String(name)}" is not supported; supported: ${supported}.`,
       {
         hint: "Load this model from its safetensors instead.",
-        details: { source: file.source, architecture },
+        details: { source: file.source, architecture: name, supported: Object.keys(ggufArchitectures) },
       },
     );
   }
-  const { number, size } = metadataReader(file);
+  return { name, architecture };
+}
+
+/**
+ * The decoder config of a GGUF model of one of {@link ggufArchitectures}: "llama" (Llama 1-3,
+ * Mistral, TinyLlama, SmolLM, llama2.c conversions) or "qwen2" (Qwen1.5, Qwen2, Qwen2.5), from its
+ * `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style is the architecture's (see
+ * {@link GgufArchitecture}). Sizes are checked (positive, whole, within tokenscope's limits) before
+ * anything uses them.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another architecture (the supported ones
+ *   named) or RoPE variant; MODEL_LOAD_FAILED for missing, damaged or out-of-bounds sizes.
+ */
+export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
+  const meta = file.metadata;
+  const { name: prefix, architecture } = ggufArchitectureOf(file);
+  const { number, size } = metadataReader(file, prefix);
   const hiddenSize = size("embedding_length");
   const numHeads = size("attention.head_count");
-  const headDim =
-    meta["llama.attention.key_length"] === undefined
-      ? wholeHeadSize(file.source, hiddenSize, numHeads)
-      : size("attention.key_length");
+  const derivedHeadDim = meta[`${prefix}.attention.key_length`] === undefined;
+  const headDim = derivedHeadDim
+    ? wholeHeadSize(file, prefix, hiddenSize, numHeads)
+    : size("attention.key_length");
   const rotaryDims = number("rope.dimension_count", headDim);
-  if (rotaryDims !== headDim || file.tensors.has("rope_freqs.weight") || meta["llama.rope.scaling.type"]) {
+  // llama.cpp's converters write the rotary size as the head size (its loader refuses llama and
+  // qwen2 files where they differ); when the head size is derived from the head count, a mismatch
+  // means the head count is wrong, not that rotation is partial.
+  if (derivedHeadDim && rotaryDims !== headDim) {
+    throw metadataError(
+      file,
+      `${prefix}.attention.head_count ${numHeads} gives heads of ${headDim}, but ${prefix}.rope.dimension_count is ${rotaryDims}`,
+      DAMAGED,
+    );
+  }
+  if (
+    rotaryDims !== headDim ||
+    file.tensors.has("rope_freqs.weight") ||
+    meta[`${prefix}.rope.scaling.type`]
+  ) {
     throw new TokenscopeError(
       "UNSUPPORTED_ARCHITECTURE",
       `${file.source}: partial rotary embeddings or RoPE scaling (Llama 3.1 rope_freqs) are not supported yet.`,
@@ -166,7 +230,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
     return typeof value === "number" ? value : undefined;
   };
   const config: DecoderConfig = {
-    architecture: "llama",
+    architecture: prefix,
     vocabSize,
     hiddenSize,
     intermediateSize: size("feed_forward_length"),
@@ -177,7 +241,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
     contextLength: size("context_length"),
     rmsNormEps: float32Decimal(number("attention.layer_norm_rms_epsilon")),
     ropeTheta: float32Decimal(number("rope.freq_base", 10000)),
-    ropeStyle: "interleaved",
+    ropeStyle: architecture.ropeStyle,
     tieWordEmbeddings: !file.tensors.has("output.weight"),
   };
   const bos = optionalId("bos_token_id");
@@ -185,29 +249,33 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   if (bos !== undefined) config.bosTokenId = bos;
   if (eos !== undefined) config.eosTokenId = eos;
   validateDecoderConfig(config, file.source);
-  checkDecoderConfigBounds(config, file.source, metadataFieldNames);
+  checkDecoderConfigBounds(config, file.source, metadataFieldNames(prefix));
   return config;
 }
 
 /**
- * Reads the weights of a GGUF "llama" model: config from metadata, tensors renamed to Hugging Face
- * names with row-major [out, in] dims and dequantized to fp32. An output matrix stored separately
- * stays separate (`lm_head.weight`), even when its values equal the embedding.
+ * Reads the weights of a GGUF "llama" or "qwen2" model: config from metadata, tensors renamed to
+ * Hugging Face names with row-major [out, in] dims and dequantized to fp32. An output matrix stored
+ * separately stays separate (`lm_head.weight`), even when its values equal the embedding; without
+ * one (`output.weight` absent) the embedding is tied.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for tensors the architecture does not have;
+ *   MODEL_LOAD_FAILED for damaged metadata or a missing or misshapen tensor, named by llama.cpp's name.
  */
 export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
   const config = ggufLlamaConfig(file);
+  const { architecture } = ggufArchitectureOf(file);
   checkWeightsFitFile(config, file.bytes.byteLength, MIN_BYTES_PER_WEIGHT, file.source);
   const tensors = new Map<string, WeightTensor>();
   const unknown: string[] = [];
   for (const name of file.tensors.keys()) {
-    const hfName = hfNameOfGgufTensor(name);
+    const hfName = hfNameOfGgufTensor(name, architecture.biases);
     if (hfName) tensors.set(hfName, readGgufTensor(file, name));
     else unknown.push(name);
   }
   if (unknown.length > 0) {
     throw new TokenscopeError(
       "UNSUPPORTED_ARCHITECTURE",
-      `${file.source}: tensors ${unknown.slice(0, 5).join(", ")} are not part of a plain Llama model.`,
+      `${file.source}: tensors ${unknown.slice(0, 5).join(", ")} are not part of a plain ${config.architecture} model.`,
       {
         hint: "This variant (biases, extra norms, experts) is not supported from GGUF; load its safetensors.",
         details: { unknown },
@@ -215,6 +283,30 @@ export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
     );
   }
   const weights = { config, tensors };
+  checkExpectedTensorsPresent(file, config, tensors);
   validateDecoderWeights(weights, file.source);
   return weights;
+}
+
+/**
+ * Names a missing tensor as the file would (`blk.0.attn_q.bias`), which is what a user can look
+ * for in the file; shape checks follow in `validateDecoderWeights`, under Hugging Face names.
+ */
+function checkExpectedTensorsPresent(
+  file: GgufFile,
+  config: DecoderConfig,
+  tensors: ReadonlyMap<string, WeightTensor>,
+): void {
+  const missing = [...expectedTensorDims(config).keys()]
+    .filter((name) => !tensors.has(name))
+    .map((name) => ggufNameOfHfTensor(name) ?? name);
+  if (missing.length === 0) return;
+  throw new TokenscopeError(
+    "MODEL_LOAD_FAILED",
+    `${file.source}: the ${config.architecture} GGUF lacks ${missing.length === 1 ? "tensor" : "tensors"} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}.`,
+    {
+      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
+      details: { source: file.source, missing },
+    },
+  );
 }
