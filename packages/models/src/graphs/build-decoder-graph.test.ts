@@ -12,7 +12,7 @@ describe("buildDecoderGraph", () => {
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, gpt2, gpt_neox',
+          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox',
         ),
       }),
     );
@@ -23,6 +23,7 @@ describe("buildDecoderGraph", () => {
       "qwen3",
       "gemma",
       "gemma2",
+      "phi3",
       "gpt2",
       "gpt_neox",
     ]);

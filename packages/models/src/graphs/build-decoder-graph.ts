@@ -19,6 +19,8 @@ const builders: Readonly<Record<string, FamilyBuilder>> = {
   qwen3: buildQwen3Graph,
   gemma: buildGemmaGraph,
   gemma2: buildGemma2Graph,
+  // Phi-3 is Llama once its fused qkv_proj / gate_up_proj are split at load (hf/phi3-fused.ts).
+  phi3: buildLlamaGraph,
   gpt2: buildGpt2Graph,
   gpt_neox: buildGptNeoxGraph,
 };

@@ -47,6 +47,7 @@ const cases: {
     architecture: "gemma2",
     reference: referenceGemmaForward,
   },
+  { title: "phi3 (Llama block, untied output)", architecture: "phi3", reference: referenceForward },
   { title: "gpt2", architecture: "gpt2", reference: referenceGpt2Forward },
   {
     title: "gpt_neox, parallel residual, half the head rotated",
@@ -77,7 +78,7 @@ describe("every family against its independent float64 reference", () => {
   }
 
   it("float64 graphs agree with the references to 1e-9, exact GELU included", async () => {
-    for (const { architecture, reference } of [0, 4, 5, 6, 7, 8, 9].map((i) => cases[i]!)) {
+    for (const { architecture, reference } of [0, 4, 5, 6, 7, 8, 9, 10].map((i) => cases[i]!)) {
       const weights = randomWeights(architecture, {}, 5);
       const { logits } = await runDecoder(
         buildDecoderGraph(weights, { dataType: "float64" }),

@@ -4,13 +4,14 @@ import { FINAL_NORM, gpt2Names, LM_HEAD, layerTensorName, neoxNames } from "../w
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, int64Rows, maxAbsDiff, plainFeeds, runDecoder } from "./run.test-helpers.ts";
 
-const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox"] as const;
+const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt2", "gpt_neox"] as const;
 const tokenTables: Record<string, string> = {
   llama: "model.embed_tokens.weight",
   qwen2: "model.embed_tokens.weight",
   qwen3: "model.embed_tokens.weight",
   gemma: "model.embed_tokens.weight",
   gemma2: "model.embed_tokens.weight",
+  phi3: "model.embed_tokens.weight",
   gpt2: gpt2Names.tokenEmbedding,
   gpt_neox: neoxNames.tokenEmbedding,
 };

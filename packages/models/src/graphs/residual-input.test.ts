@@ -5,7 +5,17 @@ import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, int64Rows, maxAbsDiff, runDecoder, sessionOf } from "./run.test-helpers.ts";
 import type { DecoderGraph } from "./types.ts";
 
-const families = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox"] as const;
+const families = [
+  "llama",
+  "mistral",
+  "qwen2",
+  "qwen3",
+  "gemma",
+  "gemma2",
+  "phi3",
+  "gpt2",
+  "gpt_neox",
+] as const;
 const numLayers = 3;
 
 // Row 1 is left-padded: the mask and positions must still reach the layers after the residual input.

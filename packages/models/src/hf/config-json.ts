@@ -11,6 +11,7 @@ const causalLmClass: Readonly<Record<string, string>> = {
   qwen3: "Qwen3ForCausalLM",
   gemma: "GemmaForCausalLM",
   gemma2: "Gemma2ForCausalLM",
+  phi3: "Phi3ForCausalLM",
   gpt2: "GPT2LMHeadModel",
   gpt_neox: "GPTNeoXForCausalLM",
 };
@@ -63,6 +64,31 @@ function gemmaFields(config: DecoderConfig): Record<string, unknown> {
   };
 }
 
+/**
+ * The fields of a `Phi3Config` as phi-3-mini's config.json has them: no biases or head_dim fields
+ * (head_dim only when it is not hidden / heads, which transformers then reads), the window of every
+ * layer in `sliding_window`, `original_max_position_embeddings` equal to the context.
+ */
+function phi3Fields(config: DecoderConfig): Record<string, unknown> {
+  return {
+    hidden_size: config.hiddenSize,
+    num_hidden_layers: config.numLayers,
+    num_attention_heads: config.numHeads,
+    num_key_value_heads: config.numKeyValueHeads,
+    ...(config.headDim * config.numHeads !== config.hiddenSize ? { head_dim: config.headDim } : {}),
+    intermediate_size: config.intermediateSize,
+    hidden_act: activationNames[config.activation ?? "silu"],
+    rms_norm_eps: config.rmsNormEps,
+    original_max_position_embeddings: config.contextLength,
+    sliding_window: config.slidingWindow ?? null,
+    ...(config.rotaryFraction !== undefined ? { partial_rotary_factor: config.rotaryFraction } : {}),
+    attention_dropout: 0.0,
+    embd_pdrop: 0.0,
+    resid_pdrop: 0.0,
+    initializer_range: 0.02,
+  };
+}
+
 function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unknown> | null {
   if (!scaling) return null;
   if (scaling.type === "linear") return { rope_type: "linear", factor: scaling.factor };
@@ -81,7 +107,8 @@ function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unkno
  * the same model back. The inverse of `decoderConfigFromHf` for every field the family has: it
  * refuses what that would refuse (sizes beyond tokenscope's limits, sizes that make no model), so
  * nothing writes a config.json that tokenscope cannot read back.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the eight families;
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the nine families
+ *   (and a phi3 config with rope scaling or biases, which `decoderConfigFromHf` would not read back);
  *   MODEL_LOAD_FAILED for sizes beyond the limits or that make no model.
  */
 export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
@@ -126,6 +153,16 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
   };
   if (architecture === "gemma" || architecture === "gemma2") {
     return { ...shared, ...rotary, ...gemmaFields(config) };
+  }
+  if (architecture === "phi3") {
+    if (config.ropeScaling !== undefined || config.attentionBias === true || config.mlpBias === true) {
+      throw new TokenscopeError(
+        "UNSUPPORTED_ARCHITECTURE",
+        "config.json: Phi-3 has no rope scaling that tokenscope builds and no biases.",
+        { hint: "Leave ropeScaling, attentionBias and mlpBias out of a phi3 config." },
+      );
+    }
+    return { ...shared, ...rotary, ...phi3Fields(config) };
   }
   if (architecture === "gpt_neox") {
     return {

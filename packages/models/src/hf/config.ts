@@ -11,6 +11,7 @@ export const supportedHfModelTypes: readonly string[] = [
   "qwen3",
   "gemma",
   "gemma2",
+  "phi3",
   "gpt2",
   "gpt_neox",
 ];
@@ -288,7 +289,24 @@ function gemmaSettings(
   };
 }
 
-/** Llama, Mistral, Qwen2, Qwen3, Gemma and Gemma 2: the `LlamaConfig` field names. */
+/**
+ * Phi-3's rotary settings: no scaling (phi-3-mini-4k). `Phi3Config` takes only "default" and
+ * LongRoPE ("longrope", formerly "su" / "yarn", phi-3-mini-128k); LongRoPE is not built, so every
+ * scaling is refused with its type named.
+ */
+function phi3RotarySettings(read: FieldReader, source: string): { ropeTheta: number } {
+  const rotary = rotarySettings(read, source);
+  if (rotary.ropeScaling !== undefined) {
+    unsupported(
+      source,
+      `rope_scaling type ${quoteForMessage(rotary.ropeScaling.type)} is not one Phi-3 takes`,
+      "Phi-3 checkpoints use no rope_scaling (4k context) or LongRoPE (128k), which is not built; use a 4k checkpoint.",
+    );
+  }
+  return { ropeTheta: rotary.ropeTheta };
+}
+
+/** Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2 and Phi-3: the `LlamaConfig` field names. */
 function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, source: string): DecoderConfig {
   const hiddenSize = read.requiredSize("hidden_size");
   const numHeads = read.requiredSize("num_attention_heads");
@@ -301,7 +319,10 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
       "Per-layer sliding windows are not built; use a checkpoint with use_sliding_window false.",
     );
   }
-  const slidingWindow = modelType === "mistral" ? read.integer("sliding_window") : undefined;
+  const phi3 = modelType === "phi3";
+  // transformers windows every layer of Mistral and Phi-3 (phi-3-mini: 2047) when sliding_window is set.
+  const slidingWindow =
+    modelType === "mistral" ? read.integer("sliding_window") : phi3 ? read.size("sliding_window") : undefined;
   const partialRotary = read.number("partial_rotary_factor");
   return {
     architecture: modelType,
@@ -315,15 +336,16 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
     headDim:
       read.size("head_dim") ??
       (gemma ? 256 : headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads)),
-    contextLength: read.size("max_position_embeddings") ?? (gemma ? 8192 : 2048),
-    rmsNormEps: read.number("rms_norm_eps") ?? 1e-6,
-    ...rotarySettings(read, source),
+    contextLength: read.size("max_position_embeddings") ?? (gemma ? 8192 : phi3 ? 4096 : 2048),
+    rmsNormEps: read.number("rms_norm_eps") ?? (phi3 ? 1e-5 : 1e-6),
+    ...(phi3 ? phi3RotarySettings(read, source) : rotarySettings(read, source)),
     ropeStyle: "half",
     // LlamaConfig and MistralConfig default to an untied output, GemmaConfig to a tied one; Qwen configs always say.
     tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? gemma,
     ...tokenIds(json),
-    attentionBias: read.boolean("attention_bias") ?? false,
-    mlpBias: read.boolean("mlp_bias") ?? false,
+    // Phi-3's projections have no biases whatever the config says (transformers reads neither field).
+    attentionBias: !phi3 && (read.boolean("attention_bias") ?? false),
+    mlpBias: !phi3 && (read.boolean("mlp_bias") ?? false),
     // transformers ignores Gemma's hidden_act (gemmaSettings reads hidden_activation).
     ...(gemma ? {} : { activation: activationOf(read.string("hidden_act") ?? "silu", source) }),
     ...(partialRotary !== undefined && partialRotary !== 1 ? { rotaryFraction: partialRotary } : {}),
@@ -398,13 +420,14 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
 
 /**
  * Maps a Hugging Face `config.json` (parsed) to a {@link DecoderConfig}, for model_type llama,
- * mistral, qwen2, qwen3, gemma, gemma2, gpt2 and gpt_neox, with each family's transformers defaults for absent
+ * mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2 and gpt_neox, with each family's transformers defaults for absent
  * fields. Rotary embeddings are always the "half" style (`rotate_half`), which is how transformers
  * runs every one of these checkpoints. A list of eos ids keeps its first (see
  * {@link hfSpecialTokenIds} for all of them). `source` names the file in error messages.
  * Sizes are held to tokenscope's limits (modelLayers, modelWidth, vocabulary) before anything uses them.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
- *   ones), an unknown activation (Gemma: `hidden_activation`, named) or rope_scaling type, a
+ *   ones), an unknown activation (Gemma: `hidden_activation`, named) or rope_scaling type (Phi-3:
+ *   any rope_scaling, LongRoPE included), a
  *   Gemma 2 `layer_types` other than its alternating pattern; MODEL_LOAD_FAILED for a missing or
  *   ill-typed field, a size that is not a positive integer or is beyond the limits, heads that do
  *   not divide the hidden size, or sizes that do not make a model.

@@ -20,6 +20,7 @@ const references: Record<string, (weights: DecoderWeights, ids: readonly number[
   qwen3: referenceQwenForward,
   gemma: referenceGemmaForward,
   gemma2: referenceGemmaForward,
+  phi3: referenceForward,
   gpt2: referenceGpt2Forward,
   gpt_neox: referenceNeoxForward,
 };

@@ -3,6 +3,7 @@ import { type SafetensorsFile, safetensorToFloat32 } from "../formats/safetensor
 import { expectedTensorDims, LM_HEAD, neoxNames } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
 import { validateDecoderWeights } from "../weights/validate.ts";
+import { phi3CheckpointTensorDims, splitPhi3FusedTensors } from "./phi3-fused.ts";
 
 /**
  * Prefix of every tensor of the family's `*ForCausalLM` checkpoint except the output matrix. A
@@ -42,8 +43,9 @@ function canonicalName(architecture: string, name: string, expected: ReadonlyMap
  * Turns the tensors of a Hugging Face safetensors checkpoint into {@link DecoderWeights}: F32, F16,
  * BF16 (and F64) converted to fp32, names mapped to what the graph builders read (a bare-model
  * checkpoint gets its family prefix), saved buffers (causal masks, rotary frequencies) and a
- * duplicate output matrix of a tied model dropped, and every shape checked against the config.
- * `source` names the file or folder in error messages.
+ * duplicate output matrix of a tied model dropped, Phi-3's fused `qkv_proj` / `gate_up_proj` split
+ * into the Llama q/k/v and gate/up matrices (see `splitPhi3FusedTensors`), and every shape checked
+ * against the config. `source` names the file or folder in error messages.
  * @throws TokenscopeError MODEL_LOAD_FAILED for integer (quantized) tensors and for tensors that
  *   are missing, misshapen or foreign to the architecture (named).
  */
@@ -53,11 +55,14 @@ export function hfTensorsToDecoderWeights(
   source: string,
 ): DecoderWeights {
   const expected = expectedTensorDims(config);
+  const phi3 = config.architecture === "phi3";
+  // What the checkpoint holds: Phi-3 stores fused matrices where the graphs read split ones.
+  const onDisk = phi3 ? phi3CheckpointTensorDims(config, expected) : expected;
   const tiedOutput = config.tieWordEmbeddings ? outputName(config.architecture) : undefined;
   const tensors = new Map<string, WeightTensor>();
   for (const [rawName, tensor] of file.tensors) {
     if (bufferPattern.test(rawName)) continue;
-    const name = canonicalName(config.architecture, rawName, expected);
+    const name = canonicalName(config.architecture, rawName, onDisk);
     // transformers ties the output to the embedding at load; some checkpoints still carry a copy.
     if (name === tiedOutput) continue;
     if (!floatDtypes.has(tensor.dtype)) {
@@ -72,6 +77,7 @@ export function hfTensorsToDecoderWeights(
     }
     tensors.set(name, { dims: [...tensor.dims], data: safetensorToFloat32(tensor) });
   }
+  if (phi3) splitPhi3FusedTensors(config, tensors, source);
   const weights: DecoderWeights = { config, tensors };
   validateDecoderWeights(weights, source);
   return weights;

@@ -7,12 +7,13 @@ import { expectedTensorDims } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
 import { supportedHfModelTypes } from "./config.ts";
 import { hfConfigJson } from "./config-json.ts";
+import { fusePhi3Tensors } from "./phi3-fused.ts";
 import { checkpoint, invalid, json, positive, writeModelFolder } from "./random-folder-files.ts";
 import { buildHfTokenizerFiles, type HfTokenizerStyle, randomTokenizerSpecials } from "./random-tokenizer.ts";
 
 /** Options of {@link writeRandomHfFolder} (the `tokenscope models random` flags). */
 export interface RandomHfFolderOptions {
-  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gemma, gemma2, gpt2 or gpt_neox. */
+  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2 or gpt_neox. */
   architecture: string;
   layers: number;
   hidden: number;
@@ -45,7 +46,7 @@ export interface RandomHfFolderOptions {
   dtype?: Extract<SafetensorsDtype, "F32" | "F16" | "BF16">;
   /** Split the weights into shards of at most this many bytes, with an index; default one file. */
   maxShardBytes?: number;
-  /** Tokenizer layout; default SentencePiece for llama, mistral, gemma and gemma2, byte-level for the others. */
+  /** Tokenizer layout; default SentencePiece for llama, mistral, gemma, gemma2 and phi3, byte-level for the others. */
   tokenizer?: HfTokenizerStyle;
 }
 
@@ -53,7 +54,10 @@ export interface RandomHfFolderOptions {
 export interface RandomHfFolder {
   folder: string;
   config: DecoderConfig;
-  /** The weights as written, before rounding to `dtype`. */
+  /**
+   * The weights as written, before rounding to `dtype`, under the names the graphs read (Phi-3's
+   * are stored fused on disk, as its checkpoints are: `qkv_proj`, `gate_up_proj`).
+   */
   weights: DecoderWeights;
   /** File names written into the folder. */
   files: string[];
@@ -66,6 +70,7 @@ const tokenizerClasses: Readonly<Record<string, string>> = {
   qwen3: "Qwen2TokenizerFast",
   gemma: "GemmaTokenizerFast",
   gemma2: "GemmaTokenizerFast",
+  phi3: "LlamaTokenizerFast",
   gpt2: "GPT2TokenizerFast",
   gpt_neox: "GPTNeoXTokenizerFast",
 };
@@ -155,7 +160,9 @@ async function randomFolderFiles(
   const weights = await randomWeightsCancellable(options.architecture, config, options.seed, signal);
   const style =
     options.tokenizer ??
-    (["llama", "mistral", "gemma", "gemma2"].includes(options.architecture) ? "sentencepiece" : "byte-level");
+    (["llama", "mistral", "gemma", "gemma2", "phi3"].includes(options.architecture)
+      ? "sentencepiece"
+      : "byte-level");
   const tokenizer = buildHfTokenizerFiles({
     style,
     vocabSize: config.vocabSize,
@@ -164,7 +171,8 @@ async function randomFolderFiles(
     modelMaxLength: config.contextLength,
   });
   const dtype = options.dtype ?? "F32";
-  const tensors = [...weights.tensors].map(([name, tensor]): [string, SafetensorsWriteTensor] => [
+  const stored = config.architecture === "phi3" ? fusePhi3Tensors(config, weights.tensors) : weights.tensors;
+  const tensors = [...stored].map(([name, tensor]): [string, SafetensorsWriteTensor] => [
     name,
     { dtype, dims: tensor.dims, data: tensor.data },
   ]);

@@ -9,7 +9,7 @@ import { createKvCacheDecoder } from "./kv-cache-decoder.ts";
 import { createOnnxLanguageModel } from "./onnx-language-model.ts";
 
 const runtime = createOnnxruntimeNodeRuntime();
-const families = ["llama", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox"] as const;
+const families = ["llama", "qwen3", "gemma", "gemma2", "phi3", "gpt2", "gpt_neox"] as const;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

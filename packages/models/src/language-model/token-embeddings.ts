@@ -9,6 +9,7 @@ const embeddingNames: Readonly<Record<string, string>> = {
   qwen3: "model.embed_tokens.weight",
   gemma: "model.embed_tokens.weight",
   gemma2: "model.embed_tokens.weight",
+  phi3: "model.embed_tokens.weight",
   gpt2: "transformer.wte.weight",
   gpt_neox: "gpt_neox.embed_in.weight",
 };

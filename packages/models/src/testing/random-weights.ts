@@ -107,7 +107,8 @@ const tinyShared = {
  * family has grouped-query attention), settings as the family's Hugging Face models have them
  * (Qwen3 and Gemma with a head size that is not hidden / heads, Gemma with one key/value head;
  * Gemma 2 with a window of 4 on its even layers, a query scalar that is not the head size and
- * Gemma 2's soft caps; NeoX rotating half of each head).
+ * Gemma 2's soft caps; Phi-3 as Llama with an untied output and Phi-3's norm epsilon, its weights
+ * under the split Llama names the loader gives; NeoX rotating half of each head).
  */
 export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
   llama: {
@@ -175,6 +176,15 @@ export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
     queryPreAttentionScalar: 24,
     attentionLogitSoftcap: 50,
     finalLogitSoftcap: 30,
+  },
+  phi3: {
+    ...tinyShared,
+    architecture: "phi3",
+    intermediateSize: 48,
+    numKeyValueHeads: 2,
+    headDim: 8,
+    ropeStyle: "half",
+    tieWordEmbeddings: false,
   },
   gpt2: {
     ...tinyShared,

@@ -114,7 +114,8 @@ export const neoxNames = {
  * The shape every tensor of a model with this config must have, by Hugging Face name. The map
  * lists exactly the tensors a complete checkpoint holds (no output matrix when tied). Dispatches
  * on `config.architecture`; any architecture other than gpt2 and gpt_neox gets the Llama layout
- * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer).
+ * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer;
+ * phi3 exactly Llama's, as its fused checkpoint matrices are split at load: `hf/phi3-fused.ts`).
  */
 export function expectedTensorDims(config: DecoderConfig): Map<string, number[]> {
   switch (config.architecture) {

@@ -33,7 +33,8 @@ export type RopeScaling =
 export interface DecoderConfig {
   /**
    * Architecture family, as Hugging Face's `model_type`: "llama" (Llama 2/3, SmolLM2, TinyLlama,
-   * llama2.c), "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gpt2", "gpt_neox" (Pythia).
+   * llama2.c), "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3" (Phi-3, Llama's layout once its
+   * fused matrices are split at load), "gpt2", "gpt_neox" (Pythia).
    */
   architecture: string;
   vocabSize: number;
@@ -69,7 +70,7 @@ export interface DecoderConfig {
   /** Rotary frequency scaling; absent means none. */
   ropeScaling?: RopeScaling;
   /**
-   * Attention sees only the last `slidingWindow` positions (Mistral: every layer; Gemma 2: the even
+   * Attention sees only the last `slidingWindow` positions (Mistral, Phi-3: every layer; Gemma 2: the even
    * layers 0, 2, ..., the odd ones attending to the whole prefix); absent means the whole prefix.
    */
   slidingWindow?: number;
