@@ -2,6 +2,7 @@ import { TokenscopeError } from "@tokenscope/core";
 import {
   EMBED_TOKENS,
   expectedTensorDims,
+  type FeedForwardNormName,
   FINAL_NORM,
   type LayerWeightName,
   LM_HEAD,
@@ -26,7 +27,30 @@ interface GgufArchitecture {
   ropeStyle: RopeStyle;
   /** Layer weights stored with a bias (`blk.N.attn_q.bias`); any other bias is refused. */
   biases: readonly LayerWeightName[];
+  /** The llama.cpp names of the per-block tensors, by Hugging Face suffix (default {@link ggufLayerNames}). */
+  layerNames?: Readonly<Partial<Record<GgufLayerSuffix, string>>>;
+  /**
+   * What the converter added to every RMSNorm weight (Hugging Face names ending in `norm.weight`),
+   * subtracted again at load so the tensors hold Hugging Face's values.
+   */
+  normWeightOffset?: number;
+  /** Config fields beyond the shared ones, from `{architecture}.*` metadata and the shared fields. */
+  settings?: (read: MetadataReader, base: DecoderConfig) => Partial<DecoderConfig>;
 }
+
+/** The per-block weights a GGUF architecture may hold, by Hugging Face suffix. */
+export type GgufLayerSuffix = LayerWeightName | FeedForwardNormName;
+
+/**
+ * Gemma's RMSNorm scales by `1 + w` (Hugging Face stores `w`); llama.cpp's `GemmaModel` and
+ * `Gemma2Model` converters add 1 to every `*norm.weight` so that llama.cpp's plain RMSNorm can
+ * scale by the stored value. tokenscope's Gemma graphs compute `x · (1 + w)` themselves, so the 1 is
+ * taken off again at load.
+ */
+const GEMMA_NORM_OFFSET = 1;
+
+/** Gemma's GGUF activation: llama.cpp runs LLM_FFN_GELU, ggml's tanh-approximated GELU (GeGLU). */
+const gemmaActivation = { activation: "gelu_tanh" } as const;
 
 /**
  * The GGUF `general.architecture` values tokenscope reads, each with its Hugging Face model_type
@@ -36,7 +60,63 @@ const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
   llama: { ropeStyle: "interleaved", biases: [] },
   // Qwen2's attention has q/k/v biases (no o bias), as Qwen2Attention has them.
   qwen2: { ropeStyle: "half", biases: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"] },
+  // Gemma's converter keeps Hugging Face's Q/K rows and llama.cpp runs LLM_ARCH_GEMMA with NEOX
+  // rotary. Its attention scale is head_dim^-0.5 (`gemma.attention.key_length`), as GemmaAttention's.
+  gemma: {
+    ropeStyle: "half",
+    biases: [],
+    normWeightOffset: GEMMA_NORM_OFFSET,
+    settings: () => gemmaActivation,
+  },
+  // Gemma 2 wraps attention and feed-forward in norms: llama.cpp names HF's post_attention_layernorm
+  // `post_attention_norm`, pre_feedforward_layernorm `ffn_norm` (Llama's post-attention name) and
+  // post_feedforward_layernorm `post_ffw_norm`.
+  gemma2: {
+    ropeStyle: "half",
+    biases: [],
+    normWeightOffset: GEMMA_NORM_OFFSET,
+    layerNames: {
+      post_attention_layernorm: "post_attention_norm",
+      pre_feedforward_layernorm: "ffn_norm",
+      post_feedforward_layernorm: "post_ffw_norm",
+    },
+    settings: gemma2Settings,
+  },
 };
+
+/**
+ * Gemma 2's settings as llama.cpp's loader reads them: a sliding window (default 4096) on the even
+ * layers, attention and final soft caps (defaults 50 and 30, as llama_hparams'), and the attention
+ * scale. The converter does not store `query_pre_attn_scalar`; llama.cpp derives the scale from
+ * the model size, as gemma_pytorch's configs do: the 27B (46 layers) scales by
+ * (embedding_length / head_count)^-0.5 (4608 / 32 = 144, its query_pre_attn_scalar), the others by
+ * key_length^-0.5 (256 for 2B and 9B). A checkpoint whose scalar follows neither rule cannot be
+ * told apart in GGUF, and llama.cpp runs it with these.
+ */
+function gemma2Settings(read: MetadataReader, base: DecoderConfig): Partial<DecoderConfig> {
+  const positive = (key: string, fallback: number): number => {
+    const value = float32Decimal(read.number(key, fallback));
+    if (!(value > 0)) throw read.fail(`${read.prefix}.${key} must be positive, got ${value}`);
+    return value;
+  };
+  const gemma2LargeLayers = 46;
+  return {
+    ...gemmaActivation,
+    slidingWindow: read.size("attention.sliding_window", 4096),
+    attentionLogitSoftcap: positive("attn_logit_softcapping", 50),
+    finalLogitSoftcap: positive("final_logit_softcapping", 30),
+    queryPreAttentionScalar:
+      base.numLayers === gemma2LargeLayers ? base.hiddenSize / base.numHeads : base.headDim,
+  };
+}
+
+/** The llama.cpp per-block tensor names of an architecture, by Hugging Face suffix. */
+export function ggufLayerNamesOf(architecture: string): Readonly<Partial<Record<GgufLayerSuffix, string>>> {
+  const names = Object.hasOwn(ggufArchitectures, architecture)
+    ? ggufArchitectures[architecture]?.layerNames
+    : undefined;
+  return names ? { ...ggufLayerNames, ...names } : ggufLayerNames;
+}
 
 /** The metadata keys of the sizes under `prefix`, for messages about them. */
 function metadataFieldNames(prefix: string): ConfigFieldNames {
@@ -72,37 +152,42 @@ export const ggufLayerNames: Readonly<Record<LayerWeightName, string>> = {
 
 /**
  * The Hugging Face name of a llama.cpp tensor name, or undefined when it is not a weight of the
- * architecture: `biases` lists the layer weights whose `.bias` belongs to it (none for Llama).
+ * architecture: `biases` lists the layer weights whose `.bias` belongs to it (none for Llama), and
+ * `layerNames` the architecture's block tensor names (see {@link ggufLayerNamesOf}).
  */
 export function hfNameOfGgufTensor(
   name: string,
   biases: readonly LayerWeightName[] = [],
+  layerNames: Readonly<Partial<Record<GgufLayerSuffix, string>>> = ggufLayerNames,
 ): string | undefined {
   if (name === "token_embd.weight") return EMBED_TOKENS;
   if (name === "output_norm.weight") return FINAL_NORM;
   if (name === "output.weight") return LM_HEAD;
   const match = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
   if (!match) return undefined;
-  const suffix = (Object.keys(ggufLayerNames) as LayerWeightName[]).find(
-    (key) => ggufLayerNames[key] === match[2],
-  );
+  const suffix = (Object.keys(layerNames) as GgufLayerSuffix[]).find((key) => layerNames[key] === match[2]);
   if (!suffix) return undefined;
   if (match[3] === "weight") return layerTensorName(Number(match[1]), suffix);
-  return biases.includes(suffix) ? layerBiasName(Number(match[1]), suffix) : undefined;
+  return (biases as readonly string[]).includes(suffix)
+    ? layerBiasName(Number(match[1]), suffix as LayerWeightName)
+    : undefined;
 }
 
 /**
  * The llama.cpp name of a Hugging Face Llama-layout tensor name, weight or bias (the inverse of
- * {@link hfNameOfGgufTensor}).
+ * {@link hfNameOfGgufTensor}), under the block names `layerNames` (default Llama's).
  */
-export function ggufNameOfHfTensor(name: string): string | undefined {
+export function ggufNameOfHfTensor(
+  name: string,
+  layerNames: Readonly<Partial<Record<GgufLayerSuffix, string>>> = ggufLayerNames,
+): string | undefined {
   if (name === EMBED_TOKENS) return "token_embd.weight";
   if (name === FINAL_NORM) return "output_norm.weight";
   if (name === LM_HEAD) return "output.weight";
   const match = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
-  const suffix = match?.[2] as LayerWeightName | undefined;
-  return match && suffix && suffix in ggufLayerNames
-    ? `blk.${match[1]}.${ggufLayerNames[suffix]}.${match[3]}`
+  const ggufName = match ? layerNames[match[2] as GgufLayerSuffix] : undefined;
+  return match && ggufName && Object.hasOwn(layerNames, match[2]!)
+    ? `blk.${match[1]}.${ggufName}.${match[3]}`
     : undefined;
 }
 
@@ -128,7 +213,15 @@ function metadataError(file: GgufFile, what: string, hint: string): TokenscopeEr
 const DAMAGED = "The GGUF metadata is damaged; convert the model again with llama.cpp.";
 
 /** Reads `{prefix}.*` numbers of the metadata: any number, or a size (a positive integer). */
-function metadataReader(file: GgufFile, prefix: string) {
+interface MetadataReader {
+  prefix: string;
+  number(key: string, fallback?: number): number;
+  size(key: string, fallback?: number): number;
+  /** The error for a damaged value, described by `what`. */
+  fail(what: string): TokenscopeError;
+}
+
+function metadataReader(file: GgufFile, prefix: string): MetadataReader {
   const number = (key: string, fallback?: number): number => {
     const value = file.metadata[`${prefix}.${key}`];
     if (typeof value === "number" || typeof value === "bigint") return Number(value);
@@ -146,7 +239,7 @@ function metadataReader(file: GgufFile, prefix: string) {
     }
     return value;
   };
-  return { number, size };
+  return { prefix, number, size, fail: (what) => metadataError(file, what, DAMAGED) };
 }
 
 /** embedding_length / head_count, which must be whole when the metadata gives no key_length. */
@@ -183,8 +276,9 @@ function ggufArchitectureOf(file: GgufFile): { name: string; architecture: GgufA
 
 /**
  * The decoder config of a GGUF model of one of {@link ggufArchitectures}: "llama" (Llama 1-3,
- * Mistral, TinyLlama, SmolLM, llama2.c conversions) or "qwen2" (Qwen1.5, Qwen2, Qwen2.5), from its
- * `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style is the architecture's (see
+ * Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen1.5, Qwen2, Qwen2.5), "gemma" or
+ * "gemma2", from its `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style and any
+ * further settings (Gemma 2's window, soft caps and attention scale) are the architecture's (see
  * {@link GgufArchitecture}). Sizes are checked (positive, whole, within tokenscope's limits) before
  * anything uses them.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another architecture (the supported ones
@@ -193,7 +287,8 @@ function ggufArchitectureOf(file: GgufFile): { name: string; architecture: GgufA
 export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   const meta = file.metadata;
   const { name: prefix, architecture } = ggufArchitectureOf(file);
-  const { number, size } = metadataReader(file, prefix);
+  const read = metadataReader(file, prefix);
+  const { number, size } = read;
   const hiddenSize = size("embedding_length");
   const numHeads = size("attention.head_count");
   const derivedHeadDim = meta[`${prefix}.attention.key_length`] === undefined;
@@ -248,14 +343,16 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   const eos = optionalId("eos_token_id");
   if (bos !== undefined) config.bosTokenId = bos;
   if (eos !== undefined) config.eosTokenId = eos;
+  if (architecture.settings) Object.assign(config, architecture.settings(read, config));
   validateDecoderConfig(config, file.source);
   checkDecoderConfigBounds(config, file.source, metadataFieldNames(prefix));
   return config;
 }
 
 /**
- * Reads the weights of a GGUF "llama" or "qwen2" model: config from metadata, tensors renamed to
- * Hugging Face names with row-major [out, in] dims and dequantized to fp32. An output matrix stored
+ * Reads the weights of a GGUF "llama", "qwen2", "gemma" or "gemma2" model: config from metadata,
+ * tensors renamed to Hugging Face names with row-major [out, in] dims and dequantized to fp32, and
+ * Gemma's norm weights given back their Hugging Face values (see {@link GEMMA_NORM_OFFSET}). An output matrix stored
  * separately stays separate (`lm_head.weight`), even when its values equal the embedding; without
  * one (`output.weight` absent) the embedding is tied.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for tensors the architecture does not have;
@@ -267,10 +364,20 @@ export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
   checkWeightsFitFile(config, file.bytes.byteLength, MIN_BYTES_PER_WEIGHT, file.source);
   const tensors = new Map<string, WeightTensor>();
   const unknown: string[] = [];
+  const layerNames = ggufLayerNamesOf(config.architecture);
   for (const name of file.tensors.keys()) {
-    const hfName = hfNameOfGgufTensor(name, architecture.biases);
-    if (hfName) tensors.set(hfName, readGgufTensor(file, name));
-    else unknown.push(name);
+    const hfName = hfNameOfGgufTensor(name, architecture.biases, layerNames);
+    if (!hfName) {
+      unknown.push(name);
+      continue;
+    }
+    const tensor = readGgufTensor(file, name);
+    // The converter's test, on the Hugging Face name: `name.endswith("norm.weight")`.
+    if (architecture.normWeightOffset !== undefined && hfName.endsWith("norm.weight")) {
+      const offset = architecture.normWeightOffset;
+      for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = tensor.data[i]! - offset;
+    }
+    tensors.set(hfName, tensor);
   }
   if (unknown.length > 0) {
     throw new TokenscopeError(
@@ -299,7 +406,7 @@ function checkExpectedTensorsPresent(
 ): void {
   const missing = [...expectedTensorDims(config).keys()]
     .filter((name) => !tensors.has(name))
-    .map((name) => ggufNameOfHfTensor(name) ?? name);
+    .map((name) => ggufNameOfHfTensor(name, ggufLayerNamesOf(config.architecture)) ?? name);
   if (missing.length === 0) return;
   throw new TokenscopeError(
     "MODEL_LOAD_FAILED",

@@ -175,7 +175,7 @@ describe("GGUF qwen2", () => {
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          'GGUF architecture "phi3" is not supported; supported: "llama", "qwen2"',
+          'GGUF architecture "phi3" is not supported; supported: "llama", "qwen2", "gemma", "gemma2".',
         ),
       }),
     );
