@@ -275,6 +275,9 @@ export {
   layerWeightNames,
   type NeoxLayerTensor,
   neoxNames,
+  OPT_POSITION_OFFSET,
+  type OptLayerTensor,
+  optNames,
   type QkNormName,
   qkNormTensorName,
 } from "./weights/names.ts";

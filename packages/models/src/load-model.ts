@@ -255,7 +255,7 @@ async function readDecoderSource(
 
 /**
  * Loads a language model and returns it behind core's model interface: a Hugging Face
- * model folder or hub id (causal: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox; encoder-decoder:
+ * model folder or hub id (causal: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox, opt; encoder-decoder:
  * bart, mbart, marian, t5, see `loadHfEncoderDecoderFamily`; safetensors f32/f16/bf16,
  * single or sharded; downloaded into the standard cache, or read from it alone when offline),
  * a transformers.js export folder (config.json, tokenizer.json, onnx/model*.onnx and no safetensors:

@@ -9,7 +9,7 @@ const folder = mkdtempSync(join(tmpdir(), "tokenscope-models-cli-"));
 
 describe("tokenscope models random", () => {
   it("writes a folder per family that loads back, generates and attributes", async () => {
-    for (const arch of ["llama", "gpt2", "gpt_neox", "qwen3", "gemma2", "phi3"]) {
+    for (const arch of ["llama", "gpt2", "gpt_neox", "qwen3", "gemma2", "phi3", "opt"]) {
       const out = join(folder, arch);
       const kvHeads = ["llama", "qwen3", "gemma2", "phi3"].includes(arch) ? ["--kv-heads", "2"] : [];
       const written = memoryIO();

@@ -16,6 +16,7 @@ const decoderFamilies = [
   "phi3",
   "gpt2",
   "gpt_neox",
+  "opt",
 ] as const;
 const encoderDecoderFamilies = ["bart", "mbart", "marian", "t5"] as const;
 type EncoderDecoderFamily = (typeof encoderDecoderFamilies)[number];
@@ -40,7 +41,7 @@ export function register(program: Command, io: CliIO): void {
     .addOption(
       new Option(
         "--arch <family>",
-        "architecture: decoders llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
+        "architecture: decoders llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox, opt; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
       )
         .choices([...decoderFamilies, ...encoderDecoderFamilies] as const)
         .makeOptionMandatory(),

@@ -12,7 +12,7 @@ describe("buildDecoderGraph", () => {
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox',
+          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox, opt',
         ),
       }),
     );
@@ -26,6 +26,7 @@ describe("buildDecoderGraph", () => {
       "phi3",
       "gpt2",
       "gpt_neox",
+      "opt",
     ]);
     // An inherited property name is not an architecture either.
     expect(() =>

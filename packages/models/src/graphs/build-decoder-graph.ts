@@ -5,6 +5,7 @@ import { buildGemma2Graph, buildGemmaGraph } from "./gemma.ts";
 import { buildGptNeoxGraph } from "./gpt-neox.ts";
 import { buildGpt2Graph } from "./gpt2.ts";
 import { buildLlamaGraph } from "./llama.ts";
+import { buildOptGraph } from "./opt.ts";
 import { buildQwen2Graph } from "./qwen2.ts";
 import { buildQwen3Graph } from "./qwen3.ts";
 import type { DecoderGraph, DecoderGraphOptions } from "./types.ts";
@@ -23,6 +24,7 @@ const builders: Readonly<Record<string, FamilyBuilder>> = {
   phi3: buildLlamaGraph,
   gpt2: buildGpt2Graph,
   gpt_neox: buildGptNeoxGraph,
+  opt: buildOptGraph,
 };
 
 /** The architectures {@link buildDecoderGraph} builds, as Hugging Face `model_type` values. */

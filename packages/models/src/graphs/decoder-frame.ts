@@ -51,8 +51,10 @@ export interface DecoderFamily {
   name: string;
   /** Token embedding table [vocab, hidden]. */
   tokenTable: string;
-  /** Learned position embedding table [context, hidden] (GPT-2). */
+  /** Learned position embedding table [context (+ offset), hidden] (GPT-2, OPT). */
   positionTable?: string;
+  /** Rows of `positionTable` before position 0: position `p` reads row `p + offset` (OPT: 2). Default 0. */
+  positionOffset?: number;
   /** Factor of the token rows, looked up or fed (Gemma: `sqrt(hidden)`); absent: none. */
   tokenScale?: number;
   /**
@@ -201,7 +203,13 @@ export function buildDecoderFrame(
           ctx.within("embeddings"),
           input,
           family.tokenTable,
-          family.positionTable === undefined ? undefined : { table: family.positionTable, positionIds },
+          family.positionTable === undefined
+            ? undefined
+            : {
+                table: family.positionTable,
+                positionIds,
+                ...(family.positionOffset === undefined ? {} : { offset: family.positionOffset }),
+              },
           family.tokenScale,
         );
   const shared = ctx.within("shared");

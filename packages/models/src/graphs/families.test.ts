@@ -4,6 +4,7 @@ import { referenceGemmaForward } from "../testing/reference-gemma.ts";
 import { referenceGpt2Forward } from "../testing/reference-gpt2.ts";
 import { type ReferenceLogits, referenceForward } from "../testing/reference-llama.ts";
 import { referenceNeoxForward } from "../testing/reference-neox.ts";
+import { referenceOptForward } from "../testing/reference-opt.ts";
 import { referenceQwenForward } from "../testing/reference-qwen.ts";
 import type { DecoderConfig, DecoderWeights } from "../weights/types.ts";
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
@@ -60,6 +61,17 @@ const cases: {
     config: { parallelResidual: false, rotaryFraction: undefined, headDim: 8 },
     reference: referenceNeoxForward,
   },
+  {
+    title: "opt, pre-norm (opt-125m's layout), positions offset by 2",
+    architecture: "opt",
+    reference: referenceOptForward,
+  },
+  {
+    title: "opt, post-norm (opt-350m's layout), untied output",
+    architecture: "opt",
+    config: { layerNormBefore: false, tieWordEmbeddings: false },
+    reference: referenceOptForward,
+  },
 ];
 
 describe("every family against its independent float64 reference", () => {
@@ -78,8 +90,10 @@ describe("every family against its independent float64 reference", () => {
   }
 
   it("float64 graphs agree with the references to 1e-9, exact GELU included", async () => {
-    for (const { architecture, reference } of [0, 4, 5, 6, 7, 8, 9, 10].map((i) => cases[i]!)) {
-      const weights = randomWeights(architecture, {}, 5);
+    for (const { architecture, config, reference } of [0, 4, 5, 6, 7, 8, 9, 10, 12, 13].map(
+      (i) => cases[i]!,
+    )) {
+      const weights = randomWeights(architecture, config, 5);
       const { logits } = await runDecoder(
         buildDecoderGraph(weights, { dataType: "float64" }),
         plainFeeds([ids]),

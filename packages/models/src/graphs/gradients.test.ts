@@ -25,6 +25,7 @@ describe("every family's float64 graph differentiates with buildGradientGraph", 
     phi3: "model.embed_tokens.weight",
     gpt2: "transformer.wte.weight",
     gpt_neox: "gpt_neox.embed_in.weight",
+    opt: "model.decoder.embed_tokens.weight",
   };
   for (const [architecture, table] of Object.entries(tables)) {
     it(`${architecture}: d logit / d inputs_embeds matches central finite differences`, async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { randomWeights } from "../testing/random-weights.ts";
-import { FINAL_NORM, gpt2Names, LM_HEAD, layerTensorName, neoxNames } from "../weights/names.ts";
+import { FINAL_NORM, gpt2Names, LM_HEAD, layerTensorName, neoxNames, optNames } from "../weights/names.ts";
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, int64Rows, maxAbsDiff, plainFeeds, runDecoder } from "./run.test-helpers.ts";
 
-const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt2", "gpt_neox"] as const;
+const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt2", "gpt_neox", "opt"] as const;
 const tokenTables: Record<string, string> = {
   llama: "model.embed_tokens.weight",
   qwen2: "model.embed_tokens.weight",
@@ -14,6 +14,7 @@ const tokenTables: Record<string, string> = {
   phi3: "model.embed_tokens.weight",
   gpt2: gpt2Names.tokenEmbedding,
   gpt_neox: neoxNames.tokenEmbedding,
+  opt: optNames.tokenEmbedding,
 };
 
 const promptA = [1, 7, 30, 3, 45, 12, 9, 2];

@@ -25,6 +25,8 @@ const cases: { title: string; architecture: string; config?: Partial<DecoderConf
   { title: "phi3, sliding window 3", architecture: "phi3", config: { slidingWindow: 3 } },
   { title: "gpt2 (learned positions)", architecture: "gpt2" },
   { title: "gpt_neox (partial rotary)", architecture: "gpt_neox" },
+  { title: "opt (learned positions offset by 2, pre-norm)", architecture: "opt" },
+  { title: "opt, post-norm", architecture: "opt", config: { layerNormBefore: false } },
 ];
 
 type Outputs = Record<string, { dims: number[]; data: Float64Array }>;

@@ -15,6 +15,7 @@ const families = [
   "phi3",
   "gpt2",
   "gpt_neox",
+  "opt",
 ] as const;
 const numLayers = 3;
 
@@ -55,8 +56,8 @@ function feedsFor(
 function expectedInputs(architecture: string, layer: number): string[] {
   const start = `residual.${layer}`;
   if (layer === numLayers - 1) return [start, "logit_positions"];
-  // GPT-2 reads positions only in its learned position embedding, which is gone.
-  return architecture === "gpt2"
+  // GPT-2 and OPT read positions only in their learned position embedding, which is gone.
+  return architecture === "gpt2" || architecture === "opt"
     ? [start, "attention_mask", "logit_positions"]
     : [start, "attention_mask", "position_ids", "logit_positions"];
 }

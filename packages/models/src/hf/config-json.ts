@@ -14,6 +14,7 @@ const causalLmClass: Readonly<Record<string, string>> = {
   phi3: "Phi3ForCausalLM",
   gpt2: "GPT2LMHeadModel",
   gpt_neox: "GPTNeoXForCausalLM",
+  opt: "OPTForCausalLM",
 };
 
 const activationNames: Readonly<Record<DecoderActivation, string>> = {
@@ -107,7 +108,7 @@ function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unkno
  * the same model back. The inverse of `decoderConfigFromHf` for every field the family has: it
  * refuses what that would refuse (sizes beyond tokenscope's limits, sizes that make no model), so
  * nothing writes a config.json that tokenscope cannot read back.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the nine families
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an architecture outside the ten families
  *   (and a phi3 config with rope scaling or biases, which `decoderConfigFromHf` would not read back);
  *   MODEL_LOAD_FAILED for sizes beyond the limits or that make no model.
  */
@@ -163,6 +164,34 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
       );
     }
     return { ...shared, ...rotary, ...phi3Fields(config) };
+  }
+  if (architecture === "opt") {
+    // OPT's LayerNorms have PyTorch's fixed epsilon and its heads no free size: refuse what would not read back.
+    if ((config.layerNormEps ?? 1e-5) !== 1e-5 || config.headDim * config.numHeads !== config.hiddenSize) {
+      throw new TokenscopeError(
+        "UNSUPPORTED_ARCHITECTURE",
+        "config.json: OPT has LayerNorm epsilon 1e-5 and head size hidden / heads.",
+        { hint: "Leave layerNormEps and headDim at OPT's values." },
+      );
+    }
+    return {
+      ...shared,
+      hidden_size: config.hiddenSize,
+      word_embed_proj_dim: config.hiddenSize,
+      num_hidden_layers: config.numLayers,
+      num_attention_heads: config.numHeads,
+      ffn_dim: config.intermediateSize,
+      max_position_embeddings: config.contextLength,
+      activation_function: activationNames[config.activation ?? "relu"],
+      do_layer_norm_before: config.layerNormBefore ?? true,
+      _remove_final_layer_norm: false,
+      enable_bias: true,
+      layer_norm_elementwise_affine: true,
+      dropout: 0.0,
+      attention_dropout: 0.0,
+      layerdrop: 0.0,
+      init_std: 0.02,
+    };
   }
   if (architecture === "gpt_neox") {
     return {

@@ -14,6 +14,7 @@ export const supportedHfModelTypes: readonly string[] = [
   "phi3",
   "gpt2",
   "gpt_neox",
+  "opt",
 ];
 
 type Json = Record<string, unknown>;
@@ -214,6 +215,12 @@ const fieldNames: Readonly<Record<string, ConfigFieldNames>> = {
     numKeyValueHeads: "n_head",
     headDim: "n_embd / n_head",
     vocabSize: "vocab_size",
+  },
+  opt: {
+    ...llamaFieldNames,
+    intermediateSize: "ffn_dim",
+    numKeyValueHeads: "num_attention_heads",
+    headDim: "hidden_size / num_attention_heads",
   },
   gpt_neox: {
     ...llamaFieldNames,
@@ -419,8 +426,55 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
 }
 
 /**
+ * OPT (`OPTConfig`, transformers' defaults for absent fields): `ffn_dim`, ReLU by default, pre- or
+ * post-norm (`do_layer_norm_before`), tied output. What is not built is refused:
+ * `word_embed_proj_dim` other than `hidden_size` (opt-350m's `project_in` / `project_out`),
+ * `enable_bias` false, `layer_norm_elementwise_affine` false, `_remove_final_layer_norm` true.
+ */
+function optConfig(json: Json, read: FieldReader, source: string): DecoderConfig {
+  const hiddenSize = read.requiredSize("hidden_size");
+  const numHeads = read.requiredSize("num_attention_heads");
+  const projection = read.size("word_embed_proj_dim");
+  if (projection !== undefined && projection !== hiddenSize) {
+    unsupported(
+      source,
+      `word_embed_proj_dim ${projection} differs from hidden_size ${hiddenSize} (project_in / project_out)`,
+      "OPT models whose token embeddings are narrower than the hidden size (opt-350m) are not built.",
+    );
+  }
+  for (const [key, refused, why] of [
+    ["enable_bias", false, "OPT without biases is not built."],
+    ["layer_norm_elementwise_affine", false, "OPT LayerNorms without weights are not built."],
+    ["_remove_final_layer_norm", true, "Convert the checkpoint with a current transformers release."],
+  ] as const) {
+    if (read.boolean(key) === refused) unsupported(source, `${key} is ${refused}`, why);
+  }
+  const layerNormBefore = read.boolean("do_layer_norm_before") ?? true;
+  return {
+    architecture: "opt",
+    vocabSize: read.requiredSize("vocab_size"),
+    hiddenSize,
+    intermediateSize: read.requiredSize("ffn_dim"),
+    numLayers: read.requiredSize("num_hidden_layers"),
+    numHeads,
+    numKeyValueHeads: numHeads,
+    headDim: headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads),
+    contextLength: read.size("max_position_embeddings") ?? 2048,
+    // Unused by OPT (LayerNorm with PyTorch's default epsilon, learned positions) but must hold valid values.
+    rmsNormEps: 1e-5,
+    ropeTheta: 10000,
+    ropeStyle: "half",
+    tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? true,
+    ...tokenIds(json),
+    layerNormEps: 1e-5,
+    activation: activationOf(read.string("activation_function") ?? "relu", source, "activation_function"),
+    layerNormBefore,
+  };
+}
+
+/**
  * Maps a Hugging Face `config.json` (parsed) to a {@link DecoderConfig}, for model_type llama,
- * mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2 and gpt_neox, with each family's transformers defaults for absent
+ * mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox and opt, with each family's transformers defaults for absent
  * fields. Rotary embeddings are always the "half" style (`rotate_half`), which is how transformers
  * runs every one of these checkpoints. A list of eos ids keeps its first (see
  * {@link hfSpecialTokenIds} for all of them). `source` names the file in error messages.
@@ -428,7 +482,8 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
  *   ones), an unknown activation (Gemma: `hidden_activation`, named) or rope_scaling type (Phi-3:
  *   any rope_scaling, LongRoPE included), a
- *   Gemma 2 `layer_types` other than its alternating pattern; MODEL_LOAD_FAILED for a missing or
+ *   Gemma 2 `layer_types` other than its alternating pattern, the OPT variants `optConfig` names;
+ *   MODEL_LOAD_FAILED for a missing or
  *   ill-typed field, a size that is not a positive integer or is beyond the limits, heads that do
  *   not divide the hidden size, or sizes that do not make a model.
  */
@@ -457,7 +512,9 @@ export function decoderConfigFromHf(json: unknown, source = "config.json"): Deco
       ? gpt2Config(object, read, source)
       : modelType === "gpt_neox"
         ? gptNeoxConfig(object, read, source)
-        : llamaFamilyConfig(object, modelType, read, source);
+        : modelType === "opt"
+          ? optConfig(object, read, source)
+          : llamaFamilyConfig(object, modelType, read, source);
   validateDecoderConfig(config, source);
   checkDecoderConfigBounds(config, source, fieldNames[modelType] ?? llamaFieldNames);
   return config;

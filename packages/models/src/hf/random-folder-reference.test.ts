@@ -8,6 +8,7 @@ import { referenceGemmaForward } from "../testing/reference-gemma.ts";
 import { referenceGpt2Forward } from "../testing/reference-gpt2.ts";
 import { type ReferenceLogits, referenceForward } from "../testing/reference-llama.ts";
 import { referenceNeoxForward } from "../testing/reference-neox.ts";
+import { referenceOptForward } from "../testing/reference-opt.ts";
 import { referenceQwenForward } from "../testing/reference-qwen.ts";
 import type { DecoderWeights } from "../weights/types.ts";
 import { loadHfFolder } from "./load-folder.ts";
@@ -23,6 +24,7 @@ const references: Record<string, (weights: DecoderWeights, ids: readonly number[
   phi3: referenceForward,
   gpt2: referenceGpt2Forward,
   gpt_neox: referenceNeoxForward,
+  opt: referenceOptForward,
 };
 
 const folder = mkdtempSync(join(tmpdir(), "tokenscope-random-reference-"));
@@ -32,7 +34,7 @@ describe("random Hugging Face folders against the independent references", () =>
   for (const architecture of Object.keys(references)) {
     it(`${architecture}: a folder written by writeRandomHfFolder loads back and its logits match the reference within 1e-4`, async () => {
       const out = join(folder, architecture);
-      const gqa = !["gpt2", "gpt_neox"].includes(architecture);
+      const gqa = !["gpt2", "gpt_neox", "opt"].includes(architecture);
       await writeRandomHfFolder({
         architecture,
         layers: 2,

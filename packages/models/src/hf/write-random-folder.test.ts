@@ -29,7 +29,7 @@ async function errorOf(run: () => Promise<unknown>): Promise<string> {
 describe("writeRandomHfFolder", () => {
   for (const architecture of supportedHfModelTypes) {
     it(`${architecture}: a folder whose config, weights and tokenizer load back`, async () => {
-      const grouped = !["gpt2", "gpt_neox"].includes(architecture);
+      const grouped = !["gpt2", "gpt_neox", "opt"].includes(architecture);
       const options: RandomHfFolderOptions = {
         architecture,
         layers: 2,

@@ -13,12 +13,12 @@ import { buildHfTokenizerFiles, type HfTokenizerStyle, randomTokenizerSpecials }
 
 /** Options of {@link writeRandomHfFolder} (the `tokenscope models random` flags). */
 export interface RandomHfFolderOptions {
-  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2 or gpt_neox. */
+  /** Hugging Face model_type: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox or opt. */
   architecture: string;
   layers: number;
   hidden: number;
   heads: number;
-  /** Key/value heads (grouped-query attention); default `heads`. GPT-2 and GPT-NeoX need `heads`. */
+  /** Key/value heads (grouped-query attention); default `heads`. GPT-2, GPT-NeoX and OPT need `heads`. */
   kvHeads?: number;
   /** Vocabulary size of model and tokenizer (at least 263). */
   vocab: number;
@@ -36,7 +36,7 @@ export interface RandomHfFolderOptions {
   force?: boolean;
   /** Cancels the write (Ctrl-C): `out` is left as it was and the call rejects with `ABORTED`. */
   signal?: AbortSignal;
-  /** Feed-forward width; default 4 × hidden (GPT-2, GPT-NeoX) or 3 × hidden. */
+  /** Feed-forward width; default 4 × hidden (GPT-2, GPT-NeoX, OPT) or 3 × hidden. */
   intermediate?: number;
   /** Head size; default hidden / heads. */
   headDim?: number;
@@ -73,6 +73,8 @@ const tokenizerClasses: Readonly<Record<string, string>> = {
   phi3: "LlamaTokenizerFast",
   gpt2: "GPT2TokenizerFast",
   gpt_neox: "GPTNeoXTokenizerFast",
+  // OPT ships GPT-2's byte-level BPE (GPT2Tokenizer).
+  opt: "GPT2TokenizerFast",
 };
 
 /** The config of the random model: the family's tiny test config with the requested sizes. */
@@ -91,7 +93,8 @@ function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
   }
   positive("context-length", options.contextLength);
   const kvHeads = options.kvHeads ?? heads;
-  const fusedAttention = architecture === "gpt2" || architecture === "gpt_neox";
+  // Families without grouped-query attention or a free head size (GPT-2, GPT-NeoX fuse q/k/v; OPT).
+  const fusedAttention = architecture === "gpt2" || architecture === "gpt_neox" || architecture === "opt";
   if (heads % kvHeads !== 0)
     invalid(`${heads} heads cannot share ${kvHeads} key/value heads`, "Pick kv-heads dividing heads.");
   if (fusedAttention && kvHeads !== heads) {
@@ -177,12 +180,14 @@ async function randomFolderFiles(
     { dtype, dims: tensor.dims, data: tensor.data },
   ]);
   const files = new Map<string, string | Uint8Array>([
-    // Gemma configs name the padding id; the random tokenizer's `<pad>` is id 3.
+    // Gemma and OPT configs name the padding id; the random tokenizer's `<pad>` is id 3.
     [
       "config.json",
       json({
         ...hfConfigJson(config),
-        ...(config.architecture.startsWith("gemma") ? { pad_token_id: 3 } : {}),
+        ...(config.architecture.startsWith("gemma") || config.architecture === "opt"
+          ? { pad_token_id: 3 }
+          : {}),
       }),
     ],
     [

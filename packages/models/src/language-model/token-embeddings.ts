@@ -12,6 +12,7 @@ const embeddingNames: Readonly<Record<string, string>> = {
   phi3: "model.embed_tokens.weight",
   gpt2: "transformer.wte.weight",
   gpt_neox: "gpt_neox.embed_in.weight",
+  opt: "model.decoder.embed_tokens.weight",
 };
 
 /** The token embedding matrix of `weights`, row-major [vocab, hidden]. */

@@ -108,7 +108,8 @@ const tinyShared = {
  * (Qwen3 and Gemma with a head size that is not hidden / heads, Gemma with one key/value head;
  * Gemma 2 with a window of 4 on its even layers, a query scalar that is not the head size and
  * Gemma 2's soft caps; Phi-3 as Llama with an untied output and Phi-3's norm epsilon, its weights
- * under the split Llama names the loader gives; NeoX rotating half of each head).
+ * under the split Llama names the loader gives; NeoX rotating half of each head; OPT pre-norm with
+ * ReLU, `layerNormBefore: false` giving opt-350m's post-norm layers).
  */
 export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
   llama: {
@@ -209,6 +210,18 @@ export const tinyFamilyConfigs: Readonly<Record<string, DecoderConfig>> = {
     activation: "gelu",
     parallelResidual: true,
     rotaryFraction: 0.5,
+  },
+  opt: {
+    ...tinyShared,
+    architecture: "opt",
+    intermediateSize: 128,
+    numKeyValueHeads: 4,
+    headDim: 8,
+    ropeStyle: "half",
+    tieWordEmbeddings: true,
+    layerNormEps: 1e-5,
+    activation: "relu",
+    layerNormBefore: true,
   },
 };
 

@@ -110,10 +110,32 @@ export const neoxNames = {
   layer: (layer: number, name: NeoxLayerTensor): string => `gpt_neox.layers.${layer}.${name}`,
 } as const;
 
+/** Per-layer tensors of OPT (`model.decoder.layers.{layer}.*`); matrices are [out, in]. */
+export type OptLayerTensor =
+  | `self_attn.${"q" | "k" | "v" | "out"}_proj.${"weight" | "bias"}`
+  | `${"self_attn_layer_norm" | "final_layer_norm" | "fc1" | "fc2"}.${"weight" | "bias"}`;
+
+/** Rows of OPT's learned position table before position 0 (`OPTLearnedPositionalEmbedding.offset`). */
+export const OPT_POSITION_OFFSET = 2;
+
+/**
+ * OPT tensor names as `OPTForCausalLM` saves them. Checkpoints saved from `OPTModel` lack the
+ * `model.` prefix: loaders add it. The output matrix is `embed_tokens` (`lm_head.weight` when
+ * untied). The position table has {@link OPT_POSITION_OFFSET} rows more than the context: position
+ * `p` reads row `p + 2`. The final norm exists with pre-norm layers only (`do_layer_norm_before`).
+ */
+export const optNames = {
+  tokenEmbedding: "model.decoder.embed_tokens.weight",
+  positionEmbedding: "model.decoder.embed_positions.weight",
+  finalNormWeight: "model.decoder.final_layer_norm.weight",
+  finalNormBias: "model.decoder.final_layer_norm.bias",
+  layer: (layer: number, name: OptLayerTensor): string => `model.decoder.layers.${layer}.${name}`,
+} as const;
+
 /**
  * The shape every tensor of a model with this config must have, by Hugging Face name. The map
  * lists exactly the tensors a complete checkpoint holds (no output matrix when tied). Dispatches
- * on `config.architecture`; any architecture other than gpt2 and gpt_neox gets the Llama layout
+ * on `config.architecture`; any architecture other than gpt2, gpt_neox and opt gets the Llama layout
  * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer;
  * phi3 exactly Llama's, as its fused checkpoint matrices are split at load: `hf/phi3-fused.ts`).
  */
@@ -123,6 +145,8 @@ export function expectedTensorDims(config: DecoderConfig): Map<string, number[]>
       return gpt2TensorDims(config);
     case "gpt_neox":
       return neoxTensorDims(config);
+    case "opt":
+      return optTensorDims(config);
     default:
       return llamaTensorDims(config);
   }
@@ -229,5 +253,44 @@ function neoxTensorDims(config: DecoderConfig): Map<string, number[]> {
   dims.set(neoxNames.finalNormWeight, [hidden]);
   dims.set(neoxNames.finalNormBias, [hidden]);
   if (!config.tieWordEmbeddings) dims.set(neoxNames.output, [config.vocabSize, hidden]);
+  return dims;
+}
+
+function optTensorDims(config: DecoderConfig): Map<string, number[]> {
+  const hidden = config.hiddenSize;
+  const ffn = config.intermediateSize;
+  const dims = new Map<string, number[]>([
+    [optNames.tokenEmbedding, [config.vocabSize, hidden]],
+    [optNames.positionEmbedding, [config.contextLength + OPT_POSITION_OFFSET, hidden]],
+  ]);
+  const linear = (
+    layer: number,
+    name: "self_attn.q_proj" | "self_attn.k_proj" | "self_attn.v_proj" | "self_attn.out_proj" | "fc1" | "fc2",
+    out: number,
+    input: number,
+  ) => {
+    dims.set(optNames.layer(layer, `${name}.weight`), [out, input]);
+    dims.set(optNames.layer(layer, `${name}.bias`), [out]);
+  };
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    for (const name of [
+      "self_attn.q_proj",
+      "self_attn.k_proj",
+      "self_attn.v_proj",
+      "self_attn.out_proj",
+    ] as const)
+      linear(layer, name, hidden, hidden);
+    linear(layer, "fc1", ffn, hidden);
+    linear(layer, "fc2", hidden, ffn);
+    for (const norm of ["self_attn_layer_norm", "final_layer_norm"] as const) {
+      dims.set(optNames.layer(layer, `${norm}.weight`), [hidden]);
+      dims.set(optNames.layer(layer, `${norm}.bias`), [hidden]);
+    }
+  }
+  if (config.layerNormBefore ?? true) {
+    dims.set(optNames.finalNormWeight, [hidden]);
+    dims.set(optNames.finalNormBias, [hidden]);
+  }
+  if (!config.tieWordEmbeddings) dims.set(LM_HEAD, [config.vocabSize, hidden]);
   return dims;
 }

@@ -34,7 +34,7 @@ export interface DecoderConfig {
   /**
    * Architecture family, as Hugging Face's `model_type`: "llama" (Llama 2/3, SmolLM2, TinyLlama,
    * llama2.c), "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3" (Phi-3, Llama's layout once its
-   * fused matrices are split at load), "gpt2", "gpt_neox" (Pythia).
+   * fused matrices are split at load), "gpt2", "gpt_neox" (Pythia), "opt".
    */
   architecture: string;
   vocabSize: number;
@@ -61,10 +61,16 @@ export interface DecoderConfig {
   mlpBias?: boolean;
   /** Feed-forward nonlinearity; default silu (Llama, Qwen), gelu_tanh (GPT-2, Gemma), gelu (GPT-NeoX). */
   activation?: DecoderActivation;
-  /** Epsilon of LayerNorm families (GPT-2, GPT-NeoX); default 1e-5. */
+  /** Epsilon of LayerNorm families (GPT-2, GPT-NeoX, OPT); default 1e-5. */
   layerNormEps?: number;
   /** GPT-NeoX: attention and MLP read the same input and add to the residual together. Default true. */
   parallelResidual?: boolean;
+  /**
+   * OPT (`do_layer_norm_before`): LayerNorm before attention and before the feed-forward block, and a
+   * final norm before the output (pre-norm: opt-125m, opt-1.3b, ...; default true), or after each
+   * residual addition and no final norm (post-norm: opt-350m).
+   */
+  layerNormBefore?: boolean;
   /** Share of each head's dimensions that are rotated (`partial_rotary_factor`, NeoX `rotary_pct`); default 1 (NeoX 0.25). */
   rotaryFraction?: number;
   /** Rotary frequency scaling; absent means none. */

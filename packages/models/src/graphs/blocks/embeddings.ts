@@ -7,7 +7,8 @@ export type TokenInput = { kind: "ids"; ids: string } | { kind: "embeds"; embeds
 /**
  * The residual stream entering layer 0, named `embeddings` [batch, seq, hidden]: the token
  * embeddings (a Gather from `tokenTable`, or `inputs_embeds` as fed), plus learned position
- * embeddings gathered at `position_ids` when the model has them (GPT-2). Fed embeddings replace the
+ * embeddings gathered at `position_ids` (plus `offset` rows: OPT's 2) when the model has them
+ * (GPT-2, OPT). Fed embeddings replace the
  * token lookup only, as Hugging Face's `inputs_embeds` does. With `tokenScale` (Gemma's
  * `sqrt(hidden)` normalizer) the token rows, looked up or fed, are multiplied by it: fed
  * embeddings are unscaled table rows, as in transformers and as BART's `scaleEmbedding` here.
@@ -16,7 +17,7 @@ export function embeddings(
   ctx: GraphContext,
   input: TokenInput,
   tokenTable: string,
-  learnedPositions?: { table: string; positionIds: string },
+  learnedPositions?: { table: string; positionIds: string; offset?: number },
   tokenScale?: number,
 ): string {
   const name = decoderTensorNames.embeddings;
@@ -36,5 +37,10 @@ export function embeddings(
       ? rows
       : ctx.op("Mul", [rows, ctx.float(tokenScale)], {}, learnedPositions === undefined ? name : undefined);
   if (learnedPositions === undefined) return scaled;
-  return ctx.op("Add", [scaled, lookup(learnedPositions.table, learnedPositions.positionIds)], {}, name);
+  const { table, positionIds, offset } = learnedPositions;
+  const rowIds =
+    offset === undefined || offset === 0
+      ? positionIds
+      : ctx.op("Add", [positionIds, ctx.builder.constant([BigInt(offset)], [])]);
+  return ctx.op("Add", [scaled, lookup(table, rowIds)], {}, name);
 }
