@@ -340,4 +340,30 @@ describe.skipIf(!canRun)("playground in Chromium", () => {
     expect(fileRequests()).toBe(fetched);
     await context.close();
   });
+
+  it("local files picked by the user load: a .gguf, and a llama2.c checkpoint with its tokenizer, on wasm", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${server.origin}/`);
+    await page.getByRole("status").filter({ hasText: "Pick a model" }).waitFor();
+    await page.getByLabel("Model", { exact: true }).selectOption("files");
+    await page.getByLabel("Device", { exact: true }).selectOption("wasm");
+    const stories = resolve(repo, "../shared/models/stories260K");
+    for (const files of [["stories260K.gguf"], ["stories260K.bin", "tok512.bin"]]) {
+      await page.getByLabel("Files", { exact: true }).setInputFiles(files.map((name) => join(stories, name)));
+      await page.getByRole("button", { name: "Load model" }).click();
+      await page.getByRole("status").filter({ hasText: "Model loaded." }).waitFor();
+      await runMethod(page, "saliency", {}, 2);
+      await page.getByRole("status").filter({ hasText: "Done." }).waitFor();
+      const result = await downloadedResult(page);
+      expect(result.sequences[0]!.target).toHaveLength(2);
+      // The same greedy tokens as the CLI's run on the demo (same weights, either file format).
+      expect(result.sequences[0]!.target.map((token) => token.id)).toEqual(
+        (await cli)["saliency"]!.sequences[0]!.target.slice(0, 2).map((token) => token.id),
+      );
+      await expect(page.locator(".run-info").textContent()).resolves.toMatch(/onnxruntime-web \(wasm/);
+    }
+    await context.close();
+  });
 });
