@@ -228,7 +228,9 @@ export {
   type ExportConfig,
   type OnnxExportModelOptions,
 } from "./onnx-export/onnx-export-model.ts";
+export { type GgufBpeTokenizerOptions, ggufBpeTokenizer } from "./tokenizers/gguf-bpe.ts";
 export { ggufLlamaTokenizer, ggufLlamaVocabulary, ggufTokenType } from "./tokenizers/gguf-llama.ts";
+export { ggufTextTokenizer } from "./tokenizers/gguf-tokenizer.ts";
 export {
   createHfPretrainedTokenizer,
   type HfTokenizerFromJsonOptions,
