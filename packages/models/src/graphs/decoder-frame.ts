@@ -6,7 +6,11 @@ import { attentionAllowed } from "./blocks/attention-mask.ts";
 import { embeddings, type TokenInput } from "./blocks/embeddings.ts";
 import { gatherPositions, type OutputMatrix, outputLogits } from "./blocks/output-head.ts";
 import { type RotaryTables, rotaryTables } from "./blocks/rotary.ts";
-import { rotaryInverseFrequencies } from "./blocks/rotary-frequencies.ts";
+import {
+  type LongRopeSwitch,
+  longRopeSwitch,
+  rotaryInverseFrequencies,
+} from "./blocks/rotary-frequencies.ts";
 import { createGraphContext, type GraphContext } from "./context.ts";
 import { checkTapsAfterResidualInput, pruneUnusedInputs, residualInputLayer } from "./residual-input.ts";
 import {
@@ -43,6 +47,8 @@ export interface RotarySpec {
   style: RopeStyle;
   rotaryDim: number;
   inverseFrequencies: Float64Array;
+  /** LongRoPE: a second table, picked in the graph from the largest position. */
+  longRope?: LongRopeSwitch;
 }
 
 /** What distinguishes one decoder family from another; everything else is this frame. */
@@ -87,10 +93,12 @@ export function rotarySpecOf(config: DecoderConfig, defaultFraction = 1): Rotary
       { hint: "Check rotary_pct / partial_rotary_factor in the model's config.", details: { config } },
     );
   }
+  const longRope = longRopeSwitch(rotaryDim, config.ropeTheta, config.ropeScaling);
   return {
     style: config.ropeStyle,
     rotaryDim,
     inverseFrequencies: rotaryInverseFrequencies(rotaryDim, config.ropeTheta, config.ropeScaling),
+    ...(longRope === undefined ? {} : { longRope }),
   };
 }
 
@@ -222,7 +230,13 @@ export function buildDecoderFrame(
   const rotary =
     family.rotary === undefined
       ? undefined
-      : rotaryTables(shared, positionIds, family.rotary.inverseFrequencies, family.rotary.style);
+      : rotaryTables(
+          shared,
+          positionIds,
+          family.rotary.inverseFrequencies,
+          family.rotary.style,
+          family.rotary.longRope,
+        );
 
   let hidden = (startResidual ?? embedded)!;
   for (let layer = firstLayer; layer < config.numLayers; layer++) {

@@ -80,7 +80,10 @@ function phi3Fields(config: DecoderConfig): Record<string, unknown> {
     intermediate_size: config.intermediateSize,
     hidden_act: activationNames[config.activation ?? "silu"],
     rms_norm_eps: config.rmsNormEps,
-    original_max_position_embeddings: config.contextLength,
+    original_max_position_embeddings:
+      config.ropeScaling?.type === "longrope"
+        ? config.ropeScaling.originalMaxPositionEmbeddings
+        : config.contextLength,
     sliding_window: config.slidingWindow ?? null,
     ...(config.rotaryFraction !== undefined ? { partial_rotary_factor: config.rotaryFraction } : {}),
     attention_dropout: 0.0,
@@ -93,6 +96,15 @@ function phi3Fields(config: DecoderConfig): Record<string, unknown> {
 function ropeScalingJson(scaling: RopeScaling | undefined): Record<string, unknown> | null {
   if (!scaling) return null;
   if (scaling.type === "linear") return { rope_type: "linear", factor: scaling.factor };
+  if (scaling.type === "longrope") {
+    return {
+      rope_type: "longrope",
+      short_factor: [...scaling.shortFactor],
+      long_factor: [...scaling.longFactor],
+      original_max_position_embeddings: scaling.originalMaxPositionEmbeddings,
+      attention_factor: scaling.attentionFactor,
+    };
+  }
   return {
     rope_type: "llama3",
     factor: scaling.factor,
@@ -152,15 +164,27 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
     rope_scaling: ropeScalingJson(config.ropeScaling),
     max_position_embeddings: config.contextLength,
   };
+  if (config.ropeScaling?.type === "longrope" && architecture !== "phi3") {
+    throw new TokenscopeError(
+      "UNSUPPORTED_ARCHITECTURE",
+      `config.json: LongRoPE is read for phi3 only, not ${architecture}.`,
+      { hint: "Use LongRoPE with a phi3 config." },
+    );
+  }
   if (architecture === "gemma" || architecture === "gemma2") {
     return { ...shared, ...rotary, ...gemmaFields(config) };
   }
   if (architecture === "phi3") {
-    if (config.ropeScaling !== undefined || config.attentionBias === true || config.mlpBias === true) {
+    const scaling = config.ropeScaling;
+    if (
+      (scaling !== undefined && scaling.type !== "longrope") ||
+      config.attentionBias === true ||
+      config.mlpBias === true
+    ) {
       throw new TokenscopeError(
         "UNSUPPORTED_ARCHITECTURE",
-        "config.json: Phi-3 has no rope scaling that tokenscope builds and no biases.",
-        { hint: "Leave ropeScaling, attentionBias and mlpBias out of a phi3 config." },
+        "config.json: Phi-3 takes no rope scaling but LongRoPE, and no biases.",
+        { hint: "Leave ropeScaling (unless longrope), attentionBias and mlpBias out of a phi3 config." },
       );
     }
     return { ...shared, ...rotary, ...phi3Fields(config) };

@@ -297,17 +297,67 @@ function gemmaSettings(
 }
 
 /**
- * Phi-3's rotary settings: no scaling (phi-3-mini-4k). `Phi3Config` takes only "default" and
- * LongRoPE ("longrope", formerly "su" / "yarn", phi-3-mini-128k); LongRoPE is not built, so every
- * scaling is refused with its type named.
+ * Phi-3's rotary settings: no scaling (phi-3-mini-4k) or LongRoPE ("longrope", formerly "su";
+ * phi-3-mini-128k, Phi-3.5), the only types `Phi3Config` takes; any other scaling is refused with
+ * its type named. LongRoPE's attention factor is transformers' `_compute_longrope_parameters`:
+ * `attention_factor` when given, else sqrt(1 + ln(s) / ln(original)) for s = max / original > 1, else 1.
  */
-function phi3RotarySettings(read: FieldReader, source: string): { ropeTheta: number } {
+function phi3RotarySettings(
+  read: FieldReader,
+  source: string,
+  headDim: number,
+): { ropeTheta: number; ropeScaling?: RopeScaling } {
+  const scaling = read.object("rope_scaling") ?? read.object("rope_parameters");
+  const scale = scaling ? fieldReader(scaling, `${source} rope_scaling`) : undefined;
+  const type = scale?.string("rope_type") ?? scale?.string("type");
+  if (scale !== undefined && (type === "longrope" || type === "su")) {
+    // transformers 5 keeps rope_theta in rope_parameters beside the scaling.
+    const ropeTheta = read.number("rope_theta") ?? scale.number("rope_theta") ?? 10000;
+    const maxPositions = read.size("max_position_embeddings") ?? 4096;
+    const original =
+      scale.size("original_max_position_embeddings") ??
+      read.size("original_max_position_embeddings") ??
+      maxPositions;
+    if (original > maxPositions) {
+      scale.fail(
+        `original_max_position_embeddings ${original} exceeds max_position_embeddings ${maxPositions}`,
+      );
+    }
+    const rotaryDim = Math.floor(headDim * (read.number("partial_rotary_factor") ?? 1));
+    const factors = (key: string): number[] => {
+      const value = scaling![key];
+      if (
+        !Array.isArray(value) ||
+        value.length !== rotaryDim / 2 ||
+        !value.every((factor) => typeof factor === "number" && Number.isFinite(factor) && factor > 0)
+      ) {
+        scale.fail(`${key} must be a list of ${rotaryDim / 2} positive finite numbers (rotary dim / 2)`);
+      }
+      return value as number[];
+    };
+    const shortFactor = factors("short_factor");
+    const longFactor = factors("long_factor");
+    const ratio = maxPositions / original;
+    const given = scale.number("attention_factor");
+    if (given !== undefined && !(given > 0)) scale.fail(`attention_factor must be positive, got ${given}`);
+    const attentionFactor = given ?? (ratio > 1 ? Math.sqrt(1 + Math.log(ratio) / Math.log(original)) : 1);
+    return {
+      ropeTheta,
+      ropeScaling: {
+        type: "longrope",
+        shortFactor,
+        longFactor,
+        originalMaxPositionEmbeddings: original,
+        attentionFactor,
+      },
+    };
+  }
   const rotary = rotarySettings(read, source);
   if (rotary.ropeScaling !== undefined) {
     unsupported(
       source,
       `rope_scaling type ${quoteForMessage(rotary.ropeScaling.type)} is not one Phi-3 takes`,
-      "Phi-3 checkpoints use no rope_scaling (4k context) or LongRoPE (128k), which is not built; use a 4k checkpoint.",
+      "Phi-3 checkpoints use no rope_scaling (4k context) or LongRoPE (longrope / su, 128k).",
     );
   }
   return { ropeTheta: rotary.ropeTheta };
@@ -331,6 +381,10 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
   const slidingWindow =
     modelType === "mistral" ? read.integer("sliding_window") : phi3 ? read.size("sliding_window") : undefined;
   const partialRotary = read.number("partial_rotary_factor");
+  // GemmaConfig's head_dim defaults to 256 whatever the hidden size.
+  const headDim =
+    read.size("head_dim") ??
+    (gemma ? 256 : headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads));
   return {
     architecture: modelType,
     vocabSize: read.requiredSize("vocab_size"),
@@ -339,13 +393,10 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
     numLayers: read.requiredSize("num_hidden_layers"),
     numHeads,
     numKeyValueHeads: read.size("num_key_value_heads") ?? numHeads,
-    // GemmaConfig's head_dim defaults to 256 whatever the hidden size.
-    headDim:
-      read.size("head_dim") ??
-      (gemma ? 256 : headSize(read, "hidden_size", hiddenSize, "num_attention_heads", numHeads)),
+    headDim,
     contextLength: read.size("max_position_embeddings") ?? (gemma ? 8192 : phi3 ? 4096 : 2048),
     rmsNormEps: read.number("rms_norm_eps") ?? (phi3 ? 1e-5 : 1e-6),
-    ...(phi3 ? phi3RotarySettings(read, source) : rotarySettings(read, source)),
+    ...(phi3 ? phi3RotarySettings(read, source, headDim) : rotarySettings(read, source)),
     ropeStyle: "half",
     // LlamaConfig and MistralConfig default to an untied output, GemmaConfig to a tied one; Qwen configs always say.
     tieWordEmbeddings: read.boolean("tie_word_embeddings") ?? gemma,
@@ -481,9 +532,9 @@ function optConfig(json: Json, read: FieldReader, source: string): DecoderConfig
  * Sizes are held to tokenscope's limits (modelLayers, modelWidth, vocabulary) before anything uses them.
  * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for another model_type (listing the supported
  *   ones), an unknown activation (Gemma: `hidden_activation`, named) or rope_scaling type (Phi-3:
- *   any rope_scaling, LongRoPE included), a
+ *   any but LongRoPE), a
  *   Gemma 2 `layer_types` other than its alternating pattern, the OPT variants `optConfig` names;
- *   MODEL_LOAD_FAILED for a missing or
+ *   MODEL_LOAD_FAILED for a missing or malformed LongRoPE key (factor lists, original context), a missing or
  *   ill-typed field, a size that is not a positive integer or is beyond the limits, heads that do
  *   not divide the hidden size, or sizes that do not make a model.
  */

@@ -105,12 +105,94 @@ describe("phi3 configs", () => {
     });
   });
 
-  it("refuses LongRoPE (phi-3-mini-128k, also as su) and scalings Phi-3 does not take, naming rope_scaling type", () => {
+  it("reads LongRoPE (phi-3-mini-128k, also as su and in transformers 5's rope_parameters), with transformers' attention factor", () => {
+    const shortFactor = longFactors.map((factor) => factor / 2);
+    const json128k = {
+      ...phi3Mini128k,
+      rope_scaling: { ...phi3Mini128k.rope_scaling, short_factor: shortFactor },
+    };
+    // sqrt(1 + ln(131072 / 4096) / ln 4096) = sqrt(1 + 5/12).
+    const expected = {
+      type: "longrope",
+      shortFactor,
+      longFactor: longFactors,
+      originalMaxPositionEmbeddings: 4096,
+      attentionFactor: Math.sqrt(1 + 5 / 12),
+    };
+    const config = decoderConfigFromHf(json128k);
+    expect(config.ropeScaling).toEqual(expected);
+    expect(config.ropeScaling?.type === "longrope" && config.ropeScaling.attentionFactor).toBeCloseTo(
+      1.19024,
+      5,
+    );
+    expect(config.contextLength).toBe(131072);
+    expect(
+      decoderConfigFromHf({ ...json128k, rope_scaling: { ...json128k.rope_scaling, type: "su" } })
+        .ropeScaling,
+    ).toEqual(expected);
+    const { rope_scaling: _, rope_theta: __, ...bare } = json128k;
+    expect(
+      decoderConfigFromHf({
+        ...bare,
+        rope_parameters: {
+          ...json128k.rope_scaling,
+          type: undefined,
+          rope_type: "longrope",
+          rope_theta: 10000,
+        },
+      }).ropeScaling,
+    ).toEqual(expected);
+    // A given attention_factor wins; no extension (max = original) gives 1.
+    expect(
+      decoderConfigFromHf({ ...json128k, rope_scaling: { ...json128k.rope_scaling, attention_factor: 1.5 } })
+        .ropeScaling,
+    ).toMatchObject({ attentionFactor: 1.5 });
+    expect(decoderConfigFromHf({ ...json128k, max_position_embeddings: 4096 }).ropeScaling).toMatchObject({
+      attentionFactor: 1,
+    });
+    // partial_rotary_factor 0.5 of head size 96 rotates 48 dimensions: 24 factors per list.
+    const half = longFactors.slice(0, 24);
+    expect(
+      decoderConfigFromHf({
+        ...json128k,
+        partial_rotary_factor: 0.5,
+        rope_scaling: { type: "longrope", short_factor: half, long_factor: half },
+      }).ropeScaling,
+    ).toMatchObject({ shortFactor: half, longFactor: half });
+  });
+
+  it("refuses malformed LongRoPE keys with MODEL_LOAD_FAILED naming the key", () => {
+    const scaling = phi3Mini128k.rope_scaling;
+    for (const [json, key] of [
+      [{ ...phi3Mini128k, rope_scaling: { ...scaling, short_factor: longFactors.slice(1) } }, "short_factor"],
+      [{ ...phi3Mini128k, rope_scaling: { ...scaling, long_factor: undefined } }, "long_factor"],
+      [
+        { ...phi3Mini128k, rope_scaling: { ...scaling, long_factor: [...longFactors.slice(1), 0] } },
+        "long_factor",
+      ],
+      [
+        { ...phi3Mini128k, rope_scaling: { ...scaling, short_factor: [...longFactors.slice(1), "2"] } },
+        "short_factor",
+      ],
+      [
+        { ...phi3Mini128k, rope_scaling: { ...scaling, long_factor: [...longFactors.slice(1), -1] } },
+        "long_factor",
+      ],
+      [{ ...phi3Mini128k, partial_rotary_factor: 0.5 }, "short_factor"],
+      [{ ...phi3Mini128k, max_position_embeddings: 2048 }, "original_max_position_embeddings"],
+      [{ ...phi3Mini128k, rope_scaling: { ...scaling, attention_factor: 0 } }, "attention_factor"],
+      [{ ...phi3Mini4k, rope_parameters: { rope_type: "longrope", rope_theta: 10000 } }, "short_factor"],
+    ] as const) {
+      const error = errorOf(() => decoderConfigFromHf(json));
+      expect(error.code).toBe("MODEL_LOAD_FAILED");
+      expect(error.message).toContain(key);
+    }
+  });
+
+  it("refuses scalings Phi-3 does not take, naming rope_scaling type", () => {
     for (const [json, type] of [
-      [phi3Mini128k, "longrope"],
-      [{ ...phi3Mini128k, rope_scaling: { ...phi3Mini128k.rope_scaling, type: "su" } }, "su"],
-      [{ ...phi3Mini4k, rope_parameters: { rope_type: "longrope", rope_theta: 10000 } }, "longrope"],
       [{ ...phi3Mini4k, rope_scaling: { type: "linear", factor: 2 } }, "linear"],
+      [{ ...phi3Mini4k, rope_scaling: { type: "yarn", factor: 2 } }, "yarn"],
     ] as const) {
       const error = errorOf(() => decoderConfigFromHf(json));
       expect(error.code).toBe("UNSUPPORTED_ARCHITECTURE");
@@ -144,6 +226,20 @@ describe("phi3 configs", () => {
       mlpBias: false,
       activation: "silu",
     });
+  });
+
+  it("hfConfigJson writes LongRoPE back as rope_scaling and the original context", () => {
+    const ropeScaling = {
+      type: "longrope" as const,
+      shortFactor: [1, 1.5, 2, 3],
+      longFactor: [2, 4, 7, 11],
+      originalMaxPositionEmbeddings: 4,
+      attentionFactor: 1.25,
+    };
+    const config: DecoderConfig = { ...tinyFamilyConfigs["phi3"]!, contextLength: 32, ropeScaling };
+    const json = hfConfigJson(config);
+    expect(json).toMatchObject({ original_max_position_embeddings: 4, max_position_embeddings: 32 });
+    expect(decoderConfigFromHf(json).ropeScaling).toEqual(ropeScaling);
   });
 });
 

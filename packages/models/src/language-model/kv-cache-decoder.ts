@@ -30,7 +30,10 @@ function int64(values: readonly number[]): RuntimeTensor {
  * A decoder over one sequence that keeps every layer's keys (after rotary) and values between
  * calls: each call runs only the new tokens, attending over the cached ones, and takes the
  * `present_*` outputs as the next call's `past_*`. The first call (the prompt) starts from an empty
- * cache; logits are computed for the last new position only.
+ * cache; logits are computed for the last new position only. With LongRoPE, the call that first
+ * takes the sequence past the original context drops the cache and runs the whole sequence again
+ * (its cached keys were rotated with the short factors), as transformers' Phi-3
+ * `prepare_inputs_for_generation` does; every call thus equals a full recomputation.
  */
 export function createKvCacheDecoder(options: KvCacheDecoderOptions): IncrementalDecoder {
   const { config } = options;
@@ -43,6 +46,9 @@ export function createKvCacheDecoder(options: KvCacheDecoderOptions): Incrementa
     past.set(pastValueName(layer), empty);
   }
   let length = 0;
+  const sequence: number[] = [];
+  const scaling = config.ropeScaling;
+  const longRopeOriginal = scaling?.type === "longrope" ? scaling.originalMaxPositionEmbeddings : undefined;
 
   function check(ids: readonly number[]): void {
     if (ids.length === 0) {
@@ -75,11 +81,20 @@ export function createKvCacheDecoder(options: KvCacheDecoderOptions): Incrementa
       check(ids);
       const session = await options.session();
       const total = length + ids.length;
+      // LongRoPE's switch to the long factors invalidates the cache: run everything from position 0.
+      const restart =
+        longRopeOriginal !== undefined &&
+        length > 0 &&
+        length <= longRopeOriginal &&
+        total > longRopeOriginal;
+      if (restart) for (const name of past.keys()) past.set(name, empty);
+      const start = restart ? 0 : length;
+      const run = restart ? [...sequence, ...ids] : ids;
       const outputs = await session.run({
-        [names.inputIds]: int64(ids),
+        [names.inputIds]: int64(run),
         [names.attentionMask]: int64(new Array<number>(total).fill(1)),
-        [names.positionIds]: int64(Array.from(ids, (_, i) => length + i)),
-        [names.logitPositions]: int64([ids.length - 1]),
+        [names.positionIds]: int64(Array.from(run, (_, i) => start + i)),
+        [names.logitPositions]: int64([run.length - 1]),
         ...Object.fromEntries(past),
       });
       for (let layer = 0; layer < config.numLayers; layer++) {
@@ -87,6 +102,7 @@ export function createKvCacheDecoder(options: KvCacheDecoderOptions): Incrementa
         past.set(pastValueName(layer), outputs[presentValueName(layer)]!);
       }
       length = total;
+      if (longRopeOriginal !== undefined) sequence.push(...ids);
       return outputs[names.logits]!.data as Float32Array;
     },
   };

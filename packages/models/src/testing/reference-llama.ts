@@ -63,7 +63,8 @@ function rmsNorm(x: Float64Array, weight: Matrix, eps: number): Float64Array {
 
 /**
  * Rotates every head of `x` (numHeads heads of headDim values) for position `pos`, in place.
- * Interleaved pairs (2i, 2i+1) and half pairs (i, i + headDim/2) share frequency theta^(-2i/headDim).
+ * Interleaved pairs (2i, 2i+1) and half pairs (i, i + headDim/2) share frequency
+ * theta^(-2i/headDim) / factors[i] (factors: LongRoPE's, else all 1); cos and sin are multiplied by `scale`.
  */
 function applyRope(
   x: Float64Array,
@@ -72,14 +73,16 @@ function applyRope(
   pos: number,
   theta: number,
   style: "interleaved" | "half",
+  factors?: readonly number[],
+  scale = 1,
 ): void {
   const half = headDim / 2;
   for (let h = 0; h < numHeads; h++) {
     const base = h * headDim;
     for (let i = 0; i < half; i++) {
-      const angle = pos * theta ** ((-2 * i) / headDim);
-      const cos = Math.cos(angle);
-      const sin = Math.sin(angle);
+      const angle = (pos * theta ** ((-2 * i) / headDim)) / (factors?.[i] ?? 1);
+      const cos = Math.cos(angle) * scale;
+      const sin = Math.sin(angle) * scale;
       const a = style === "interleaved" ? base + 2 * i : base + i;
       const b = style === "interleaved" ? base + 2 * i + 1 : base + i + half;
       const x0 = x[a]!;
@@ -113,6 +116,11 @@ export function referenceForward(weights: DecoderWeights, ids: readonly number[]
   });
   const group = c.numHeads / c.numKeyValueHeads;
   const scale = 1 / Math.sqrt(c.headDim);
+  // LongRoPE (Phi-3): the long factors once the sequence is longer than the original context, else the short.
+  const longRope = c.ropeScaling?.type === "longrope" ? c.ropeScaling : undefined;
+  const factors =
+    longRope && (seq > longRope.originalMaxPositionEmbeddings ? longRope.longFactor : longRope.shortFactor);
+  const ropeScale = longRope?.attentionFactor ?? 1;
   for (let layer = 0; layer < c.numLayers; layer++) {
     const w = (name: string) => tensor(weights, layerName(layer, name));
     const queries: Float64Array[] = [];
@@ -122,8 +130,8 @@ export function referenceForward(weights: DecoderWeights, ids: readonly number[]
       const x = rmsNorm(residual[t]!, w("input_layernorm"), c.rmsNormEps);
       const q = matVec(w("self_attn.q_proj"), x);
       const k = matVec(w("self_attn.k_proj"), x);
-      applyRope(q, c.numHeads, c.headDim, t, c.ropeTheta, c.ropeStyle);
-      applyRope(k, c.numKeyValueHeads, c.headDim, t, c.ropeTheta, c.ropeStyle);
+      applyRope(q, c.numHeads, c.headDim, t, c.ropeTheta, c.ropeStyle, factors, ropeScale);
+      applyRope(k, c.numKeyValueHeads, c.headDim, t, c.ropeTheta, c.ropeStyle, factors, ropeScale);
       queries.push(q);
       keys.push(k);
       values.push(matVec(w("self_attn.v_proj"), x));

@@ -11,7 +11,10 @@ export type DecoderActivation = "silu" | "gelu" | "gelu_tanh" | "relu";
 /**
  * Rotary frequency scaling (Hugging Face `rope_scaling`). `"linear"` divides every frequency by
  * `factor` (positions interpolated); `"llama3"` is Llama 3.1's: long wavelengths divided by
- * `factor`, short ones kept, a smooth blend between.
+ * `factor`, short ones kept, a smooth blend between. `"longrope"` is Phi-3's LongRoPE (`"su"` in
+ * older configs): frequency i is divided by `shortFactor[i]` while the sequence (the largest
+ * position + 1) is at most `originalMaxPositionEmbeddings`, by `longFactor[i]` beyond, and cos and
+ * sin are multiplied by `attentionFactor` (resolved from the config when loading).
  */
 export type RopeScaling =
   | { type: "linear"; factor: number }
@@ -21,6 +24,16 @@ export type RopeScaling =
       lowFreqFactor: number;
       highFreqFactor: number;
       originalMaxPositionEmbeddings: number;
+    }
+  | {
+      type: "longrope";
+      /** One factor per rotated pair (rotaryDim / 2), used up to the original context. */
+      shortFactor: readonly number[];
+      /** One factor per rotated pair, used once the sequence is longer than the original context. */
+      longFactor: readonly number[];
+      originalMaxPositionEmbeddings: number;
+      /** Multiplies cos and sin (transformers' `attention_scaling`). */
+      attentionFactor: number;
     };
 
 /**

@@ -3,8 +3,10 @@ import type { RopeScaling } from "../../weights/types.ts";
 
 /**
  * Rotary inverse frequencies `theta^(-2i/rotaryDim)` for i < rotaryDim/2, with the config's
- * scaling applied. Plain numbers: the graph holds them as a constant.
- * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for a scaling type other than linear and llama3.
+ * scaling applied. Plain numbers: the graph holds them as a constant. For LongRoPE these are the
+ * short-factor frequencies; {@link longRopeSwitch} gives the long ones and when they apply.
+ * @throws TokenscopeError UNSUPPORTED_ARCHITECTURE for an unknown scaling type; MODEL_LOAD_FAILED
+ * for LongRoPE factors that are not rotaryDim/2 positive finite numbers.
  */
 export function rotaryInverseFrequencies(
   rotaryDim: number,
@@ -18,10 +20,12 @@ export function rotaryInverseFrequencies(
       return base.map((frequency) => frequency / scaling.factor);
     case "llama3":
       return base.map((frequency) => llama3Frequency(frequency, scaling));
+    case "longrope":
+      return longRopeFrequencies(base, scaling.shortFactor, "shortFactor");
     default:
       throw new TokenscopeError(
         "UNSUPPORTED_ARCHITECTURE",
-        `RoPE scaling "${(scaling as { type: string }).type}" is not supported; supported: linear, llama3.`,
+        `RoPE scaling "${(scaling as { type: string }).type}" is not supported; supported: linear, llama3, longrope.`,
         {
           hint: "Drop rope_scaling from the config to run the model at its original context length.",
           details: { scaling },
@@ -42,4 +46,62 @@ function llama3Frequency(frequency: number, scaling: Extract<RopeScaling, { type
   if (wavelength > original / lowFreqFactor) return frequency / factor;
   const smooth = (original / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
   return (1 - smooth) * (frequency / factor) + smooth * frequency;
+}
+
+/** LongRoPE's second frequency table and the rule that picks it (see {@link RopeScaling}). */
+export interface LongRopeSwitch {
+  /** Frequencies divided by the long factors, used when the largest position + 1 > `original`. */
+  longInverseFrequencies: Float64Array;
+  original: number;
+  /** Multiplies cos and sin, whichever table is used. */
+  attentionFactor: number;
+}
+
+/** The long-factor table of a LongRoPE scaling; undefined for every other scaling. */
+export function longRopeSwitch(
+  rotaryDim: number,
+  theta: number,
+  scaling?: RopeScaling,
+): LongRopeSwitch | undefined {
+  if (scaling?.type !== "longrope") return undefined;
+  const base = rotaryInverseFrequencies(rotaryDim, theta);
+  const { originalMaxPositionEmbeddings: original, attentionFactor } = scaling;
+  if (
+    !(
+      Number.isSafeInteger(original) &&
+      original > 0 &&
+      Number.isFinite(attentionFactor) &&
+      attentionFactor > 0
+    )
+  ) {
+    throw new TokenscopeError(
+      "MODEL_LOAD_FAILED",
+      `LongRoPE needs a positive integer originalMaxPositionEmbeddings and a positive attentionFactor, got ${original} and ${attentionFactor}.`,
+      {
+        hint: "Check rope_scaling and original_max_position_embeddings in the config.",
+        details: { scaling },
+      },
+    );
+  }
+  return {
+    longInverseFrequencies: longRopeFrequencies(base, scaling.longFactor, "longFactor"),
+    original,
+    attentionFactor,
+  };
+}
+
+/** `base[i] / factors[i]`: transformers' `1 / (ext_factors · base^(2i/dim))`. */
+function longRopeFrequencies(base: Float64Array, factors: readonly number[], key: string): Float64Array {
+  if (
+    !Array.isArray(factors) ||
+    factors.length !== base.length ||
+    !factors.every((factor) => typeof factor === "number" && Number.isFinite(factor) && factor > 0)
+  ) {
+    throw new TokenscopeError(
+      "MODEL_LOAD_FAILED",
+      `LongRoPE ${key} must hold ${base.length} positive finite numbers (one per rotated pair).`,
+      { hint: "Check short_factor / long_factor in the config's rope_scaling.", details: { key } },
+    );
+  }
+  return base.map((frequency, i) => frequency / factors[i]!);
 }

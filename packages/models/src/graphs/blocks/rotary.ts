@@ -1,5 +1,6 @@
 import type { RopeStyle } from "../../weights/types.ts";
 import { castTo, type GraphContext } from "../context.ts";
+import type { LongRopeSwitch } from "./rotary-frequencies.ts";
 
 /** Cosines and sines [batch, seq, 1, rotaryDim] of every position, shared by all layers and heads. */
 export interface RotaryTables {
@@ -13,21 +14,35 @@ export interface RotaryTables {
  * The rotary tables for `positionIds` (int64 [batch, seq]): angle = position × frequency, laid out
  * as each style pairs dimensions: `"half"` repeats the frequencies [f0..fn, f0..fn], `"interleaved"`
  * doubles each [f0, f0, f1, f1, ...]. Built once from the positions input, so left padding and
- * arbitrary positions need nothing else.
+ * arbitrary positions need nothing else. With `longRope` the frequencies are chosen at run time, as
+ * transformers' `longrope_frequency_update` does: the long table when max(positionIds) + 1 >
+ * `original` (over the whole batch; in a cached step, the new positions), else `inverseFrequencies`;
+ * cos and sin are then multiplied by its attention factor.
  */
 export function rotaryTables(
   ctx: GraphContext,
   positionIds: string,
   inverseFrequencies: Float64Array,
   style: RopeStyle,
+  longRope?: LongRopeSwitch,
 ): RotaryTables {
   const half = inverseFrequencies.length;
-  const frequencies = ctx.builder.constant(
-    ctx.dataType === "float64"
-      ? Float64Array.from(inverseFrequencies)
-      : Float32Array.from(inverseFrequencies),
-    [half],
-  );
+  const table = (values: Float64Array) =>
+    ctx.builder.constant(ctx.dataType === "float64" ? Float64Array.from(values) : Float32Array.from(values), [
+      half,
+    ]);
+  const frequencies =
+    longRope === undefined
+      ? table(inverseFrequencies)
+      : ctx.op("Where", [
+          // max + 1 > original, in int64: max > original - 1.
+          ctx.op("Greater", [
+            ctx.op("ReduceMax", [positionIds], { keepdims: 0 }),
+            ctx.builder.constant(BigInt64Array.from([BigInt(longRope.original - 1)]), []),
+          ]),
+          table(longRope.longInverseFrequencies),
+          table(inverseFrequencies),
+        ]);
   const positions = ctx.op("Unsqueeze", [
     ctx.op("Cast", [positionIds], { to: castTo[ctx.dataType] }),
     ctx.ints([-1]),
@@ -47,9 +62,13 @@ export function rotaryTables(
           ctx.ints([0, 0, -1]),
         ]);
   const perHead = ctx.op("Unsqueeze", [doubled, ctx.ints([2])]);
+  const scaled = (value: string) =>
+    longRope === undefined || longRope.attentionFactor === 1
+      ? value
+      : ctx.op("Mul", [value, ctx.float(longRope.attentionFactor)]);
   return {
-    cos: ctx.op("Cos", [perHead]),
-    sin: ctx.op("Sin", [perHead]),
+    cos: scaled(ctx.op("Cos", [perHead])),
+    sin: scaled(ctx.op("Sin", [perHead])),
     style,
     rotaryDim: 2 * half,
   };
