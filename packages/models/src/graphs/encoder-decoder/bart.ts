@@ -17,6 +17,7 @@ import {
 } from "./bart-blocks.ts";
 import type { BartConfig } from "./bart-config.ts";
 import { bartNames } from "./bart-names.ts";
+import { fullGraphInputs } from "./full-graph-inputs.ts";
 import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
 import { type AttentionKind, kindValueMaskName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
@@ -78,15 +79,11 @@ export function buildBartGraph(weights: BartWeights, options: EncoderDecoderGrap
   );
   const g = ctx.builder;
   const d = config.hiddenSize;
-  const embedsInput = options.input === "embeds";
-  const sourceTokens = embedsInput
-    ? { embeds: g.input(names.inputsEmbeds, dataType, ["batch", "src", d]) }
-    : { ids: g.input(names.inputIds, "int64", ["batch", "src"]) };
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const targetTokens = embedsInput
-    ? { embeds: g.input(names.decoderInputsEmbeds, dataType, ["batch", "tgt", d]) }
-    : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
+  const { sourceTokens, sourceMask, targetTokens, targetMask } = fullGraphInputs(
+    ctx,
+    d,
+    options.input === "embeds",
+  );
   // Value zeroing: one mask input per attention, [batch, heads, keys], declared only when asked.
   const valueMask = (kind: AttentionKind, layer: number): { valueMask?: string } =>
     options.valueZeroing
@@ -145,7 +142,7 @@ export function buildBartGraph(weights: BartWeights, options: EncoderDecoderGrap
   model.metadata = {
     "tokenscope.architecture": config.architecture,
     "tokenscope.encoderDecoder": "true",
-    "tokenscope.input": embedsInput ? "embeds" : "ids",
+    "tokenscope.input": options.input === "embeds" ? "embeds" : "ids",
     "tokenscope.dataType": dataType,
   };
   return { model, config, dataType, inputNames: model.graph.inputs.map((value) => value.name), outputNames };

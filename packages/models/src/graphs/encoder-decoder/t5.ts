@@ -2,16 +2,12 @@ import { TokenscopeError } from "@tokenscope/core";
 import type { WeightTensor } from "../../weights/types.ts";
 import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { createGraphContext } from "../context.ts";
+import { fullGraphInputs } from "./full-graph-inputs.ts";
 import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { lengthOf, realKeys, t5ContextConfig, t5Embeddings, t5Logits } from "./t5-blocks.ts";
 import type { T5Config } from "./t5-config.ts";
 import { t5CrossKeysValues, t5DecoderBias, t5DecoderLayer, t5EncoderStack } from "./t5-stacks.ts";
-import {
-  type AttentionKind,
-  kindValueMaskName,
-  kindValuesName,
-  encoderDecoderTensorNames as names,
-} from "./tensor-names.ts";
+import { type AttentionKind, kindValueMaskName, kindValuesName } from "./tensor-names.ts";
 import type { EncoderDecoderGraph, EncoderDecoderGraphOptions } from "./types.ts";
 
 /** Weights of a T5 model, fp32, under Hugging Face's tensor names (`t5Names`). */
@@ -52,15 +48,11 @@ export function buildT5Graph(weights: T5Weights, options: EncoderDecoderGraphOpt
   const ctx = createGraphContext({ config: t5ContextConfig(config), tensors }, dataType, "t5");
   const g = ctx.builder;
   const d = config.hiddenSize;
-  const embedsInput = options.input === "embeds";
-  const sourceTokens = embedsInput
-    ? { embeds: g.input(names.inputsEmbeds, dataType, ["batch", "src", d]) }
-    : { ids: g.input(names.inputIds, "int64", ["batch", "src"]) };
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const targetTokens = embedsInput
-    ? { embeds: g.input(names.decoderInputsEmbeds, dataType, ["batch", "tgt", d]) }
-    : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
+  const { sourceTokens, sourceMask, targetTokens, targetMask } = fullGraphInputs(
+    ctx,
+    d,
+    options.input === "embeds",
+  );
   // Value zeroing: one mask input per attention, [batch, heads, keys], declared in the order the
   // stacks read them (encoder layers, then decoder self and cross per layer), only when asked.
   const valueMask = (kind: AttentionKind, layer: number): string | undefined =>
@@ -98,7 +90,7 @@ export function buildT5Graph(weights: T5Weights, options: EncoderDecoderGraphOpt
   model.metadata = {
     "tokenscope.architecture": config.architecture,
     "tokenscope.encoderDecoder": "true",
-    "tokenscope.input": embedsInput ? "embeds" : "ids",
+    "tokenscope.input": options.input === "embeds" ? "embeds" : "ids",
     "tokenscope.dataType": dataType,
   };
   return { model, config, dataType, inputNames: model.graph.inputs.map((value) => value.name), outputNames };

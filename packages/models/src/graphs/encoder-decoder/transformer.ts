@@ -3,6 +3,7 @@ import { attentionAllowed } from "../blocks/attention-mask.ts";
 import { layerNorm } from "../blocks/layer-norm.ts";
 import { linear } from "../blocks/linear.ts";
 import { castTo, createGraphContext } from "../context.ts";
+import { fullGraphInputs } from "./full-graph-inputs.ts";
 import { checkEncoderDecoderGraphOptions, encoderDecoderTapShapes } from "./graph-options.ts";
 import { prefixedOutputs } from "./renamed-outputs.ts";
 import { type AttentionKind, kindValueMaskName, encoderDecoderTensorNames as names } from "./tensor-names.ts";
@@ -54,15 +55,11 @@ export function buildTransformerGraph(
   );
   const g = ctx.builder;
   const d = config.hiddenSize;
-  const embedsInput = options.input === "embeds";
-  const sourceTokens = embedsInput
-    ? { embeds: g.input(names.inputsEmbeds, dataType, ["batch", "src", d]) }
-    : { ids: g.input(names.inputIds, "int64", ["batch", "src"]) };
-  const sourceMask = g.input(names.attentionMask, "int64", ["batch", "src"]);
-  const targetTokens = embedsInput
-    ? { embeds: g.input(names.decoderInputsEmbeds, dataType, ["batch", "tgt", d]) }
-    : { ids: g.input(names.decoderInputIds, "int64", ["batch", "tgt"]) };
-  const targetMask = g.input(names.decoderAttentionMask, "int64", ["batch", "tgt"]);
+  const { sourceTokens, sourceMask, targetTokens, targetMask } = fullGraphInputs(
+    ctx,
+    d,
+    options.input === "embeds",
+  );
   const eps = config.layerNormEps;
   // Value zeroing: one mask input per attention, [batch, heads, keys], declared only when asked.
   const valueMask = (kind: AttentionKind, layer: number): { valueMask?: string } =>
@@ -152,7 +149,7 @@ export function buildTransformerGraph(
   model.metadata = {
     "tokenscope.architecture": config.architecture,
     "tokenscope.encoderDecoder": "true",
-    "tokenscope.input": embedsInput ? "embeds" : "ids",
+    "tokenscope.input": options.input === "embeds" ? "embeds" : "ids",
     "tokenscope.dataType": dataType,
   };
   return { model, config, dataType, inputNames: model.graph.inputs.map((value) => value.name), outputNames };
