@@ -82,11 +82,14 @@ describe("buildGradientGraph", () => {
     const backward = buildGradientGraph(model, { of: ["y"], wrt: ["x"] }).graph.nodes.slice(
       model.graph.nodes.length,
     );
-    // d/dx of x·W needs one MatMul (∂y·Wᵀ); ∂W = xᵀ·∂y is never built, and the Exp branch gets nothing.
-    expect(backward.filter((node) => node.opType === "MatMul")).toHaveLength(1);
+    // d/dx of x·W needs one product, ∂y·Wᵀ as Gemm(transB) reading W itself (a Transpose of W would be
+    // folded into a copy of the weight); ∂W = xᵀ·∂y is never built, and the Exp branch gets nothing.
+    const products = backward.filter((node) => node.opType === "MatMul" || node.opType === "Gemm");
+    expect(products.map((node) => [node.opType, node.inputs[1], node.attributes["transB"]])).toEqual([
+      ["Gemm", "w", { type: "int", value: 1 }],
+    ]);
     expect(backward.some((node) => node.name.startsWith("grad/side/"))).toBe(false);
-    expect(backward.some((node) => node.inputs.includes("w") && node.opType === "Transpose")).toBe(true);
-    expect(backward.some((node) => node.inputs.includes("x") && node.opType === "Transpose")).toBe(false);
+    expect(backward.some((node) => node.opType === "Transpose")).toBe(false);
   });
 
   it.each([
@@ -146,10 +149,14 @@ describe("buildGradientGraph", () => {
     // the output weights reads the one-row block and is padded afterwards.
     expect(backward.some((node) => node.opType === "Einsum")).toBe(false);
     const head = tiny.model.graph.nodes.find((node) => node.outputs.includes(tiny.logits))!;
-    const product = backward.find((node) => node.name.startsWith(`grad/${head.name}/MatMul`))!;
-    const producer = backward.find((node) => node.outputs.includes(product.inputs[0]!))!;
-    expect(producer.opType).not.toBe("Pad");
-    expect(backward.find((node) => node.inputs[0] === product.outputs[0])?.opType).toBe("Pad");
+    const producerOf = (value: string) => backward.find((node) => node.outputs.includes(value))!;
+    const product = backward.find((node) => node.name.startsWith(`grad/${head.name}/Gemm`))!;
+    const rows = producerOf(product.inputs[0]!);
+    expect(rows.opType).toBe("Flatten");
+    expect(producerOf(rows.inputs[0]!).opType).not.toBe("Pad");
+    const reshaped = backward.find((node) => node.inputs[0] === product.outputs[0])!;
+    expect(reshaped.opType).toBe("Reshape");
+    expect(backward.find((node) => node.inputs[0] === reshaped.outputs[0])?.opType).toBe("Pad");
 
     const feeds = { [tiny.input]: float64([2, 4, TINY.hidden], 6) };
     const seeds = [1, -2, 0.5, 3];

@@ -190,12 +190,18 @@ describe("dim arithmetic", () => {
   });
 
   it("solves Reshape's -1 symbolically and copies 0", () => {
-    expect(reshapeDims(["batch", "seq", 64], [0, -1, 16], false)).toEqual(["batch", null, 16]);
-    expect(reshapeDims(["batch", "seq", 64], [-1, 64], false)).toEqual([null, 64]);
+    // Merged axes become product symbols, and splitting them again gives the symbol back.
+    expect(reshapeDims(["batch", "seq", 64], [0, -1, 16], false)).toEqual(["batch", "4*seq", 16]);
+    expect(reshapeDims(["batch", "4*seq", 16], [0, 4, -1, 16], false)).toEqual(["batch", 4, "seq", 16]);
+    expect(reshapeDims(["batch", "seq", 64], [-1, 64], false)).toEqual(["batch*seq", 64]);
+    expect(reshapeDims(["batch*seq", 64], ["batch", -1, 64], false)).toEqual(["batch", "seq", 64]);
+    expect(reshapeDims([null, "seq", 64], [-1, 64], false)).toEqual([null, 64]);
     expect(reshapeDims(["batch", "seq", 64], [0, 0, 4, -1], false)).toEqual(["batch", "seq", 4, 16]);
     expect(reshapeDims(["batch", 8, 4], ["batch", -1], false)).toEqual(["batch", 32]);
     expect(reshapeDims([2, 3, 4], [0, 12], true)).toEqual([0, 12]);
-    expect(divideDims(["seq", 12], [3])).toBe(null);
+    expect(divideDims(["seq", 12], [3])).toBe("4*seq");
+    expect(divideDims(["seq", 12], [5])).toBe(null);
+    expect(divideDims(["seq", 12], ["batch"])).toBe(null);
     expect(divideDims(["seq", 12], [12])).toBe("seq");
   });
 

@@ -60,6 +60,13 @@ export function createOnnxruntimeWebRuntime(options: OnnxruntimeWebOptions = {})
   return {
     name: options.name ?? ONNXRUNTIME_WEB,
     async createSession(model, sessionOptions = {}) {
+      if (sessionOptions.externalDataFolder !== undefined) {
+        throw new TensorBackendError(
+          "INVALID_ARGUMENT",
+          "onnxruntime-web cannot read external tensors from a folder (externalDataFolder)",
+          { hint: "Load them into the model first with loadExternalData(model, readFile)." },
+        );
+      }
       ort ??= loadOnnxruntimeWeb(options);
       const module = await ort;
       const defaults = hasWebGpu() ? ["webgpu", "wasm"] : ["wasm"];

@@ -131,18 +131,33 @@ export function toOrtOptions(options: SessionOptions, providers: readonly string
   if (options.graphOptimizationLevel !== undefined) {
     ortOptions["graphOptimizationLevel"] = LEVELS[options.graphOptimizationLevel];
   }
+  if (options.externalDataFolder !== undefined) {
+    // onnxruntime-node flattens `extra` into session config entries ("session.<key>").
+    const extra = (ortOptions["extra"] ?? {}) as Record<string, Record<string, string> | undefined>;
+    ortOptions["extra"] = {
+      ...extra,
+      session: {
+        ...extra["session"],
+        model_external_initializers_file_folder_path: options.externalDataFolder,
+        disable_prepacking: "1",
+      },
+    };
+  }
   return ortOptions;
 }
 
-/** Model bytes for ONNX Runtime: plain models are encoded; external tensors must be loaded first. */
-export function modelBytes(model: Uint8Array | OnnxModel): Uint8Array {
+/**
+ * Model bytes for ONNX Runtime: plain models are encoded; external tensors must be loaded first unless
+ * the options name the folder ONNX Runtime reads them from.
+ */
+export function modelBytes(model: Uint8Array | OnnxModel, options: SessionOptions = {}): Uint8Array {
   if (model instanceof Uint8Array) return model;
-  if (hasExternalData(model)) {
+  if (options.externalDataFolder === undefined && hasExternalData(model)) {
     throw new TensorBackendError(
       "INVALID_ARGUMENT",
       "the model has external tensor data that is not loaded",
       {
-        hint: "Call loadExternalData(model, readFile) before creating the session.",
+        hint: "Call loadExternalData(model, readFile) before creating the session, or name the folder of its files in `externalDataFolder` (onnxruntime-node).",
       },
     );
   }
@@ -162,7 +177,7 @@ export async function createOrtSession(
   options: SessionOptions,
   defaultProviders: readonly string[],
 ): Promise<{ session: OrtSessionLike; providers: string[]; fallbacks: string[] }> {
-  const bytes = modelBytes(model);
+  const bytes = modelBytes(model, options);
   let providers = [...(options.providers ?? defaultProviders)];
   const fallbacks: string[] = [];
   const level = defaultOptimizationLevel(model, options);

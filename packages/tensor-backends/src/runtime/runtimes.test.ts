@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isTensorBackendError, TensorBackendError } from "../errors.ts";
 import { createGraphBuilder } from "../graph/builder.ts";
@@ -143,6 +146,69 @@ describe("runtimes on a builder-made MLP", () => {
     const runtime = createOnnxruntimeNodeRuntime({ hasCudaProvider: async () => true });
     const probe = await probeProviders(runtime, { providers: ["cuda", "cpu"] });
     if (probe.providers[0] === "cpu") expect(probe.fallbacks[0]).toMatch(/^cuda: /);
+  });
+});
+
+/** The MLP with every initializer moved into one file of `folder`, at unaligned offsets. */
+function mlpWithExternalWeights(folder: string): OnnxModel {
+  const model = mlp();
+  const parts: Uint8Array[] = [new Uint8Array(3)];
+  let offset = 3;
+  const initializers = model.graph.initializers.map((tensor) => {
+    const bytes = new Uint8Array(new Float32Array(tensor.data as Float32Array).buffer);
+    parts.push(bytes);
+    const { data: _moved, ...rest } = tensor;
+    const external = { location: "weights.bin", offset, length: bytes.byteLength };
+    offset += bytes.byteLength + 1;
+    parts.push(new Uint8Array(1));
+    return { ...rest, external };
+  });
+  writeFileSync(join(folder, "weights.bin"), Buffer.concat(parts));
+  return { ...model, graph: { ...model.graph, initializers } };
+}
+
+describe("external tensors left in their files (externalDataFolder)", () => {
+  const folder = mkdtempSync(join(tmpdir(), "ts-external-"));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it("onnxruntime-node reads them from the folder and gives the inline model's outputs", async () => {
+    const model = mlpWithExternalWeights(folder);
+    const inline = await runMlp(createOnnxruntimeNodeRuntime());
+    const runtime = createOnnxruntimeNodeRuntime();
+    // Two sessions over one file: each maps it (the pages are shared, nothing is copied per session).
+    for (let copy = 0; copy < 2; copy++) {
+      const session = await runtime.createSession(model, { externalDataFolder: folder });
+      sessions.push(session);
+      const outputs = await session.run({ x: { dataType: "float32", dims: [BATCH, IN], data: input } });
+      expect(Array.from(outputs["probs"]!.data as Float32Array)).toEqual(
+        Array.from(inline.outputs["probs"]!.data as Float32Array),
+      );
+    }
+  });
+
+  it("without the folder, and on onnxruntime-web, the model is refused with what to do", async () => {
+    const model = mlpWithExternalWeights(folder);
+    await expect(createOnnxruntimeNodeRuntime().createSession(model)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      hint: expect.stringMatching(/externalDataFolder/),
+    });
+    await expect(
+      createOnnxruntimeWebNodeRuntime().createSession(model, { externalDataFolder: folder }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT", hint: expect.stringMatching(/loadExternalData/) });
+  });
+
+  it("a file that is too short is an INVALID_MODEL error, not a crash", async () => {
+    const model = mlpWithExternalWeights(folder);
+    const other = mkdtempSync(join(tmpdir(), "ts-external-short-"));
+    try {
+      writeFileSync(join(other, "weights.bin"), new Uint8Array(16));
+      const error = await createOnnxruntimeNodeRuntime()
+        .createSession(model, { externalDataFolder: other })
+        .catch((caught: unknown) => caught);
+      expect(isTensorBackendError(error) && error.code).toBe("INVALID_MODEL");
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });
 

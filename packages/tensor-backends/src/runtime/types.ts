@@ -33,6 +33,13 @@ export interface SessionOptions {
    * cannot start is dropped and the reason recorded in {@link RuntimeSession.fallbacks}.
    */
   providers?: ExecutionProvider[];
+  /**
+   * Folder the model's external tensors (`TensorConstant.external`) are read from, left in their
+   * files instead of loaded first (onnxruntime-node only). ONNX Runtime memory-maps them on the CPU,
+   * so every session over one file shares its pages; weight prepacking is turned off with it, since a
+   * prepacked weight is a private copy per session.
+   */
+  externalDataFolder?: string;
   /** Anything else ONNX Runtime's `InferenceSession.SessionOptions` takes, passed through as is. */
   ortOptions?: Record<string, unknown>;
 }

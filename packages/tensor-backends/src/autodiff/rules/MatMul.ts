@@ -30,15 +30,30 @@ function vectorVector(ctx: VjpContext, dy: string, a: string, b: string): (strin
 }
 
 /**
+ * `x`·Bᵀ for a matrix B, as Gemm(transB) over `x` flattened to rows. A Transpose of a constant B would
+ * be folded by ONNX Runtime into a transposed copy of the weight, held by every gradient session.
+ */
+function timesTransposedMatrix(ctx: VjpContext, x: string, b: string, rankX: number): string {
+  if (rankX === 2) return ctx.op("Gemm", [x, b], { transB: 1 });
+  const rows = ctx.op("Flatten", [x], { axis: rankX - 1 });
+  const product = ctx.op("Gemm", [rows, b], { transB: 1 });
+  const leading = ctx.op("Slice", [ctx.op("Shape", [x]), ctx.int64s([0]), ctx.int64s([-1])]);
+  const columns = ctx.op("Slice", [ctx.op("Shape", [b]), ctx.int64s([0]), ctx.int64s([1])]);
+  return ctx.op("Reshape", [product, ctx.op("Concat", [leading, columns], { axis: 0 })]);
+}
+
+/**
  * ∂Y·Bᵀ. When ∂Y is zero but for a block padded along axes other than the last (the logit gradient of
  * one position) and B is a matrix, only the block's rows are multiplied and the product padded back:
  * a vocabulary-sized product over one row per sequence instead of every position.
  */
-function leftGradient(ctx: VjpContext, dy: string, bT: string, rankA: number, rankB: number): string {
+function leftGradient(ctx: VjpContext, dy: string, b: string, rankA: number, rankB: number): string {
+  const rankDy = Math.max(rankA, rankB) + ctx.k;
+  if (rankB !== 2) return ctx.op("MatMul", [dy, transposed(ctx, b, rankB)]);
   const padded = ctx.zeroPadded(dy);
-  const last = Math.max(rankA, rankB) - 1 + ctx.k;
-  if (padded === undefined || rankB !== 2 || padded.axes.includes(last)) return ctx.op("MatMul", [dy, bT]);
-  return ctx.padWithZeros(ctx.op("MatMul", [padded.source, bT]), padded.pads, padded.axes);
+  if (padded === undefined || padded.axes.includes(rankDy - 1))
+    return timesTransposedMatrix(ctx, dy, b, rankDy);
+  return ctx.padWithZeros(timesTransposedMatrix(ctx, padded.source, b, rankDy), padded.pads, padded.axes);
 }
 
 /** Gradient rule for MatMul. */
@@ -97,7 +112,7 @@ export const matMulRule: GradientRule = {
     const da = ctx.wantsGrad(0)
       ? unbroadcastFrom(
           ctx,
-          leftGradient(ctx, dy, transposed(ctx, b, rankB), rankA, rankB),
+          leftGradient(ctx, dy, b, rankA, rankB),
           withLast(shapeY, 1, [shapeA?.[rankA - 1]]),
           a,
         )

@@ -50,24 +50,36 @@ function factor(dims: readonly Dim[]): Factors | undefined {
   for (const dim of dims) {
     if (dim === null) return undefined;
     if (typeof dim === "number") coefficient *= dim;
-    else symbols.push(dim);
+    else {
+      // A product symbol ("2*seq", from fromFactors) splits back into its factors.
+      for (const part of dim.split("*")) {
+        if (/^\d+$/.test(part)) coefficient *= Number(part);
+        else symbols.push(part);
+      }
+    }
   }
   return { coefficient, symbols };
 }
 
+/**
+ * A product as a Dim: a number, a symbol, or a product symbol ("2*seq", "batch*seq": the coefficient,
+ * then the symbols sorted), so that a Reshape merging axes and the one splitting them again keep
+ * their symbolic sizes (grouped-query attention folds the group into the sequence axis and back).
+ */
 function fromFactors(coefficient: number, symbols: readonly string[]): Dim {
   if (symbols.length === 0) return coefficient;
-  if (symbols.length === 1 && coefficient === 1) return symbols[0]!;
-  return null;
+  if (coefficient === 0) return 0;
+  const sorted = [...symbols].sort();
+  return [...(coefficient === 1 ? [] : [String(coefficient)]), ...sorted].join("*");
 }
 
-/** Product of dims: a number, a single symbol times 1s, else null. */
+/** Product of dims: a number or a (product) symbol; null when a dim is unknown. */
 export function productOfDims(dims: readonly Dim[]): Dim {
   const factors = factor(dims);
   return factors === undefined ? null : fromFactors(factors.coefficient, factors.symbols);
 }
 
-/** `numerator / denominator` as products of dims, when it simplifies to a number or a single symbol. */
+/** `numerator / denominator` as products of dims, when the denominator's factors divide the numerator's. */
 export function divideDims(numerator: readonly Dim[], denominator: readonly Dim[]): Dim {
   const top = factor(numerator);
   const bottom = factor(denominator);
