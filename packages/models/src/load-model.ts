@@ -1,7 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { type LanguageModel, TokenscopeError } from "@tokenscope/core";
+import { type LanguageModel, quoteForMessage, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
+import { ONNXRUNTIME_NODE } from "@tokenscope/tensor-backends/node";
 import {
   decoderFromGguf,
   decoderFromLlama2c,
@@ -22,7 +23,9 @@ import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts
 import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
+import { openWeightFileStorage } from "./runtime/weight-file-storage.ts";
 import type { DecoderWeights } from "./weights/types.ts";
+import type { WeightFileStorage } from "./weights/weight-file.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
 export interface LoadModelOptions {
@@ -59,6 +62,62 @@ export interface LoadModelOptions {
   readTimeoutMs?: number;
   /** transformers.js exports: which onnx/model*.onnx to run (default fp32, or the only one there). */
   dtype?: OnnxExportDtype;
+  /**
+   * Decoder-only models built from weights: keep the graphs' matrices in a temporary file that ONNX
+   * Runtime memory-maps, so generation, gradients and taps share one copy of the weights and the JS
+   * heap holds only the token embeddings. Default "auto": on with onnxruntime-node for models with
+   * at least 64 MiB of matrices; TOKENSCOPE_MAP_WEIGHTS=on|off|auto sets the default (the CLI's
+   * switch). The file lives in `weightsDir` and is deleted on `dispose()` or exit. Mapped weights are
+   * not prepacked by ONNX Runtime, which costs warm runs some speed (see bench/memory.bench.ts).
+   */
+  mapWeights?: boolean | "auto";
+  /** Folder of the weight files (default TOKENSCOPE_WEIGHTS_DIR, else ~/.cache/tokenscope/weights). */
+  weightsDir?: string;
+}
+
+/** The "auto" threshold of `mapWeights`: bytes of matrices (fp32) from which the weights are mapped. */
+export const MAP_WEIGHTS_FROM_BYTES = 64 * 1024 * 1024;
+
+/** Bytes of the model's matrices as float32, from their dims (reading `data` would make lazy ones). */
+function matrixBytes(weights: DecoderWeights): number {
+  let bytes = 0;
+  for (const { dims } of weights.tensors.values()) if (dims.length === 2) bytes += 4 * dims[0]! * dims[1]!;
+  return bytes;
+}
+
+/** The default of `mapWeights` from TOKENSCOPE_MAP_WEIGHTS (on, off or auto; unset: auto). */
+function mapWeightsFromEnvironment(): boolean | "auto" {
+  const value = (process.env["TOKENSCOPE_MAP_WEIGHTS"] ?? "auto").trim().toLowerCase();
+  if (value === "on" || value === "1" || value === "true") return true;
+  if (value === "off" || value === "0" || value === "false") return false;
+  if (value === "auto" || value === "") return "auto";
+  throw new TokenscopeError(
+    "INVALID_INPUT",
+    `TOKENSCOPE_MAP_WEIGHTS is ${quoteForMessage(value)}; it takes on, off or auto.`,
+    { hint: "Set TOKENSCOPE_MAP_WEIGHTS=off to keep the weights in memory, on to map them, or unset it." },
+  );
+}
+
+/** Whether a load maps its weights, and where (undefined: keep them in memory). */
+function weightStorageFor(
+  weights: DecoderWeights,
+  runtime: TensorRuntime,
+  options: LoadModelOptions,
+): WeightFileStorage | undefined {
+  const wanted = options.mapWeights ?? mapWeightsFromEnvironment();
+  if (wanted === false) return undefined;
+  if (runtime.name !== ONNXRUNTIME_NODE) {
+    if (wanted === true) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `mapWeights needs onnxruntime-node, which reads external weights from a folder; this load runs on ${runtime.name}.`,
+        { hint: 'Install onnxruntime-node, or leave mapWeights at "auto" (or false).' },
+      );
+    }
+    return undefined;
+  }
+  if (wanted === "auto" && matrixBytes(weights) < MAP_WEIGHTS_FROM_BYTES) return undefined;
+  return openWeightFileStorage(options.weightsDir);
 }
 
 /** Formats {@link loadModel} recognises, for its error message. */
@@ -305,6 +364,7 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     });
   }
   const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options, hf);
+  const weightStorage = weightStorageFor(weights, runtime, options);
   return createOnnxLanguageModel({
     id: ref,
     ...(revision ? { revision } : {}),
@@ -313,5 +373,6 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     runtime,
     sessionOptions,
     execution,
+    ...(weightStorage ? { weightStorage } : {}),
   });
 }

@@ -1,4 +1,5 @@
 import { limits, TokenscopeError } from "@tokenscope/core";
+import type { RandomAccessBytes } from "../formats/safetensors/read.ts";
 import type { DownloadProgressCallback } from "../hf/download-progress.ts";
 
 /**
@@ -16,6 +17,11 @@ export interface ModelFileSource {
     path: string,
     options?: { signal?: AbortSignal; onProgress?: DownloadProgressCallback },
   ): Promise<Uint8Array | undefined>;
+  /**
+   * A weights file opened for reading in pieces, where the source can (a folder on disk), so a
+   * reader converts it tensor by tensor instead of holding it whole; undefined: use `read`.
+   */
+  readRandomAccess?(path: string): Promise<RandomAccessBytes | undefined>;
 }
 
 /** Options of {@link ModelFileSource.read}. */
@@ -118,6 +124,15 @@ export async function readSourceJson(
  * A file the format cannot do without.
  * @throws TokenscopeError MODEL_LOAD_FAILED naming the file and the source when it is missing.
  */
+/** {@link ModelFileSource.readRandomAccess} where the source has it, else the whole file. */
+export async function readWeightsFile(
+  source: ModelFileSource,
+  path: string,
+  options?: SourceReadOptions,
+): Promise<Uint8Array | RandomAccessBytes | undefined> {
+  return (await source.readRandomAccess?.(path)) ?? source.read(path, options);
+}
+
 export async function readRequiredFile(
   source: ModelFileSource,
   path: string,
@@ -125,7 +140,12 @@ export async function readRequiredFile(
 ): Promise<Uint8Array> {
   const bytes = await source.read(path, options);
   if (bytes !== undefined) return bytes;
-  throw new TokenscopeError("MODEL_LOAD_FAILED", `${sourcePath(source, path)} does not exist.`, {
+  throw missingFile(source, path);
+}
+
+/** The error for a file the model needs and `source` lacks. */
+export function missingFile(source: ModelFileSource, path: string): TokenscopeError {
+  return new TokenscopeError("MODEL_LOAD_FAILED", `${sourcePath(source, path)} does not exist.`, {
     hint: `Give every file of the model; ${source.id} lacks ${path}.`,
     details: { source: source.id, path },
   });

@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isTokenscopeError } from "@tokenscope/core";
-import { readFileBytes, readOptionalMetadataBytes } from "../formats/read-file.ts";
+import { openFileRandomAccess, readFileBytes, readOptionalMetadataBytes } from "../formats/read-file.ts";
 import { isMetadataFile, type ModelFileSource } from "./file-source.ts";
 
 /*
@@ -40,7 +40,8 @@ async function listFolder(folder: string, prefix = "", depth = 0): Promise<strin
 
 /**
  * A folder on disk as a {@link ModelFileSource} whose id is the folder: metadata files (.json,
- * .jinja, .txt, .spm) are read within `limits.metadataFileBytes`, weights whole.
+ * .jinja, .txt, .spm) are read within `limits.metadataFileBytes`, weights whole, or in pieces
+ * through `readRandomAccess` (safetensors).
  */
 export function folderSource(folder: string): ModelFileSource {
   return {
@@ -51,6 +52,15 @@ export function folderSource(folder: string): ModelFileSource {
       if (isMetadataFile(path)) return readOptionalMetadataBytes(full);
       try {
         return await readFileBytes(full);
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
+    async readRandomAccess(path) {
+      if (isMetadataFile(path)) return undefined;
+      try {
+        return await openFileRandomAccess(join(folder, ...path.split("/")));
       } catch (error) {
         if (missing(error)) return undefined;
         throw error;

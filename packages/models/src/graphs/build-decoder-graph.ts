@@ -77,7 +77,7 @@ export function buildDecoderGraph(weights: DecoderWeights, options: DecoderGraph
     );
   }
   const source = options.source ?? `${architecture} weights`;
-  validateDecoderWeights(weights, source);
+  validateDecoderWeights(weights, source, options.weightFile?.isFiled);
   checkExtras(weights, source);
   return builder(weights, options);
 }

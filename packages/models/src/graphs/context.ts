@@ -6,6 +6,7 @@ import {
   ONNX_DATA_TYPE,
 } from "@tokenscope/tensor-backends";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
+import type { WeightFile } from "../weights/weight-file.ts";
 import type { DecoderDataType } from "./types.ts";
 
 /**
@@ -56,11 +57,15 @@ function transpose(tensor: WeightTensor): WeightTensor {
   return { dims: [cols, rows], data };
 }
 
-/** A fresh context over `weights` with an empty graph named `graphName`. */
+/**
+ * A fresh context over `weights` with an empty graph named `graphName`. With `weightFile`, matrices
+ * become external initializers in that file (written on first use) instead of inline copies.
+ */
 export function createGraphContext(
   weights: DecoderWeights,
   dataType: DecoderDataType,
   graphName: string,
+  weightFile?: WeightFile,
 ): GraphContext {
   const builder = createGraphBuilder(graphName);
   const cache = new Map<string, string>();
@@ -102,12 +107,25 @@ export function createGraphContext(
         return builder.node(opType, inputs, attributes, options)[0]!;
       },
       weight(name) {
-        return once(`weight:${name}`, () =>
-          asDataType(builder.initializer(tensor(name).data, tensor(name).dims, { name })),
-        );
+        return once(`weight:${name}`, () => {
+          const { dims, data } = tensor(name);
+          const external = weightFile?.place(name, "stored");
+          return asDataType(
+            external
+              ? builder.initializer({ name, dataType: "float32", dims, external })
+              : builder.initializer(data, dims, { name }),
+          );
+        });
       },
       weightTransposed(name) {
         return once(`weightT:${name}`, () => {
+          const external = weightFile?.place(name, "transposed");
+          if (external) {
+            const dims = [...tensor(name).dims].reverse();
+            return asDataType(
+              builder.initializer({ name: `${name}:T`, dataType: "float32", dims, external }),
+            );
+          }
           const transposed = transpose(tensor(name));
           return asDataType(builder.initializer(transposed.data, transposed.dims, { name: `${name}:T` }));
         });

@@ -162,7 +162,7 @@ export function buildDecoderFrame(
   const residualInput = residualInputLayer(options, config.numLayers);
   if (residualInput !== undefined) checkTapsAfterResidualInput(tapLayers, residualInput);
   const firstLayer = residualInput === undefined ? 0 : residualInput + 1;
-  const ctx = createGraphContext(weights, dataType, family.name);
+  const ctx = createGraphContext(weights, dataType, family.name, options.weightFile);
   const g = ctx.builder;
   const names = decoderTensorNames;
   const kvCache = options.kvCache === true;

@@ -1,5 +1,6 @@
 import type { OnnxModel } from "@tokenscope/tensor-backends";
 import type { DecoderConfig } from "../weights/types.ts";
+import type { WeightFile } from "../weights/weight-file.ts";
 
 /** Float type of a decoder graph's activations, inputs and outputs. */
 export type DecoderDataType = "float32" | "float64";
@@ -51,6 +52,8 @@ export interface DecoderGraphOptions {
   dataType?: DecoderDataType;
   /** Where the weights came from, for error messages. */
   source?: string;
+  /** Place matrices in this file as external initializers (weights/weight-file.ts) instead of inline. */
+  weightFile?: WeightFile;
 }
 
 /** A built decoder graph and what it takes and returns. */

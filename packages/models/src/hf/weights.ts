@@ -1,5 +1,6 @@
 import { TokenscopeError } from "@tokenscope/core";
 import { type SafetensorsFile, safetensorToFloat32 } from "../formats/safetensors/read.ts";
+import { lazyWeightTensor } from "../weights/lazy-tensor.ts";
 import { expectedTensorDims, LM_HEAD, neoxNames } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
 import { validateDecoderWeights } from "../weights/validate.ts";
@@ -75,7 +76,11 @@ export function hfTensorsToDecoderWeights(
         },
       );
     }
-    tensors.set(name, { dims: [...tensor.dims], data: safetensorToFloat32(tensor) });
+    // Converted when first read: from a file read in pieces, only the tensors in use are held.
+    tensors.set(
+      name,
+      lazyWeightTensor([...tensor.dims], () => safetensorToFloat32(tensor)),
+    );
   }
   if (phi3) splitPhi3FusedTensors(config, tensors, source);
   const weights: DecoderWeights = { config, tensors };

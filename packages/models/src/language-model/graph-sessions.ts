@@ -8,6 +8,7 @@ import { buildDecoderGraph } from "../graphs/build-decoder-graph.ts";
 import { decoderTensorNames, residualName } from "../graphs/tensor-names.ts";
 import type { DecoderGraphOptions } from "../graphs/types.ts";
 import type { DecoderWeights } from "../weights/types.ts";
+import type { WeightFile } from "../weights/weight-file.ts";
 import { appendObjective, type GraphObjective, objectiveTensorNames } from "./objective-graph.ts";
 
 /** One compiled variant of the model's graph. */
@@ -39,14 +40,19 @@ export function gradientTensorName(gradient: NonNullable<GraphVariant["gradient"
 
 /**
  * Builds graph variants on first use and keeps one runtime session per variant: the graph with taps,
- * value masks or a backward pass is only built when a request needs it.
+ * value masks or a backward pass is only built when a request needs it. With `weightFile`, every
+ * variant's matrices are external data in that one file, which the sessions map and share.
  */
 export function createGraphSessions(
   weights: DecoderWeights,
   runtime: TensorRuntime,
-  sessionOptions: SessionOptions,
+  baseOptions: SessionOptions,
+  weightFile?: WeightFile,
 ) {
   const sessions = new Map<string, Promise<RuntimeSession>>();
+  const sessionOptions: SessionOptions = weightFile
+    ? { ...baseOptions, externalDataFolder: weightFile.folder }
+    : baseOptions;
 
   function build(variant: GraphVariant): Promise<RuntimeSession> {
     const gradientLayer = variant.gradient?.wrt === "residual" ? variant.gradient.layer : undefined;
@@ -63,6 +69,7 @@ export function createGraphSessions(
       valueZeroing: variant.valueZeroing,
       ...(variant.kvCache ? { kvCache: true } : {}),
       ...(variant.residualInput === undefined ? {} : { residualInput: variant.residualInput }),
+      ...(weightFile ? { weightFile } : {}),
       taps: {
         attentionProbs: variant.taps.attention,
         values: variant.taps.values,
@@ -99,6 +106,7 @@ export function createGraphSessions(
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled(all.map(async (session) => (await session).dispose()));
+      await weightFile?.remove();
     },
   };
 }

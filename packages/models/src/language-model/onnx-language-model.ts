@@ -22,6 +22,7 @@ import {
   valuesName,
 } from "../graphs/tensor-names.ts";
 import type { DecoderWeights } from "../weights/types.ts";
+import { createWeightFile, type WeightFileStorage } from "../weights/weight-file.ts";
 import { denseTensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
 import { generateTokens } from "./generate.ts";
 import { createGradientRunner } from "./gradients.ts";
@@ -29,7 +30,7 @@ import { createGraphSessions, type GraphVariant } from "./graph-sessions.ts";
 import { createKvCacheDecoder } from "./kv-cache-decoder.ts";
 import { residualFeeds, residualReplacement } from "./residual-replacement.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
-import { tokenEmbeddingMatrix } from "./token-embeddings.ts";
+import { tokenEmbedding } from "./token-embeddings.ts";
 
 /** Options of {@link createOnnxLanguageModel}. */
 export interface OnnxLanguageModelOptions {
@@ -42,6 +43,13 @@ export interface OnnxLanguageModelOptions {
   sessionOptions?: SessionOptions;
   /** Where the model runs, as the loader found it (stored in `info`). */
   execution?: ExecutionInfo;
+  /**
+   * Hold the graphs' matrices in this file instead of in memory (weights/weight-file.ts): ONNX Runtime
+   * maps it, so all sessions share one copy, and the JS heap keeps only the token embedding table.
+   * The model deletes the file when disposed. Needs a runtime that reads external data from a folder
+   * (onnxruntime-node).
+   */
+  weightStorage?: WeightFileStorage;
 }
 
 const noTaps = { attention: false, values: false, residual: false, mlp: false };
@@ -60,10 +68,17 @@ const generationVariant: GraphVariant = {
  * and generation. Implements core's {@link LanguageModel} with every capability.
  */
 export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): LanguageModel {
-  const { weights, tokenizer } = options;
-  const config = weights.config;
-  const sessions = createGraphSessions(weights, options.runtime, options.sessionOptions ?? {});
-  const embeddingMatrix = tokenEmbeddingMatrix(weights);
+  // Closures below must not hold `options`: its weights are the loader's, every value in memory.
+  const { id, tokenizer } = options;
+  const config = options.weights.config;
+  const embedding = tokenEmbedding(options.weights);
+  const embeddingMatrix = embedding.tensor.data;
+  // The model's own map: a weight file drops the values of what it holds from it, not from the caller's.
+  const weights: DecoderWeights = { config, tensors: new Map(options.weights.tensors) };
+  const weightFile = options.weightStorage
+    ? createWeightFile(weights.tensors, options.weightStorage, { keep: [embedding.name] })
+    : undefined;
+  const sessions = createGraphSessions(weights, options.runtime, options.sessionOptions ?? {}, weightFile);
   const hidden = config.hiddenSize;
   const capabilities = new Set<Capability>([
     "tokenize",
@@ -82,7 +97,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
   ]);
   if (tokenizer.applyChatTemplate) capabilities.add("chatTemplate");
   const info: ModelInfo = {
-    id: options.id,
+    id,
     ...(options.revision ? { revision: options.revision } : {}),
     architecture: config.architecture,
     vocabSize: config.vocabSize,
@@ -131,7 +146,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     if (seq > config.contextLength) {
       throw new TokenscopeError(
         "PROMPT_TOO_LONG",
-        `The input has ${seq} tokens but ${options.id} takes at most ${config.contextLength}.`,
+        `The input has ${seq} tokens but ${id} takes at most ${config.contextLength}.`,
         {
           hint: "Shorten the prompt or the target.",
           details: { tokens: seq, contextLength: config.contextLength },
@@ -164,7 +179,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     if (taps?.stack !== undefined || zeroings.some((change) => change.stack !== undefined)) {
       throw new TokenscopeError(
         "INVALID_INPUT",
-        `${options.id} is a decoder-only model: taps and value zeroing take no \`stack\` (encoder, decoder or cross), which only encoder-decoder models have.`,
+        `${id} is a decoder-only model: taps and value zeroing take no \`stack\` (encoder, decoder or cross), which only encoder-decoder models have.`,
         { hint: "Leave `stack` out: a decoder-only model has one stack of layers." },
       );
     }
@@ -254,7 +269,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
       const decoder = createKvCacheDecoder({
         config,
         session: () => sessions.get(generationVariant),
-        modelId: options.id,
+        modelId: id,
       });
       return generateTokens(model, promptIds, generation, decoder);
     },

@@ -1,5 +1,5 @@
 import { TokenscopeError } from "@tokenscope/core";
-import type { DecoderWeights } from "../weights/types.ts";
+import type { DecoderWeights, WeightTensor } from "../weights/types.ts";
 
 /** Token embedding matrix [vocab, hidden] by architecture (Hugging Face names). */
 const embeddingNames: Readonly<Record<string, string>> = {
@@ -15,8 +15,8 @@ const embeddingNames: Readonly<Record<string, string>> = {
   opt: "model.decoder.embed_tokens.weight",
 };
 
-/** The token embedding matrix of `weights`, row-major [vocab, hidden]. */
-export function tokenEmbeddingMatrix(weights: DecoderWeights): Float32Array {
+/** The token embedding matrix of `weights` (row-major [vocab, hidden]) and its name. */
+export function tokenEmbedding(weights: DecoderWeights): { name: string; tensor: WeightTensor } {
   const name = embeddingNames[weights.config.architecture] ?? "model.embed_tokens.weight";
   const tensor = weights.tensors.get(name);
   if (!tensor) {
@@ -24,5 +24,5 @@ export function tokenEmbeddingMatrix(weights: DecoderWeights): Float32Array {
       hint: "Check that the checkpoint is complete.",
     });
   }
-  return tensor.data;
+  return { name, tensor };
 }

@@ -7,11 +7,26 @@ import {
   safetensorsDtypeBytes,
 } from "./dtypes.ts";
 
-/** One tensor of a safetensors file: its raw little-endian bytes, a view into the file. */
+/**
+ * One tensor of a safetensors file: its raw little-endian bytes, a view into the file's bytes, or
+ * read from the file on each access when the file was opened for random access (Node folders), so
+ * a checkpoint is never held whole while its tensors are converted one by one.
+ */
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   dims: number[];
-  bytes: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+/** A file read in pieces: its size and a synchronous read of a byte range. */
+export interface RandomAccessBytes {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** Bytes in memory as {@link RandomAccessBytes} (views, no copies). */
+export function bytesInMemory(bytes: Uint8Array): RandomAccessBytes {
+  return { size: bytes.byteLength, read: (offset, length) => bytes.subarray(offset, offset + length) };
 }
 
 /** A parsed safetensors file (or several shards merged): `__metadata__` and tensors in file order. */
@@ -36,21 +51,32 @@ const MAX_HEADER_BYTES = 100_000_000;
  * malformed header, unknown dtype, wrong size or overlapping tensors fail with `MODEL_LOAD_FAILED`.
  */
 export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptions = {}): SafetensorsFile {
+  return readSafetensorsAt(bytesInMemory(bytes), options);
+}
+
+/**
+ * {@link readSafetensors} over a file read in pieces: the header is read and checked at once, each
+ * tensor's bytes when its `bytes` is read.
+ */
+export function readSafetensorsAt(
+  file: RandomAccessBytes,
+  options: SafetensorsReadOptions = {},
+): SafetensorsFile {
   const source = options.source ?? "safetensors file";
+  const size = file.size;
   const fail = (what: string): never => {
     throw new TokenscopeError("MODEL_LOAD_FAILED", `${source}: ${what}.`, {
       hint: "The file is damaged or is not a safetensors file; download or write it again.",
       details: { source },
     });
   };
-  if (bytes.byteLength < 8)
-    fail(`the file has ${bytes.byteLength} bytes, too few for the 8-byte header length`);
-  const headerLength = viewOf(bytes).getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    fail(`the header length ${headerLength} does not fit in the ${bytes.byteLength}-byte file`);
+  if (size < 8) fail(`the file has ${size} bytes, too few for the 8-byte header length`);
+  const headerLength = viewOf(file.read(0, 8)).getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
+    fail(`the header length ${headerLength} does not fit in the ${size}-byte file`);
   }
   const dataStart = 8 + Number(headerLength);
-  const headerBytes = bytes.subarray(8, dataStart);
+  const headerBytes = file.read(8, dataStart - 8);
   // A header nests three levels; a hostile one nesting a million would overflow the stack in
   // JSON.parse or in what walks the parsed value, so the depth is counted first.
   const maxDepth = limits.jsonDepth.max;
@@ -67,7 +93,7 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
   }
   if (typeof header !== "object" || header === null || Array.isArray(header))
     fail("the header is not a JSON object");
-  const data = bytes.subarray(dataStart);
+  const dataBytes = size - dataStart;
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, SafetensorsTensor>();
   const ranges: Array<{ name: string; begin: number; end: number }> = [];
@@ -91,14 +117,20 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
     const dims = shape as number[];
     const [begin, end] = offsets as [number, number];
     const expected = dims.reduce((a, b) => a * b, 1) * safetensorsDtypeBytes[dtype as SafetensorsDtype];
-    if (begin < 0 || end < begin || end > data.byteLength) {
-      fail(`${tensor} spans bytes [${begin}, ${end}) beyond the ${data.byteLength} data bytes`);
+    if (begin < 0 || end < begin || end > dataBytes) {
+      fail(`${tensor} spans bytes [${begin}, ${end}) beyond the ${dataBytes} data bytes`);
     }
     if (end - begin !== expected) {
       fail(`${tensor} (${dtype} [${dims}]) needs ${expected} bytes but has ${end - begin}`);
     }
     ranges.push({ name, begin, end });
-    tensors.set(name, { dtype: dtype as SafetensorsDtype, dims, bytes: data.subarray(begin, end) });
+    tensors.set(name, {
+      dtype: dtype as SafetensorsDtype,
+      dims,
+      get bytes() {
+        return file.read(dataStart + begin, end - begin);
+      },
+    });
   }
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < ranges.length; i++) {

@@ -1,6 +1,6 @@
 import { TokenscopeError } from "@tokenscope/core";
 import { safetensorsDtypeBytes } from "./dtypes.ts";
-import { readSafetensors, type SafetensorsFile } from "./read.ts";
+import { bytesInMemory, type RandomAccessBytes, readSafetensorsAt, type SafetensorsFile } from "./read.ts";
 import { type SafetensorsWriteTensor, writeSafetensors } from "./write.ts";
 
 /** The standard name of a sharded checkpoint's index. */
@@ -26,7 +26,7 @@ export interface ShardedReadOptions {
  */
 export async function readShardedSafetensors(
   index: string | Uint8Array,
-  loadShard: (fileName: string) => Promise<Uint8Array>,
+  loadShard: (fileName: string) => Promise<Uint8Array | RandomAccessBytes>,
   options: ShardedReadOptions = {},
 ): Promise<SafetensorsFile> {
   const source = options.source ?? SAFETENSORS_INDEX_FILE;
@@ -37,7 +37,9 @@ export async function readShardedSafetensors(
     if (shardName.includes("/") || shardName.includes("\\") || shardName.startsWith(".")) {
       throw indexError(source, `the shard name ${JSON.stringify(shardName)} is not a plain file name`);
     }
-    shards.set(shardName, readSafetensors(await loadShard(shardName), { source: shardName }));
+    const shard = await loadShard(shardName);
+    const file = shard instanceof Uint8Array ? bytesInMemory(shard) : shard;
+    shards.set(shardName, readSafetensorsAt(file, { source: shardName }));
   }
   const merged: SafetensorsFile = { metadata: {}, tensors: new Map() };
   for (const shard of [...shards.values()].reverse()) Object.assign(merged.metadata, shard.metadata);

@@ -1,0 +1,133 @@
+/**
+ * Peak memory of real-size work, weights in memory against weights mapped from one file
+ * (`loadModel(..., { mapWeights })`), side by side on one random Hugging Face folder:
+ *
+ * - generate: 16 prompt tokens, 16 new tokens, greedy over the KV cache;
+ * - saliency: a 64-token prompt, 4 generated tokens, then the gradient of every step's log-probability
+ *   with respect to the input embeddings in one batched pass (what `--method saliency` runs).
+ *
+ * Each job runs in a fresh child process, so its peak RSS (getrusage maxRSS) is the job's alone,
+ * from the load on. Targets of issue 18: generate ≤ 1.5 × stored + 300 MB, saliency ≤ 2 × + 300 MB.
+ *
+ *   pnpm --filter @tokenscope/models bench:memory [--shape 135m|12l|small] [--dtype F32|BF16|F16]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { registerCoreBuiltins } from "@tokenscope/core";
+import { writeRandomHfFolder } from "../src/hf/write-random-folder.ts";
+import { loadModel } from "../src/load-model.ts";
+
+const THREADS = 2;
+
+/** Shapes: SmolLM2-135M (the issue's), a GPT-2-small-sized llama, and a small one to try the bench. */
+const shapes = {
+  "135m": { layers: 30, hidden: 576, heads: 9, kvHeads: 3, intermediate: 1536, vocab: 49152 },
+  "12l": { layers: 12, hidden: 768, heads: 12, kvHeads: 12, intermediate: 2048, vocab: 32000 },
+  small: { layers: 4, hidden: 256, heads: 4, kvHeads: 4, intermediate: 768, vocab: 8000 },
+} as const;
+
+type Job = "generate" | "saliency";
+
+interface Measure {
+  job: Job;
+  mapped: boolean;
+  peakRssMiB: number;
+  seconds: number;
+}
+
+async function child(job: Job, mapped: boolean, folder: string): Promise<void> {
+  registerCoreBuiltins();
+  const start = performance.now();
+  const model = await loadModel(folder, { mapWeights: mapped, threads: THREADS });
+  const vocab = model.info.vocabSize;
+  const promptLength = job === "generate" ? 16 : 64;
+  const prompt = Array.from({ length: promptLength }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
+  const newTokens = job === "generate" ? 16 : 4;
+  const generated = await model.generate!(prompt, { maxNewTokens: newTokens });
+  if (job === "saliency") {
+    const ids = [...prompt, ...generated.ids];
+    const positions = generated.ids.map((_, k) => prompt.length - 1 + k);
+    await model.gradients!({
+      inputs: { ids: positions.map(() => ids) },
+      objective: {
+        kind: "stepFunction",
+        stepFunction: "logprob",
+        positions,
+        targetIds: positions.map((p) => ids[p + 1]!),
+      },
+      wrt: { kind: "embeddings" },
+    });
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await model.dispose?.();
+  const result: Measure = { job, mapped, peakRssMiB: process.resourceUsage().maxRSS / 1024, seconds };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function folderBytes(folder: string): number {
+  return readdirSync(folder)
+    .filter((name) => name.endsWith(".safetensors"))
+    .reduce((sum, name) => sum + statSync(join(folder, name)).size, 0);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const option = (name: string, fallback: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
+  };
+  const shapeName = option("--shape", "135m") as keyof typeof shapes;
+  const dtype = option("--dtype", "F32") as "F32" | "BF16" | "F16";
+  const shape = shapes[shapeName];
+  if (!shape) throw new Error(`--shape must be one of ${Object.keys(shapes).join(", ")}`);
+  const root = mkdtempSync(join(tmpdir(), "tokenscope-memory-bench-"));
+  try {
+    const { folder } = await writeRandomHfFolder({
+      architecture: "llama",
+      ...shape,
+      contextLength: 2048,
+      seed: 1,
+      dtype,
+      out: join(root, "model"),
+    });
+    const storedMiB = folderBytes(folder) / 2 ** 20;
+    console.log(
+      `llama ${shapeName} (${dtype}): ${storedMiB.toFixed(0)} MiB of safetensors, ${THREADS} threads`,
+    );
+    const rows: Measure[] = [];
+    for (const job of ["generate", "saliency"] as const) {
+      for (const mapped of [false, true]) {
+        const output = execFileSync(
+          process.execPath,
+          [...process.execArgv, fileURLToPath(import.meta.url), "--child", job, String(mapped), folder],
+          { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+        );
+        rows.push(JSON.parse(output.trim().split("\n").at(-1)!) as Measure);
+      }
+    }
+    const target = { generate: 1.5, saliency: 2 } as const;
+    console.log("\n| job | weights | peak RSS (MiB) | × stored | target (MiB) | met | seconds |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- |");
+    for (const row of rows) {
+      const limit = target[row.job] * storedMiB + 300;
+      console.log(
+        `| ${row.job} | ${row.mapped ? "mapped" : "in memory"} | ${row.peakRssMiB.toFixed(0)} | ${(
+          row.peakRssMiB / storedMiB
+        ).toFixed(
+          2,
+        )} | ${limit.toFixed(0)} | ${row.peakRssMiB <= limit ? "yes" : "no"} | ${row.seconds.toFixed(1)} |`,
+      );
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "--child") {
+  await child(process.argv[3] as Job, process.argv[4] === "true", process.argv[5]!);
+} else {
+  await main();
+}

@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LanguageModel, registerCoreBuiltins } from "@tokenscope/core";
+import { createOnnxruntimeWebNodeRuntime } from "@tokenscope/tensor-backends/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeRandomHfFolder } from "../hf/write-random-folder.ts";
+import { loadModel } from "../load-model.ts";
+
+const root = mkdtempSync(join(tmpdir(), "tokenscope-mapped-weights-"));
+beforeAll(() => registerCoreBuiltins());
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return worst / scale;
+};
+
+// Matrices of 128 × 128 floats and more (64 KiB): every one goes to the weight file.
+describe.each(["llama", "gpt2"])("mapped weights (%s): one file the sessions map", (architecture) => {
+  it("gives the in-memory model's logits, gradients and generation, and deletes its file on dispose", async () => {
+    const { folder } = await writeRandomHfFolder({
+      architecture,
+      layers: 2,
+      hidden: 128,
+      heads: 4,
+      vocab: 512,
+      intermediate: 384,
+      seed: 11,
+      out: join(root, architecture),
+    });
+    const weightsDir = join(root, `${architecture}-weights`);
+    const inMemory = await loadModel(folder, { mapWeights: false, threads: 1 });
+    const mapped = await loadModel(folder, { mapWeights: true, weightsDir, threads: 1 });
+    const models: LanguageModel[] = [inMemory, mapped];
+    try {
+      const ids = (await inMemory.tokenize("the weights live in one file")).tokens.flatMap((t) =>
+        t.id === null ? [] : [t.id],
+      );
+      const logits = await Promise.all(models.map((m) => m.forward!({ inputs: { ids: [ids] } })));
+      expect(maxDifference(logits[1]!.logits.data, logits[0]!.logits.data)).toBeLessThan(1e-6);
+
+      const positions = [ids.length - 3, ids.length - 2];
+      const request = {
+        inputs: { ids: positions.map(() => ids) },
+        objective: {
+          kind: "stepFunction" as const,
+          stepFunction: "logprob",
+          positions,
+          targetIds: positions.map((p) => ids[p + 1]!),
+        },
+        wrt: { kind: "embeddings" as const },
+      };
+      const gradients = await Promise.all(models.map((m) => m.gradients!(request)));
+      expect(maxDifference(gradients[1]!.gradients.data, gradients[0]!.gradients.data)).toBeLessThan(1e-5);
+      expect(maxDifference(gradients[1]!.objective, gradients[0]!.objective)).toBeLessThan(1e-6);
+
+      const generated = await Promise.all(models.map((m) => m.generate!(ids, { maxNewTokens: 6 })));
+      expect(generated[1]!.ids).toEqual(generated[0]!.ids);
+
+      // One file holds every matrix the three sessions (forward, gradient, KV cache) use.
+      const files = readdirSync(weightsDir);
+      expect(files).toHaveLength(1);
+      expect(statSync(join(weightsDir, files[0]!)).size).toBeGreaterThan(2 * 128 * 128 * 4);
+    } finally {
+      await Promise.all(models.map((m) => m.dispose?.()));
+    }
+    expect(existsSync(weightsDir) && readdirSync(weightsDir)).toEqual([]);
+  });
+});
+
+describe("mapWeights needs onnxruntime-node", () => {
+  it("refuses mapWeights: true on another runtime, and says what to do", async () => {
+    const { folder } = await writeRandomHfFolder({
+      architecture: "llama",
+      layers: 1,
+      hidden: 32,
+      heads: 2,
+      vocab: 300,
+      seed: 3,
+      out: join(root, "web"),
+    });
+    await expect(
+      loadModel(folder, { mapWeights: true, runtime: createOnnxruntimeWebNodeRuntime() }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", hint: expect.stringMatching(/onnxruntime-node/) });
+    const auto = await loadModel(folder, { runtime: createOnnxruntimeWebNodeRuntime() });
+    await auto.dispose?.();
+  });
+});
+
+describe("TOKENSCOPE_MAP_WEIGHTS", () => {
+  it("sets the default, and a value it does not take is refused with what it takes", async () => {
+    const { folder } = await writeRandomHfFolder({
+      architecture: "llama",
+      layers: 1,
+      hidden: 128,
+      heads: 2,
+      vocab: 300,
+      seed: 4,
+      out: join(root, "env"),
+    });
+    const weightsDir = join(root, "env-weights");
+    const saved = process.env["TOKENSCOPE_MAP_WEIGHTS"];
+    try {
+      process.env["TOKENSCOPE_MAP_WEIGHTS"] = "on";
+      const mapped = await loadModel(folder, { weightsDir });
+      await mapped.forward!({ inputs: { ids: [[1, 5, 9]] } });
+      expect(readdirSync(weightsDir)).toHaveLength(1);
+      await mapped.dispose?.();
+      process.env["TOKENSCOPE_MAP_WEIGHTS"] = "sometimes\u001b[31m";
+      await expect(loadModel(folder, { weightsDir })).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        message: expect.not.stringContaining("\u001b"),
+        hint: expect.stringMatching(/off/),
+      });
+    } finally {
+      if (saved === undefined) delete process.env["TOKENSCOPE_MAP_WEIGHTS"];
+      else process.env["TOKENSCOPE_MAP_WEIGHTS"] = saved;
+    }
+  });
+});
