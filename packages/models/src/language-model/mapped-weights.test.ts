@@ -23,19 +23,25 @@ const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 // Matrices of 128 × 128 floats and more (64 KiB): every one goes to the weight file.
-describe.each(["llama", "gpt2"])("mapped weights (%s): one file the sessions map", (architecture) => {
+describe.each([
+  ["llama", "F32"],
+  ["gpt2", "F32"],
+  ["llama", "BF16"],
+  ["gpt2", "F16"],
+] as const)("mapped weights (%s, %s): one file the sessions map", (architecture, dtype) => {
   it("gives the in-memory model's logits, gradients and generation, and deletes its file on dispose", async () => {
-    const { folder } = await writeRandomHfFolder({
+    const { folder, config } = await writeRandomHfFolder({
       architecture,
+      dtype,
       layers: 2,
       hidden: 128,
       heads: 4,
       vocab: 512,
       intermediate: 384,
       seed: 11,
-      out: join(root, architecture),
+      out: join(root, `${architecture}-${dtype}`),
     });
-    const weightsDir = join(root, `${architecture}-weights`);
+    const weightsDir = join(root, `${architecture}-${dtype}-weights`);
     const inMemory = await loadModel(folder, { mapWeights: false, threads: 1 });
     const mapped = await loadModel(folder, { mapWeights: true, weightsDir, threads: 1 });
     const models: LanguageModel[] = [inMemory, mapped];
@@ -64,10 +70,16 @@ describe.each(["llama", "gpt2"])("mapped weights (%s): one file the sessions map
       const generated = await Promise.all(models.map((m) => m.generate!(ids, { maxNewTokens: 6 })));
       expect(generated[1]!.ids).toEqual(generated[0]!.ids);
 
-      // One file holds every matrix the three sessions (forward, gradient, KV cache) use.
+      // One file holds every matrix the three sessions (forward, gradient, KV cache) use, in float32
+      // (16-bit checkpoints upcast, as in memory).
       const files = readdirSync(weightsDir);
       expect(files).toHaveLength(1);
-      expect(statSync(join(weightsDir, files[0]!)).size).toBeGreaterThan(2 * 128 * 128 * 4);
+      const { hiddenSize: h, intermediateSize: f, vocabSize: v, numLayers: layers } = config;
+      const elements = layers * (4 * h * h + (architecture === "gpt2" ? 2 : 3) * h * f) + v * h;
+      const bytes = statSync(join(weightsDir, files[0]!)).size;
+      const perElement = 4;
+      expect(bytes).toBeGreaterThanOrEqual(elements * perElement);
+      expect(bytes).toBeLessThan(elements * perElement * 1.5);
     } finally {
       await Promise.all(models.map((m) => m.dispose?.()));
     }
