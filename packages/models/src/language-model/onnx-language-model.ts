@@ -45,7 +45,8 @@ export interface OnnxLanguageModelOptions {
   execution?: ExecutionInfo;
   /**
    * Hold the graphs' matrices in this file instead of in memory (weights/weight-file.ts): ONNX Runtime
-   * maps it, so all sessions share one copy, and the JS heap keeps only the token embedding table.
+   * maps it, so all sessions share one copy, and the JS heap keeps none of them (token embedding rows
+   * are read from the file as inputs need them).
    * The model deletes the file when disposed. Needs a runtime that reads external data from a folder
    * (onnxruntime-node).
    */
@@ -72,12 +73,15 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
   const { id, tokenizer } = options;
   const config = options.weights.config;
   const embedding = tokenEmbedding(options.weights);
-  const embeddingMatrix = embedding.tensor.data;
   // The model's own map: a weight file drops the values of what it holds from it, not from the caller's.
   const weights: DecoderWeights = { config, tensors: new Map(options.weights.tensors) };
   const weightFile = options.weightStorage
-    ? createWeightFile(weights.tensors, options.weightStorage, { keep: [embedding.name] })
+    ? createWeightFile(weights.tensors, options.weightStorage)
     : undefined;
+  /** Row `id` of the token embedding table: from the weight file, else from memory. */
+  const embeddingRow = (id: number): Float32Array =>
+    weightFile?.row(embedding.name, id) ??
+    embedding.tensor.data.subarray(id * config.hiddenSize, (id + 1) * config.hiddenSize);
   const sessions = createGraphSessions(weights, options.runtime, options.sessionOptions ?? {}, weightFile);
   const hidden = config.hiddenSize;
   const capabilities = new Set<Capability>([
@@ -122,7 +126,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
             `Token id ${id} is outside the vocabulary [0, ${config.vocabSize}).`,
           );
         }
-        data.set(embeddingMatrix.subarray(id * hidden, (id + 1) * hidden), (b * seq + t) * hidden);
+        data.set(embeddingRow(id), (b * seq + t) * hidden);
       });
     });
     return { data, dims: [ids.length, seq, hidden] };

@@ -68,6 +68,19 @@ describe("createWeightFile", () => {
     expect(file.bytes()).toBe(storage.bytes().byteLength);
   });
 
+  it("reads one row of a matrix back from the file, placing it first", () => {
+    const table = matrix(6, 4, 5);
+    const tensors = new Map([["table", table]]);
+    const file = createWeightFile(tensors, memoryStorage(), { minBytes: 0 });
+    expect(Array.from(file.row("table", 3)!)).toEqual(Array.from(table.data.subarray(12, 16)));
+    expect(file.isFiled("table")).toBe(true);
+    expect(Array.from(file.row("table", 0)!)).toEqual(Array.from(table.data.subarray(0, 4)));
+    const small = createWeightFile(new Map([["table", matrix(6, 4, 5)]]), memoryStorage(), {
+      minBytes: 1024,
+    });
+    expect(small.row("table", 1)).toBeUndefined();
+  });
+
   it("keeps the values of the tensors JS reads, and matrices under the threshold inline", async () => {
     const table = matrix(8, 4, 3);
     const small = matrix(2, 2, 4);

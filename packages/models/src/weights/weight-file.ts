@@ -36,6 +36,11 @@ export interface WeightFile {
    * matrix, or smaller than the file's threshold).
    */
   place(name: string, layout: WeightLayout): ExternalData | undefined;
+  /**
+   * Row `row` of matrix `name` in its stored layout, read from the file (placing the matrix first if
+   * no graph has yet); undefined for a matrix kept inline.
+   */
+  row(name: string, row: number): Float32Array | undefined;
   /** True when `name`'s values were dropped from memory and live in the file only. */
   isFiled(name: string): boolean;
   /** Bytes written so far. */
@@ -107,7 +112,7 @@ export function createWeightFile(
     return { location: storage.location, offset, length: bytes.byteLength };
   }
 
-  return {
+  const file: WeightFile = {
     folder: storage.folder,
     place(name, layout) {
       const known = placed.get(key(name, layout));
@@ -125,8 +130,16 @@ export function createWeightFile(
       }
       return at;
     },
+    row(name, row) {
+      const at = file.place(name, "stored");
+      if (at === undefined) return undefined;
+      const cols = tensors.get(name)!.dims[1]!;
+      const bytes = storage.read(at.offset + row * cols * 4, cols * 4);
+      return new Float32Array(bytes.buffer, bytes.byteOffset, cols);
+    },
     isFiled: (name) => filed.has(name),
     bytes: () => written,
     remove: () => storage.remove(),
   };
+  return file;
 }
