@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,6 +86,46 @@ describe("tokenscope models random", () => {
       outputs.push(JSON.parse(io.out()).generated.ids.join());
     }
     expect(outputs[0]).toBe(outputs[1]);
+  });
+
+  it("--dtype bfloat16 stores the float32 weights rounded to bfloat16, and the folder runs", async () => {
+    const write = async (dtype: string) => {
+      const out = join(folder, `dtype-${dtype}`);
+      const args = ["models", "random", "--arch", "qwen2", "--layers", "1", "--hidden", "32", "--heads", "4"];
+      const io = memoryIO();
+      const rest = ["--kv-heads", "2", "--vocab", "300", "--seed", "4", "--dtype", dtype, "--out", out];
+      expect(await run([...args, ...rest], io), io.err()).toBe(0);
+      return out;
+    };
+    /** The safetensors header and data section, read by hand (u64 header length, JSON, data). */
+    const tensors = (out: string) => {
+      const bytes = readFileSync(join(out, "model.safetensors"));
+      const headerLength = Number(bytes.readBigUInt64LE(0));
+      const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8"));
+      delete header.__metadata__;
+      return { header, data: bytes.subarray(8 + headerLength) };
+    };
+    const full = tensors(await write("float32"));
+    const out = await write("bfloat16");
+    const half = tensors(out);
+    expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).torch_dtype).toBe("bfloat16");
+    expect(Object.keys(half.header).sort()).toEqual(Object.keys(full.header).sort());
+    for (const [name, entry] of Object.entries<{ dtype: string; data_offsets: [number, number] }>(
+      half.header,
+    )) {
+      expect(entry.dtype, name).toBe("BF16");
+      const [from] = full.header[name].data_offsets as [number, number];
+      const [start, end] = entry.data_offsets;
+      for (let i = 0; i < (end - start) / 2; i++) {
+        // Round to nearest even on the top 16 bits of the float32 pattern.
+        const bits = full.data.readUInt32LE(from + 4 * i);
+        const rounded = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+        expect(half.data.readUInt16LE(start + 2 * i), `${name}[${i}]`).toBe(rounded);
+      }
+    }
+    const io = memoryIO();
+    expect(await run(["generate", "--model", out, "hello", "--max-new-tokens", "3", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.out()).generated.ids).toHaveLength(3);
   });
 
   it("reports an unknown hub id offline as a load failure (4)", async () => {

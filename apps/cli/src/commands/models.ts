@@ -21,6 +21,9 @@ const decoderFamilies = [
 const encoderDecoderFamilies = ["bart", "mbart", "marian", "t5"] as const;
 type EncoderDecoderFamily = (typeof encoderDecoderFamilies)[number];
 
+/** `--dtype` values and the safetensors dtype each writes. */
+const dtypeFlags = { float32: "F32", bfloat16: "BF16", float16: "F16" } as const;
+
 const isEncoderDecoder = (arch: string): arch is EncoderDecoderFamily =>
   (encoderDecoderFamilies as readonly string[]).includes(arch);
 
@@ -79,6 +82,12 @@ export function register(program: Command, io: CliIO): void {
       "context length (encoder-decoders: max_position_embeddings)",
       limitedInteger(1, "contextTokens"),
     )
+    .addOption(
+      new Option(
+        "--dtype <dtype>",
+        "stored precision of the weights (torch_dtype): float32 (default), bfloat16 or float16",
+      ).choices(Object.keys(dtypeFlags) as (keyof typeof dtypeFlags)[]),
+    )
     .requiredOption("--seed <n>", "seed of the weights", integer(0))
     .requiredOption(
       "--out <dir>",
@@ -103,6 +112,7 @@ export function register(program: Command, io: CliIO): void {
         force: options.force === true,
         ...(io.signal ? { signal: io.signal } : {}),
         ...(options.context !== undefined ? { contextLength: options.context } : {}),
+        ...(options.dtype !== undefined ? { dtype: dtypeFlags[options.dtype] } : {}),
       };
       const report = (folder: string, config: unknown, layers: string) => {
         if (options.json) printJson(io, { folder, config });

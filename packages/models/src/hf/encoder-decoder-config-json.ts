@@ -1,4 +1,4 @@
-import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
+import { type SafetensorsDtype, torchDtypeNames } from "../formats/safetensors/dtypes.ts";
 
 /** The encoder-decoder families `writeRandomEncoderDecoderFolder` writes. */
 export type RandomEncoderDecoderArchitecture = "bart" | "mbart" | "marian" | "t5";
@@ -25,8 +25,6 @@ export interface EncoderDecoderJsonSizes {
   forcedBosTokenId?: number | null;
 }
 
-const torchDtypes = { F32: "float32", F16: "float16", BF16: "bfloat16" } as const;
-
 const bartClasses = {
   bart: "BartForConditionalGeneration",
   mbart: "MBartForConditionalGeneration",
@@ -42,7 +40,7 @@ export function encoderDecoderConfigJson(sizes: EncoderDecoderJsonSizes): Record
     ...(sizes.bosTokenId === undefined ? {} : { bos_token_id: sizes.bosTokenId }),
     decoder_start_token_id: sizes.decoderStartTokenId,
   };
-  const common = { is_encoder_decoder: true, use_cache: true, torch_dtype: torchDtypes[sizes.dtype] };
+  const common = { is_encoder_decoder: true, use_cache: true, torch_dtype: torchDtypeNames[sizes.dtype] };
   if (architecture === "t5") {
     const gated = sizes.feedForward === "gated-gelu";
     return {

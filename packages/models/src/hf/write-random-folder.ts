@@ -1,5 +1,5 @@
 import { checkLimit, TokenscopeError } from "@tokenscope/core";
-import type { SafetensorsDtype } from "../formats/safetensors/dtypes.ts";
+import { type SafetensorsDtype, torchDtypeNames } from "../formats/safetensors/dtypes.ts";
 import { SAFETENSORS_INDEX_FILE, writeShardedSafetensors } from "../formats/safetensors/sharded.ts";
 import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
 import { randomWeightsCancellable, tinyFamilyConfigs } from "../testing/random-weights.ts";
@@ -185,6 +185,7 @@ async function randomFolderFiles(
       "config.json",
       json({
         ...hfConfigJson(config),
+        torch_dtype: torchDtypeNames[dtype],
         ...(config.architecture.startsWith("gemma") || config.architecture === "opt"
           ? { pad_token_id: 3 }
           : {}),

@@ -53,3 +53,6 @@ export function bytesToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Floa
       return Float32Array.from(new Uint8Array(aligned()));
   }
 }
+
+/** The floating-point dtypes a random checkpoint may be written in, as `torch_dtype` names them. */
+export const torchDtypeNames = { F32: "float32", F16: "float16", BF16: "bfloat16" } as const;
