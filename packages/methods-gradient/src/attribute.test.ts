@@ -234,8 +234,10 @@ describe("attribute() with gradient methods", () => {
       memoryBudgetBytes: budget,
       onProgress: (event) => phases.push(`${event.phase} ${event.completed}/${event.total}`),
     });
-    // One row per call: 4 steps × (4 points + 2 ends).
-    expect(phases.filter((phase) => phase.startsWith("integrated_gradients"))).toHaveLength(24);
+    // Said up front (0/24), then one row per call: 4 steps × (4 points + 2 ends).
+    const own = phases.filter((phase) => phase.startsWith("integrated_gradients"));
+    expect(own).toHaveLength(25);
+    expect(own[0]).toBe("integrated_gradients 0/24");
     expect(phases.at(-1)).toBe("integrated_gradients 24/24");
     const controller = new AbortController();
     let calls = 0;

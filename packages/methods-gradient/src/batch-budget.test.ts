@@ -9,7 +9,12 @@ import {
 } from "@tokenscope/core";
 import { createToyModel } from "@tokenscope/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { estimateRowBytes, gradientRowsPerCall } from "./batch-budget.ts";
+import {
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  estimateRecomputeRowBytes,
+  estimateRowBytes,
+  gradientRowsPerCall,
+} from "./batch-budget.ts";
 import { methods } from "./index.ts";
 import { integratedGradients } from "./integrated-gradients.ts";
 import { createLayeredModel } from "./layered-model.test-helpers.ts";
@@ -84,6 +89,84 @@ describe("batching under a memory budget", () => {
     // stories260K at 485 tokens: about 113 MiB, of which 5 × 2 × 8 × 485² float32 probabilities.
     expect(estimateRowBytes(info, 485) / MiB).toBeCloseTo(112.3, 1);
     expect(estimateRowBytes(info, 970) / estimateRowBytes(info, 485)).toBeGreaterThan(3.5);
+  });
+});
+
+describe("recomputing layer activations when held ones exceed the budget", () => {
+  /** The toy model declaring `gradients.recompute`, with each call's rows and recompute flag recorded. */
+  function recomputing(seed: number) {
+    const toy = createToyModel({ seed });
+    // Sized as a deep model, where one held row of these sequences needs several MiB and recomputing
+    // saves most of it (the toy computes as it does).
+    let numLayers = 1;
+    while (estimateRowBytes({ ...toy.info, numLayers }, 12) <= 8 * MiB) numLayers++;
+    const calls: { rows: number; recompute: boolean }[] = [];
+    const model: LanguageModel = {
+      ...toy,
+      info: { ...toy.info, numLayers },
+      capabilities: new Set([...toy.capabilities, "gradients.recompute"]),
+      gradients: (request) => {
+        calls.push({ rows: request.objective.positions.length, recompute: request.recompute === true });
+        return toy.gradients!(request);
+      },
+    };
+    return { model, calls };
+  }
+
+  it("asks for recompute only when one row's held activations exceed the budget, and says so up front", async () => {
+    const { model, calls } = recomputing(5);
+    const sequence = await sequenceOf(model, "the cat sat", " on the");
+    const seq = sequence.source.length + sequence.target.length;
+    const steps = sequence.target.length;
+    const held = estimateRowBytes(model.info, seq);
+    const recomputed = estimateRecomputeRowBytes(model.info, seq);
+    expect(recomputed).toBeLessThan(held);
+    const plain = await runMethod(saliency, model, sequence, { memoryBudgetBytes: steps * held });
+    expect(calls).toEqual([{ rows: steps, recompute: false }]);
+    calls.length = 0;
+
+    // A budget under one held row but over two recomputed ones: it runs (it was refused before).
+    const budget = Math.max(2 * recomputed, MiB);
+    expect(budget).toBeLessThan(held);
+    const events: { completed: number; message?: string }[] = [];
+    const method = saliency as AttributionMethod<unknown>;
+    const context = contextOf(method, model, [sequence], budget);
+    const [output] = await method.run({ ...context, onProgress: (event) => void events.push(event) });
+    const perCall = Math.floor(budget / recomputed);
+    const passes = Math.ceil(steps / perCall);
+    expect(calls).toHaveLength(passes);
+    expect(calls.every((call) => call.recompute && call.rows <= perCall)).toBe(true);
+    expect(events[0]).toMatchObject({ completed: 0 });
+    expect(events[0]!.message).toContain(`${passes} gradient ${passes === 1 ? "pass" : "passes"}`);
+    expect(events[0]!.message).toContain("layer activations recomputed");
+    expect(events.at(-1)).toMatchObject({ completed: steps });
+    // The same attributions: recompute changes how the model holds memory, not what it computes.
+    output!.source.data.forEach((value, i) => {
+      expect(value).toBeCloseTo(plain.source.data[i]!, 12);
+    });
+  });
+
+  it("refuses a budget under one recomputed row, naming the recomputed row's size", async () => {
+    const { model, calls } = recomputing(5);
+    const sequence = await sequenceOf(model, "the cat sat", " on the");
+    const seq = sequence.source.length + sequence.target.length;
+    const recomputed = estimateRecomputeRowBytes(model.info, seq);
+    const method = saliency as AttributionMethod<unknown>;
+    const context = contextOf(method, model, [sequence], recomputed - 1);
+    await expect(method.run(context)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      details: { smallestBudgetBytes: smallestBudgetBytes(recomputed) },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it("keeps the default budget's batching on a model that cannot recompute", async () => {
+    const toy = createToyModel({ seed: 5 });
+    const sequence = await sequenceOf(toy, "the cat sat", " on the");
+    const seq = sequence.source.length + sequence.target.length;
+    expect(gradientRowsPerCall(toy.info, seq)).toBe(
+      Math.max(1, Math.floor(DEFAULT_MEMORY_BUDGET_BYTES / estimateRowBytes(toy.info, seq))),
+    );
   });
 });
 

@@ -28,6 +28,54 @@ export function estimateRowBytes(info: ModelInfo, seq: number): number {
 }
 
 /**
+ * An upper estimate of one batch row of `seq` tokens when the model recomputes each layer's
+ * activations in the backward pass (`recompute: true`, capability `gradients.recompute`): every
+ * layer's input kept (the checkpoints), two layers' worth of the activations {@link estimateRowBytes}
+ * counts per layer (the layer recomputed and the one whose backward is in flight), the score-sized
+ * tensors of one layer's backward, and the row's logits and seeds. Independent of the depth but for
+ * the checkpoints: on the 135M-shaped llama (30 layers) a 1013-token row is estimated at 456 MiB
+ * instead of 4.2 GiB. Measured as for {@link estimateRowBytes} (methods-perturbation's
+ * bench/memory-budget.bench.ts, kind gradient-recompute): at most 0.69 of this estimate.
+ */
+export function estimateRecomputeRowBytes(info: ModelInfo, seq: number): number {
+  const heads = Math.max(1, info.numHeads);
+  const perPosition =
+    info.numLayers * info.hiddenSize + 2 * (32 * info.hiddenSize + 2 * heads * seq) + 3 * heads * seq;
+  return 4 * seq * perPosition + 8 * info.vocabSize;
+}
+
+/** How gradient calls of one run are sized: rows per call, and whether layers are recomputed. */
+export interface GradientCallPlan {
+  /** Attributed rows per `model.gradients` call. */
+  rows: number;
+  /** Ask the model to recompute layer activations in the backward pass (`GradientRequest.recompute`). */
+  recompute: boolean;
+  /** Estimated bytes of one row (or a row and its contrast row) as the calls run it. */
+  rowBytes: number;
+}
+
+/**
+ * The bytes one item (a row, or a row and its contrast row) of `seq` tokens needs: held activations
+ * when they fit the budget (the default's, or the caller's), else recomputed ones where the model can
+ * recompute and recomputing holds less; otherwise the held estimate.
+ */
+function itemPlan(
+  info: ModelInfo,
+  canRecompute: boolean,
+  seq: number,
+  rowsPerItem: number,
+  budgetBytes: number | undefined,
+): { recompute: boolean; itemBytes: number } {
+  const held = rowsPerItem * estimateRowBytes(info, seq);
+  const recomputed = rowsPerItem * estimateRecomputeRowBytes(info, seq);
+  // A shallow model holds less than two layers' worth: recomputing would not save anything.
+  if (!canRecompute || recomputed >= held || held <= (budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
+    return { recompute: false, itemBytes: held };
+  }
+  return { recompute: true, itemBytes: recomputed };
+}
+
+/**
  * How many rows of `seq` tokens fit one gradient call under `budgetBytes`: without a budget, as
  * many as {@link DEFAULT_MEMORY_BUDGET_BYTES} holds and at least one (a default is a batching
  * choice, not a limit the caller set); with one, as many as it holds, and a row that does not fit
@@ -56,11 +104,14 @@ export function checkGradientBudget(context: MethodContext<unknown>, methodId: s
     0,
     ...context.sequences.map((sequence) => sequence.source.length + sequence.target.length),
   );
+  const { info } = context.model;
+  const canRecompute = context.model.capabilities.has("gradients.recompute");
+  const budget = context.memoryBudgetBytes;
   let row = `one gradient row of ${longest} tokens`;
-  let rowBytes = estimateRowBytes(context.model.info, longest);
+  let rowBytes = itemPlan(info, canRecompute, longest, 1, budget).itemBytes;
   for (const sequence of context.sequences) {
     const { length, rowsPerItem } = contrastSizing(context, sequence, sequence.steps);
-    const itemBytes = rowsPerItem * estimateRowBytes(context.model.info, length);
+    const itemBytes = itemPlan(info, canRecompute, length, rowsPerItem, budget).itemBytes;
     if (itemBytes <= rowBytes) continue;
     rowBytes = itemBytes;
     row =
@@ -72,20 +123,34 @@ export function checkGradientBudget(context: MethodContext<unknown>, methodId: s
 }
 
 /**
- * Attributed rows per gradient call for rows of `seq` tokens that each bring `rowsPerItem` batch
- * rows (2 with a contrast row): what the memory budget allows (after {@link checkGradientBudget} for
- * the run's longest sequence), and fewer where one call would hold the event loop for long (Ctrl-C
- * is only seen between calls).
+ * How the gradient calls for rows of `seq` tokens that each bring `rowsPerItem` batch rows (2 with a
+ * contrast row) run: when one row's held activations exceed the memory budget (the caller's, or the
+ * default one) and the model can recompute them, the calls ask it to (about one more forward pass,
+ * a fraction of the memory); rows per call are what the budget allows (after
+ * {@link checkGradientBudget} for the run's longest sequence), and fewer where one call would hold
+ * the event loop for long (Ctrl-C is only seen between calls).
  */
+export function gradientCallPlan(
+  context: MethodContext<unknown>,
+  methodId: string,
+  seq: number,
+  rowsPerItem: 1 | 2 = 1,
+): GradientCallPlan {
+  checkGradientBudget(context, methodId);
+  const { info } = context.model;
+  const canRecompute = context.model.capabilities.has("gradients.recompute");
+  const { recompute, itemBytes } = itemPlan(info, canRecompute, seq, rowsPerItem, context.memoryBudgetBytes);
+  const byBudget = itemsPerCall(itemBytes, context.memoryBudgetBytes);
+  const responsive = Math.max(1, Math.floor(responsiveRowsPerCall(info, seq, "gradient") / rowsPerItem));
+  return { rows: Math.min(byBudget, responsive), recompute, rowBytes: itemBytes };
+}
+
+/** Attributed rows per gradient call: {@link gradientCallPlan}'s `rows`. */
 export function gradientCallRows(
   context: MethodContext<unknown>,
   methodId: string,
   seq: number,
   rowsPerItem: 1 | 2 = 1,
 ): number {
-  checkGradientBudget(context, methodId);
-  const { info } = context.model;
-  const byBudget = itemsPerCall(rowsPerItem * estimateRowBytes(info, seq), context.memoryBudgetBytes);
-  const responsive = Math.max(1, Math.floor(responsiveRowsPerCall(info, seq, "gradient") / rowsPerItem));
-  return Math.min(byBudget, responsive);
+  return gradientCallPlan(context, methodId, seq, rowsPerItem).rows;
 }

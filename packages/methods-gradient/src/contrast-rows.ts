@@ -52,6 +52,8 @@ export interface ContrastCall {
   /** The contrast side of each row ({@link ContrastRows.sidesOf}). */
   sides: readonly ContrastStep[];
   wrt: GradientTarget;
+  /** Ask the model to recompute layer activations in the backward pass (batch-budget.ts). */
+  recompute?: boolean;
 }
 
 /** The rows of one call with their contrast side folded in. */
@@ -308,6 +310,7 @@ export function createContrastRows(context: MethodContext<unknown>, sequence: Me
       inputs,
       objective: { kind: "logitSeeds", positions, seeds: { data: seeds, dims: [positions.length, vocab] } },
       wrt: call.wrt,
+      ...(call.recompute ? { recompute: true } : {}),
       ...signal,
     });
     const width = result.gradients.dims[2]!;

@@ -1,6 +1,7 @@
 import {
   contrastStep,
   evaluateStepFunction,
+  formatMiB,
   type GradientObjective,
   type GradientTarget,
   getStepFunction,
@@ -14,7 +15,7 @@ import {
   targetId,
   throwIfAborted,
 } from "@tokenscope/core";
-import { gradientCallRows } from "./batch-budget.ts";
+import { DEFAULT_MEMORY_BUDGET_BYTES, type GradientCallPlan, gradientCallPlan } from "./batch-budget.ts";
 import { contrastSizing, createContrastRows } from "./contrast-rows.ts";
 
 /** What {@link forEachGradientRow} hands over for every row. */
@@ -95,7 +96,19 @@ export async function forEachGradientRow(
   // A call of rows with contrast rows may be longer and twice as many rows; sized for the worst.
   const sizing = contrastSizing(context, sequence, options.steps);
   // Checks the run's longest sequence, not only this one: a run that cannot fit stops before its first call.
-  const callRows = gradientCallRows(context, options.phase, sizing.length, sizing.rowsPerItem);
+  const plan = gradientCallPlan(context, options.phase, sizing.length, sizing.rowsPerItem);
+  const callRows = plan.rows;
+  const recompute = plan.recompute ? { recompute: true } : {};
+  // Said up front, with every event of the phase: how many passes the run makes, and why.
+  const planned = planMessage(plan, total, context.memoryBudgetBytes);
+  const report = (completed: number) =>
+    context.onProgress?.({
+      phase: options.phase,
+      completed,
+      total,
+      message: `${options.phase} ${completed}/${total} · ${planned}`,
+    });
+  report(0);
   for (let start = 0; start < total; start += callRows) {
     throwIfAborted(context.signal);
     const end = Math.min(total, start + callRows);
@@ -111,7 +124,13 @@ export async function forEachGradientRow(
           },
         );
       }
-      const result = await contrast.gradients({ steps, inputs: options.inputs(start, end), sides, wrt });
+      const result = await contrast.gradients({
+        steps,
+        inputs: options.inputs(start, end),
+        sides,
+        wrt,
+        ...recompute,
+      });
       const size = seq * result.width;
       for (let index = 0; index < steps.length; index++) {
         consume({
@@ -133,6 +152,7 @@ export async function forEachGradientRow(
         },
         objective,
         wrt,
+        ...recompute,
         ...(context.signal ? { signal: context.signal } : {}),
       });
       const width = result.gradients.dims[2]!;
@@ -163,6 +183,20 @@ export async function forEachGradientRow(
         });
       }
     }
-    context.onProgress?.({ phase: options.phase, completed: end, total });
+    report(end);
   }
+}
+
+/** "2 gradient passes of 2 rows, layer activations recomputed to fit the default 1024 MiB memory budget". */
+export function planMessage(plan: GradientCallPlan, rows: number, budgetBytes: number | undefined): string {
+  const perPass = Math.min(plan.rows, rows);
+  const passes = Math.ceil(rows / perPass);
+  const upTo = rows % perPass === 0 ? "" : "up to ";
+  const size = `${passes} gradient ${passes === 1 ? "pass" : "passes"} of ${upTo}${perPass} ${perPass === 1 ? "row" : "rows"}`;
+  if (!plan.recompute) return size;
+  const budget =
+    budgetBytes === undefined
+      ? `the default ${formatMiB(DEFAULT_MEMORY_BUDGET_BYTES)}`
+      : `the ${formatMiB(budgetBytes)}`;
+  return `${size}, layer activations recomputed to fit ${budget} memory budget`;
 }

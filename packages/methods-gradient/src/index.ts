@@ -17,7 +17,10 @@ export type { BaselineChoice } from "./baseline.ts";
 export {
   checkGradientBudget,
   DEFAULT_MEMORY_BUDGET_BYTES,
+  estimateRecomputeRowBytes,
   estimateRowBytes,
+  type GradientCallPlan,
+  gradientCallPlan,
   gradientRowsPerCall,
 } from "./batch-budget.ts";
 export { type GradientShapParameters, gradientShap } from "./gradient-shap.ts";

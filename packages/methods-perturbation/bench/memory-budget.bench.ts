@@ -2,7 +2,8 @@
  * Is the memory budget a budget? Two parts, each measurement in a fresh Node process:
  *
  * - `rows`: one model call of each kind the methods send (a gradient call over distinct embedding
- *   rows as integrated gradients sends, a forward call reading one position as occlusion sends, a
+ *   rows as integrated gradients sends, the same with each layer recomputed in the backward pass
+ *   (`recompute: true`, what gradient methods ask for when a held row exceeds the budget), a forward call reading one position as occlusion sends, a
  *   value-zeroing call with residual taps, an attention-tap call, a forward call returning every
  *   position's logits as ReAGent's model sampler sends), at 128 to 1000 tokens, on stories260K, a
  *   random Llama (hidden 256, 4 layers, 4 heads) and a random GPT-2 (hidden 256, 4 layers, 16
@@ -25,7 +26,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LanguageModel, ModelInfo } from "@tokenscope/core";
 import { attentionRowBytes } from "@tokenscope/methods-attention";
-import { estimateRowBytes } from "@tokenscope/methods-gradient";
+import { estimateRecomputeRowBytes, estimateRowBytes } from "@tokenscope/methods-gradient";
 import { loadModel, writeRandomHfFolder } from "@tokenscope/models/node";
 import { runBudgetCase } from "../src/budget-run.test-helpers.ts";
 import { rowBytes, valueZeroingRowBytes } from "../src/shared/memory-budget.ts";
@@ -35,7 +36,7 @@ const MiB = 2 ** 20;
 const stories = fileURLToPath(new URL("../../../../shared/models/stories260K", import.meta.url));
 
 /** The kinds of model call measured. */
-type CallKind = "gradient" | "forward" | "zeroing" | "attention" | "all-logits";
+type CallKind = "gradient" | "gradient-recompute" | "forward" | "zeroing" | "attention" | "all-logits";
 
 interface RowCase {
   model: string;
@@ -60,7 +61,7 @@ async function callOnce(model: LanguageModel, kind: CallKind, rows: number, leng
   const { info } = model;
   const ids = idRows(info, rows, length);
   const last = ids.map(() => [length - 1]);
-  if (kind === "gradient") {
+  if (kind === "gradient" || kind === "gradient-recompute") {
     const embeddings = await model.embed!(ids);
     await model.gradients!({
       inputs: { embeddings },
@@ -71,6 +72,7 @@ async function callOnce(model: LanguageModel, kind: CallKind, rows: number, leng
         targetIds: ids.map(() => 5),
       },
       wrt: { kind: "embeddings" },
+      ...(kind === "gradient-recompute" ? { recompute: true } : {}),
     });
   } else if (kind === "forward") {
     await model.forward!({ inputs: { ids }, positions: last });
@@ -135,6 +137,8 @@ function estimate(info: ModelInfo, kind: CallKind, length: number): number {
   switch (kind) {
     case "gradient":
       return estimateRowBytes(info, length);
+    case "gradient-recompute":
+      return estimateRecomputeRowBytes(info, length);
     case "forward":
       return rowBytes(info, { length, logitPositions: 1, embeddings: false });
     case "all-logits":

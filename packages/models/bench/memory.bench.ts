@@ -4,7 +4,10 @@
  *
  * - generate: 16 prompt tokens, 16 new tokens, greedy over the KV cache;
  * - saliency: a 64-token prompt, 4 generated tokens, then the gradient of every step's log-probability
- *   with respect to the input embeddings in one batched pass (what `--method saliency` runs).
+ *   with respect to the input embeddings in one batched pass (what `--method saliency` runs);
+ * - saliency-1009: the same on a 1009-token prompt (issue 18's long prompt; Captum on PyTorch peaks at
+ *   4.0 GB on the 135M shape), two steps per call with layers recomputed, as saliency plans it;
+ *   saliency-1009-held: in one call holding every layer's activations.
  *
  * Each job runs in a fresh child process, so its peak RSS (getrusage maxRSS) is the job's alone,
  * from the load on. RSS counts a mapped file once per mapping, and every session maps the weight
@@ -14,6 +17,7 @@
  *
  *   pnpm --filter @tokenscope/models bench:memory [--shape 135m|1.5b|12l|small] [--dtype F32|BF16|F16]
  *     [--modes both|mapped]   (1.5b: weights in memory need about 30 GB; run it with --modes mapped)
+ *     [--jobs generate,saliency,saliency-1009,saliency-1009-held]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -69,7 +73,15 @@ const shapes = {
   },
 } as const;
 
-type Job = "generate" | "saliency";
+type Job = "generate" | "saliency" | "saliency-1009" | "saliency-1009-held";
+
+/** Prompt and generated tokens of each job. */
+const jobSizes: Record<Job, { prompt: number; newTokens: number }> = {
+  generate: { prompt: 16, newTokens: 16 },
+  saliency: { prompt: 64, newTokens: 4 },
+  "saliency-1009": { prompt: 1009, newTokens: 4 },
+  "saliency-1009-held": { prompt: 1009, newTokens: 4 },
+};
 
 interface Measure {
   job: Job;
@@ -108,23 +120,31 @@ async function child(job: Job, mapped: boolean, folder: string): Promise<void> {
   const start = performance.now();
   const model = await loadModel(folder, { mapWeights: mapped, threads: THREADS });
   const vocab = model.info.vocabSize;
-  const promptLength = job === "generate" ? 16 : 64;
-  const prompt = Array.from({ length: promptLength }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
-  const newTokens = job === "generate" ? 16 : 4;
-  const generated = await model.generate!(prompt, { maxNewTokens: newTokens });
-  if (job === "saliency") {
+  const sizes = jobSizes[job];
+  const prompt = Array.from({ length: sizes.prompt }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
+  const generated = await model.generate!(prompt, { maxNewTokens: sizes.newTokens });
+  if (job !== "generate") {
     const ids = [...prompt, ...generated.ids];
     const positions = generated.ids.map((_, k) => prompt.length - 1 + k);
-    await model.gradients!({
-      inputs: { ids: positions.map(() => ids) },
-      objective: {
-        kind: "stepFunction",
-        stepFunction: "logprob",
-        positions,
-        targetIds: positions.map((p) => ids[p + 1]!),
-      },
-      wrt: { kind: "embeddings" },
-    });
+    // As saliency plans the calls under the default 1 GiB budget (methods-gradient's batch-budget.ts):
+    // 64 tokens, every step in one call, activations held; 1009 tokens, two steps per call with each
+    // layer recomputed in the backward pass. saliency-1009-held: the 1009-token steps in one call
+    // holding every layer's activations, for comparison.
+    const recompute = job === "saliency-1009";
+    const calls = recompute ? [positions.slice(0, 2), positions.slice(2)] : [positions];
+    for (const rows of calls) {
+      await model.gradients!({
+        inputs: { ids: rows.map(() => ids) },
+        objective: {
+          kind: "stepFunction",
+          stepFunction: "logprob",
+          positions: rows,
+          targetIds: rows.map((p) => ids[p + 1]!),
+        },
+        wrt: { kind: "embeddings" },
+        ...(recompute ? { recompute: true } : {}),
+      });
+    }
   }
   const seconds = (performance.now() - start) / 1000;
   const peakPssMiB = stopPss();
@@ -164,7 +184,9 @@ async function main(): Promise<void> {
       `llama ${shapeName} (${dtype}): ${storedMiB.toFixed(0)} MiB of safetensors, ${THREADS} threads`,
     );
     const rows: Measure[] = [];
-    for (const job of ["generate", "saliency"] as const) {
+    const jobs = option("--jobs", "generate,saliency").split(",") as Job[];
+    for (const job of jobs) {
+      if (!(job in jobSizes)) throw new Error(`--jobs: unknown job ${job}`);
       for (const mapped of option("--modes", "both") === "mapped" ? [true] : [false, true]) {
         const output = execFileSync(
           process.execPath,
@@ -174,7 +196,8 @@ async function main(): Promise<void> {
         rows.push(JSON.parse(output.trim().split("\n").at(-1)!) as Measure);
       }
     }
-    const target = { generate: 1.5, saliency: 2 } as const;
+    // saliency-1009 has no multiple of the weights: issue 18 compares it with Captum's 4.0 GB.
+    const target = { generate: 1.5, saliency: 2, "saliency-1009": 2, "saliency-1009-held": 2 } as const;
     console.log(
       "\n| job | weights | peak RSS (MiB) | × stored | target (MiB) | met | peak PSS (MiB) | seconds |",
     );
@@ -184,9 +207,9 @@ async function main(): Promise<void> {
       console.log(
         `| ${row.job} | ${row.mapped ? "mapped" : "in memory"} | ${row.peakRssMiB.toFixed(0)} | ${(
           row.peakRssMiB / storedMiB
-        ).toFixed(
-          2,
-        )} | ${limit.toFixed(0)} | ${row.peakRssMiB <= limit ? "yes" : "no"} | ${row.seconds.toFixed(1)} |`,
+        ).toFixed(2)} | ${limit.toFixed(0)} | ${row.peakRssMiB <= limit ? "yes" : "no"} | ${
+          row.peakPssMiB?.toFixed(0) ?? "-"
+        } | ${row.seconds.toFixed(1)} |`,
       );
     }
   } finally {

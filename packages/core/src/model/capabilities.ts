@@ -8,6 +8,8 @@ export const capabilityDocs = {
   forward: "compute logits from token ids or input embeddings, batched",
   gradients: "gradients of a scalar objective with respect to input embeddings, with the logits",
   "gradients.layer": "gradients with respect to an internal tensor (the residual stream of a layer)",
+  "gradients.recompute":
+    "gradients with each layer's activations recomputed in the backward pass (`recompute: true`), holding one layer's at a time",
   "taps.attention": "attention probabilities per layer and head",
   "taps.values": "value vectors per layer and head",
   "taps.residual": "the residual stream after each layer",

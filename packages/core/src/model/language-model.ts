@@ -207,6 +207,13 @@ export interface GradientRequest extends AbortOptions {
   wrt?: GradientTarget;
   /** Only `replaceResidual` is honoured here (capability `interventions.residual`). */
   interventions?: Intervention[];
+  /**
+   * Trade compute for memory (capability `gradients.recompute`): recompute each layer's activations
+   * from the layer's input during the backward pass (activation checkpointing) instead of holding
+   * every layer's activations from the forward pass. Same gradients, about one more forward pass;
+   * models without the capability ignore it.
+   */
+  recompute?: boolean;
 }
 
 /** Gradients [batch, seq, hidden], the objective per row, and the logits at the objective positions. */

@@ -114,6 +114,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     // The tensor the run starts from: the embeddings, or the residual that replaces them.
     const primary = replacement?.values ?? embeddings;
     const residualInput = replacement ? { residualInput: replacement.layer } : {};
+    const recompute = request.recompute ? { recompute: true } : {};
     const objective = request.objective;
     if (objective.kind === "stepFunction") {
       differentiableStepFunction(objective.stepFunction);
@@ -137,6 +138,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
           contrastTargetIds: objective.contrastTargetIds,
           objective: graphObjective,
           target,
+          ...(request.recompute ? { recompute: true } : {}),
         });
         // Values in float64 from the same logits, exactly as step scores are computed.
         const values = Float64Array.from(
@@ -200,6 +202,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         taps: noTaps,
         gradient: { ...target, seeds: "dynamic" },
         ...residualInput,
+        ...recompute,
       };
     } else {
       feeds[decoderTensorNames.logitPositions] = positionFeed(logitPositions);
@@ -215,6 +218,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
         taps: noTaps,
         gradient: target,
         ...residualInput,
+        ...recompute,
       };
     }
     const session = await sessions.get(variant);

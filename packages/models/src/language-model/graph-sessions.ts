@@ -1,5 +1,6 @@
 import {
   buildGradientGraph,
+  type RecomputeSegment,
   type RuntimeSession,
   type SessionOptions,
   type TensorRuntime,
@@ -31,6 +32,8 @@ export interface GraphVariant {
   objective?: GraphObjective;
   /** Start from the residual stream after this layer, fed as input `residual.{layer}` (no token input). */
   residualInput?: number;
+  /** Gradient variants: recompute each layer's activations in the backward pass (autodiff/recompute.ts). */
+  recompute?: boolean;
 }
 
 /** Name of the gradient output of a variant, and of the tensor differentiated. */
@@ -78,12 +81,14 @@ export function createGraphSessions(
       },
     };
     const built = buildDecoderGraph(weights, options).model;
+    const firstLayer = variant.residualInput === undefined ? 0 : variant.residualInput + 1;
     const graph = variant.objective ? appendObjective(built, variant.objective) : built;
     const model = variant.gradient
       ? buildGradientGraph(graph, {
           of: [variant.objective ? objectiveTensorNames.objective : decoderTensorNames.logits],
           wrt: [gradientTensorName(variant.gradient)],
           ...(variant.gradient.seeds ? { seeds: variant.gradient.seeds } : {}),
+          ...(variant.recompute ? { recompute: layerSegments(firstLayer, weights.config.numLayers) } : {}),
         })
       : graph;
     return runtime.createSession(model, sessionOptions);
@@ -109,6 +114,17 @@ export function createGraphSessions(
       await weightFile?.remove();
     },
   };
+}
+
+/** One recomputed segment per layer, from the stream entering it to the stream leaving it. */
+function layerSegments(firstLayer: number, numLayers: number): RecomputeSegment[] {
+  return Array.from({ length: numLayers - firstLayer }, (_, index) => {
+    const layer = firstLayer + index;
+    return {
+      input: layer === 0 ? decoderTensorNames.embeddings : residualName(layer - 1),
+      output: residualName(layer),
+    };
+  });
 }
 
 /** The session cache of one model. */

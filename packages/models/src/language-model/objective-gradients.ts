@@ -20,6 +20,8 @@ export interface GraphObjectiveRun {
   contrastTargetIds: readonly number[] | undefined;
   objective: GraphObjective;
   target: NonNullable<GraphVariant["gradient"]>;
+  /** Recompute each layer's activations in the backward pass. */
+  recompute?: boolean;
 }
 
 const noTaps = { attention: false, values: false, residual: false, mlp: false };
@@ -72,6 +74,7 @@ export async function runGraphObjective(
     objective: run.objective,
     gradient: { ...run.target, seeds: "dynamic" },
     ...(run.residualInput === undefined ? {} : { residualInput: run.residualInput }),
+    ...(run.recompute ? { recompute: true } : {}),
   });
   const tensorName = gradientTensorName(run.target);
   let gradients: Float32Array | undefined;

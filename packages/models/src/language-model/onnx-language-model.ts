@@ -90,6 +90,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     "forward",
     "gradients",
     "gradients.layer",
+    "gradients.recompute",
     "taps.attention",
     "taps.values",
     "taps.residual",

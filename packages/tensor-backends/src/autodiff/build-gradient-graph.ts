@@ -18,6 +18,7 @@ import {
   findGradientPath,
   type GradientPath,
 } from "./path.ts";
+import { recomputeSegments } from "./recompute.ts";
 import { defaultRuleRegistry, normalizeDomain, type RuleRegistry } from "./registry.ts";
 import { rewriteHint } from "./rewrites/index.ts";
 import type { GradientGraphOptions, GradientRule, ZeroPadded } from "./types.ts";
@@ -292,6 +293,18 @@ export function buildGradientGraph(
     });
   }
 
+  if (options.recompute !== undefined && options.recompute.length > 0) {
+    recomputeSegments(
+      {
+        forward: order,
+        emitter,
+        gradientOf: (name) => accumulate(emitter, contributions, sums, name),
+        dataTypeOf: (name) => info.get(name)?.type.dataType,
+      },
+      options.recompute,
+    );
+  }
+
   const outputs: ValueInfo[] = [];
   for (const name of options.wrt) {
     const total = accumulate(emitter, contributions, sums, name);
@@ -318,7 +331,9 @@ export function buildGradientGraph(
     ...model,
     graph: {
       ...graph,
-      nodes: [...order, ...emitter.nodes],
+      nodes: options.recompute?.length
+        ? sortNodes([...order, ...emitter.nodes])
+        : [...order, ...emitter.nodes],
       initializers: [...graph.initializers, ...emitter.initializers],
       inputs: [...graph.inputs, ...options.of.map((name) => seedInfo(info, name, options.seeds))],
       outputs: [...graph.outputs, ...outputs],

@@ -14,6 +14,7 @@ export type {
   AttributeReader,
   GradientGraphOptions,
   GradientRule,
+  RecomputeSegment,
   RuleNeeds,
   TensorInfo,
   VjpContext,

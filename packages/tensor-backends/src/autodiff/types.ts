@@ -5,6 +5,14 @@
 import type { AttributeInput } from "../graph/attributes.ts";
 import type { DataType, Dim, GraphNode } from "../graph/types.ts";
 
+/** A stretch of the forward graph recomputed in the backward pass: from `input` to `output`. */
+export interface RecomputeSegment {
+  /** The tensor entering the segment, kept for the backward pass (the checkpoint). */
+  input: string;
+  /** The tensor leaving it; its gradient starts the segment's backward pass. */
+  output: string;
+}
+
 /** What is known statically about a value: its element type and, when known, its (possibly symbolic) shape. */
 export interface TensorInfo {
   dataType: DataType;
@@ -25,6 +33,12 @@ export interface GradientGraphOptions {
    * K. Absent: one seed, no extra axis.
    */
   seeds?: number | "dynamic";
+  /**
+   * Activation checkpointing (recompute.ts): the backward pass of each segment recomputes the
+   * segment's forward values from its input instead of reading the forward pass's, so a run holds
+   * one segment's activations at a time for one more forward pass of compute. Same gradients.
+   */
+  recompute?: readonly RecomputeSegment[];
 }
 
 /** The forward values a rule reads (values or shapes), by position. The engine refuses reads outside them. */

@@ -5,6 +5,7 @@
  */
 import type { GraphNode, OnnxModel } from "../../graph/types.ts";
 import { buildGradientGraph, gradName } from "../build-gradient-graph.ts";
+import type { RecomputeSegment } from "../types.ts";
 import { maxRelativeError, numericalJacobian, vjpFromJacobian } from "./finite-differences.ts";
 import type { HostTensor, SessionFactory } from "./ort-session.ts";
 import { seededRandom, uniformValues } from "./random.ts";
@@ -21,6 +22,8 @@ export interface ModelCheck {
   /** Finite-difference step (default 1e-5 for float64, 1e-2 for float32). */
   step?: number;
   randomSeed?: number;
+  /** Segments the gradient graph recomputes (activation checkpointing); default none. */
+  recompute?: RecomputeSegment[];
 }
 
 /** Result: the error per wrt, and the gradients the graph computed. */
@@ -90,7 +93,11 @@ export async function checkModelGradient(
     seeds[gradName(name)] = { dataType, dims, data: typed(values) };
     seedFlat.push(...values);
   }
-  const gradientModel = buildGradientGraph(model, { of: check.of, wrt: check.wrt });
+  const gradientModel = buildGradientGraph(model, {
+    of: check.of,
+    wrt: check.wrt,
+    ...(check.recompute ? { recompute: check.recompute } : {}),
+  });
   const backward = await sessions(gradientModel);
   const results = await backward({ ...check.feeds, ...seeds });
 
