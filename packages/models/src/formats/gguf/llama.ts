@@ -1,4 +1,5 @@
 import { TokenscopeError } from "@tokenscope/core";
+import { phi3FusedNames, splitPhi3FusedTensors } from "../../hf/phi3-fused.ts";
 import {
   EMBED_TOKENS,
   expectedTensorDims,
@@ -34,8 +35,19 @@ interface GgufArchitecture {
    * subtracted again at load so the tensors hold Hugging Face's values.
    */
   normWeightOffset?: number;
-  /** Config fields beyond the shared ones, from `{architecture}.*` metadata and the shared fields. */
-  settings?: (read: MetadataReader, base: DecoderConfig) => Partial<DecoderConfig>;
+  /** Config fields beyond the shared ones, from `{architecture}.*` metadata, the shared fields and the file. */
+  settings?: (read: MetadataReader, base: DecoderConfig, file: GgufFile) => Partial<DecoderConfig>;
+  /**
+   * Block tensors stored fused (Phi-3's `attn_qkv`, `ffn_up` holding gate and up), by llama.cpp block
+   * name: the Hugging Face name each is read under, split by {@link GgufArchitecture.split}.
+   */
+  fused?: Readonly<Record<string, (layer: number) => string>>;
+  /** Splits the fused tensors, in place, into the Llama matrices the graphs read. */
+  split?: (config: DecoderConfig, tensors: Map<string, WeightTensor>, source: string) => void;
+  /** Tensors outside the blocks that `settings` reads (Phi-3's LongRoPE factors): not weights. */
+  settingTensors?: readonly string[];
+  /** `{architecture}.rope.scaling.type` values that `settings` reads; any other is refused. */
+  ropeScalingTypes?: readonly string[];
 }
 
 /** The per-block weights a GGUF architecture may hold, by Hugging Face suffix. */
@@ -48,6 +60,9 @@ export type GgufLayerSuffix = LayerWeightName | FeedForwardNormName;
  * taken off again at load.
  */
 const GEMMA_NORM_OFFSET = 1;
+
+/** Phi-3's LongRoPE factor tensors, as llama.cpp's converter writes them for the 128k models. */
+const PHI3_ROPE_FACTORS = { long: "rope_factors_long.weight", short: "rope_factors_short.weight" } as const;
 
 /** Gemma's GGUF activation: llama.cpp runs LLM_FFN_GELU, ggml's tanh-approximated GELU (GeGLU). */
 const gemmaActivation = { activation: "gelu_tanh" } as const;
@@ -82,7 +97,65 @@ const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
     },
     settings: gemma2Settings,
   },
+  // Phi-3 (convert_hf_to_gguf's Phi3MiniModel): Hugging Face's fused qkv_proj and gate_up_proj kept
+  // fused as `attn_qkv` and `ffn_up` (gate rows first: llama.cpp's SWIGLU reads the first half as the
+  // gate), rows unpermuted (NEOX rotary), every layer windowed by `phi3.attention.sliding_window`
+  // (0: none, as Phi-4 writes it), LongRoPE as two factor tensors.
+  phi3: {
+    ropeStyle: "half",
+    biases: [],
+    fused: { attn_qkv: phi3FusedNames.qkv, ffn_up: phi3FusedNames.gateUp },
+    split: splitPhi3FusedTensors,
+    settings: phi3Settings,
+    settingTensors: [PHI3_ROPE_FACTORS.long, PHI3_ROPE_FACTORS.short],
+    ropeScalingTypes: ["longrope", "su"],
+  },
 };
+
+/**
+ * Phi-3's settings from GGUF: the sliding window (`attention.sliding_window`, 0 or absent for none)
+ * and, when the file holds `rope_factors_long`/`rope_factors_short`, LongRoPE with those factors,
+ * `rope.scaling.original_context_length` and `rope.scaling.attn_factor` (the converter's
+ * sqrt(1 + ln(s) / ln(original)) when absent, s = context_length / original, as transformers').
+ */
+function phi3Settings(read: MetadataReader, base: DecoderConfig, file: GgufFile): Partial<DecoderConfig> {
+  const window = read.number("attention.sliding_window", 0);
+  if (!Number.isSafeInteger(window) || window < 0) {
+    throw read.fail(`${read.prefix}.attention.sliding_window must be a whole number, got ${window}`);
+  }
+  const settings: Partial<DecoderConfig> = window > 0 ? { slidingWindow: window } : {};
+  const hasLong = file.tensors.has(PHI3_ROPE_FACTORS.long);
+  if (!hasLong && !file.tensors.has(PHI3_ROPE_FACTORS.short)) return settings;
+  const factors = (name: string): number[] => {
+    if (!file.tensors.has(name)) throw read.fail(`the LongRoPE factors lack ${name}`);
+    const { data } = readGgufTensor(file, name);
+    const pairs = base.headDim / 2;
+    if (data.length !== pairs || !data.every((factor) => Number.isFinite(factor) && factor > 0)) {
+      throw read.fail(`${name} must hold ${pairs} positive finite factors (head size / 2)`);
+    }
+    return Array.from(data, float32Decimal);
+  };
+  const original = read.size("rope.scaling.original_context_length");
+  if (original > base.contextLength) {
+    throw read.fail(
+      `${read.prefix}.rope.scaling.original_context_length ${original} exceeds ${read.prefix}.context_length ${base.contextLength}`,
+    );
+  }
+  const ratio = base.contextLength / original;
+  const derived = ratio > 1 ? Math.sqrt(1 + Math.log(ratio) / Math.log(original)) : 1;
+  const attentionFactor = float32Decimal(read.number("rope.scaling.attn_factor", derived));
+  if (!(attentionFactor > 0)) throw read.fail(`${read.prefix}.rope.scaling.attn_factor must be positive`);
+  return {
+    ...settings,
+    ropeScaling: {
+      type: "longrope",
+      shortFactor: factors(PHI3_ROPE_FACTORS.short),
+      longFactor: factors(PHI3_ROPE_FACTORS.long),
+      originalMaxPositionEmbeddings: original,
+      attentionFactor,
+    },
+  };
+}
 
 /**
  * Gemma 2's settings as llama.cpp's loader reads them: a sliding window (default 4096) on the even
@@ -276,8 +349,8 @@ function ggufArchitectureOf(file: GgufFile): { name: string; architecture: GgufA
 
 /**
  * The decoder config of a GGUF model of one of {@link ggufArchitectures}: "llama" (Llama 1-3,
- * Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen1.5, Qwen2, Qwen2.5), "gemma" or
- * "gemma2", from its `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style and any
+ * Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen1.5, Qwen2, Qwen2.5), "gemma",
+ * "gemma2" or "phi3" (Phi-3, Phi-3.5 mini, LongRoPE included), from its `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style and any
  * further settings (Gemma 2's window, soft caps and attention scale) are the architecture's (see
  * {@link GgufArchitecture}). Sizes are checked (positive, whole, within tokenscope's limits) before
  * anything uses them.
@@ -306,11 +379,10 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
       DAMAGED,
     );
   }
-  if (
-    rotaryDims !== headDim ||
-    file.tensors.has("rope_freqs.weight") ||
-    meta[`${prefix}.rope.scaling.type`]
-  ) {
+  const scalingType = meta[`${prefix}.rope.scaling.type`];
+  const readScaling =
+    typeof scalingType === "string" && (architecture.ropeScalingTypes ?? []).includes(scalingType);
+  if (rotaryDims !== headDim || file.tensors.has("rope_freqs.weight") || (scalingType && !readScaling)) {
     throw new TokenscopeError(
       "UNSUPPORTED_ARCHITECTURE",
       `${file.source}: partial rotary embeddings or RoPE scaling (Llama 3.1 rope_freqs) are not supported yet.`,
@@ -343,14 +415,14 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
   const eos = optionalId("eos_token_id");
   if (bos !== undefined) config.bosTokenId = bos;
   if (eos !== undefined) config.eosTokenId = eos;
-  if (architecture.settings) Object.assign(config, architecture.settings(read, config));
+  if (architecture.settings) Object.assign(config, architecture.settings(read, config, file));
   validateDecoderConfig(config, file.source);
   checkDecoderConfigBounds(config, file.source, metadataFieldNames(prefix));
   return config;
 }
 
 /**
- * Reads the weights of a GGUF "llama", "qwen2", "gemma" or "gemma2" model: config from metadata,
+ * Reads the weights of a GGUF "llama", "qwen2", "gemma", "gemma2" or "phi3" model: config from metadata,
  * tensors renamed to Hugging Face names with row-major [out, in] dims and dequantized to fp32, and
  * Gemma's norm weights given back their Hugging Face values (see {@link GEMMA_NORM_OFFSET}). An output matrix stored
  * separately stays separate (`lm_head.weight`), even when its values equal the embedding; without
@@ -365,8 +437,11 @@ export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
   const tensors = new Map<string, WeightTensor>();
   const unknown: string[] = [];
   const layerNames = ggufLayerNamesOf(config.architecture);
+  const settingTensors = new Set(architecture.settingTensors ?? []);
   for (const name of file.tensors.keys()) {
-    const hfName = hfNameOfGgufTensor(name, architecture.biases, layerNames);
+    if (settingTensors.has(name)) continue;
+    const hfName =
+      fusedHfName(name, architecture) ?? hfNameOfGgufTensor(name, architecture.biases, layerNames);
     if (!hfName) {
       unknown.push(name);
       continue;
@@ -390,9 +465,44 @@ export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
     );
   }
   const weights = { config, tensors };
+  if (architecture.split) {
+    checkFusedTensorsPresent(file, config, architecture, tensors);
+    architecture.split(config, tensors, file.source);
+  }
   checkExpectedTensorsPresent(file, config, tensors);
   validateDecoderWeights(weights, file.source);
   return weights;
+}
+
+/** The Hugging Face name of a fused block tensor (`blk.3.attn_qkv.weight`), else undefined. */
+function fusedHfName(name: string, architecture: GgufArchitecture): string | undefined {
+  const match = /^blk\.(\d+)\.(\w+)\.weight$/.exec(name);
+  const named = match && architecture.fused && Object.hasOwn(architecture.fused, match[2]!);
+  return named ? architecture.fused![match[2]!]!(Number(match[1])) : undefined;
+}
+
+/** Names a missing fused tensor as the file would, before the split reads them. */
+function checkFusedTensorsPresent(
+  file: GgufFile,
+  config: DecoderConfig,
+  architecture: GgufArchitecture,
+  tensors: ReadonlyMap<string, WeightTensor>,
+): void {
+  const missing: string[] = [];
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    for (const [ggufName, hfName] of Object.entries(architecture.fused ?? {})) {
+      if (!tensors.has(hfName(layer))) missing.push(`blk.${layer}.${ggufName}.weight`);
+    }
+  }
+  if (missing.length === 0) return;
+  throw new TokenscopeError(
+    "MODEL_LOAD_FAILED",
+    `${file.source}: the ${config.architecture} GGUF lacks ${missing.length === 1 ? "tensor" : "tensors"} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}.`,
+    {
+      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
+      details: { source: file.source, missing },
+    },
+  );
 }
 
 /**

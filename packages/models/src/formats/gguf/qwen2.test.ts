@@ -168,14 +168,14 @@ describe("GGUF qwen2", () => {
 
   it("names the supported architectures for an unknown one", async () => {
     const bytes = writeQwen2Gguf(weights, tokenizer, {
-      metadata: { "general.architecture": ggufValue.string("phi3") },
+      metadata: { "general.architecture": ggufValue.string("falcon") },
     });
-    const file = await readGguf(bytes, { source: "phi.gguf" });
+    const file = await readGguf(bytes, { source: "falcon.gguf" });
     expect(() => ggufToDecoderWeights(file)).toThrow(
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          'GGUF architecture "phi3" is not supported; supported: "llama", "qwen2", "gemma", "gemma2".',
+          'GGUF architecture "falcon" is not supported; supported: "llama", "qwen2", "gemma", "gemma2", "phi3".',
         ),
       }),
     );
