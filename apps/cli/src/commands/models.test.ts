@@ -9,9 +9,11 @@ const folder = mkdtempSync(join(tmpdir(), "tokenscope-models-cli-"));
 
 describe("tokenscope models random", () => {
   it("writes a folder per family that loads back, generates and attributes", async () => {
-    for (const arch of ["llama", "gpt2", "gpt_neox", "qwen3", "gemma2", "phi3", "opt"]) {
+    for (const arch of ["llama", "gpt2", "gpt_neox", "qwen3", "gemma2", "gemma3_text", "phi3", "opt"]) {
       const out = join(folder, arch);
-      const kvHeads = ["llama", "qwen3", "gemma2", "phi3"].includes(arch) ? ["--kv-heads", "2"] : [];
+      const kvHeads = ["llama", "qwen3", "gemma2", "gemma3_text", "phi3"].includes(arch)
+        ? ["--kv-heads", "2"]
+        : [];
       const written = memoryIO();
       const args = [
         "models",

@@ -13,6 +13,7 @@ const decoderFamilies = [
   "qwen3",
   "gemma",
   "gemma2",
+  "gemma3_text",
   "phi3",
   "gpt2",
   "gpt_neox",
@@ -44,7 +45,7 @@ export function register(program: Command, io: CliIO): void {
     .addOption(
       new Option(
         "--arch <family>",
-        "architecture: decoders llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox, opt; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
+        "architecture: decoders llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, phi3, gpt2, gpt_neox, opt; encoder-decoders bart, mbart (mBART-50 language codes), marian (source.spm/target.spm), t5",
       )
         .choices([...decoderFamilies, ...encoderDecoderFamilies] as const)
         .makeOptionMandatory(),

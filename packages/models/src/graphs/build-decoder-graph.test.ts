@@ -12,7 +12,7 @@ describe("buildDecoderGraph", () => {
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, gpt2, gpt_neox, opt',
+          '"mamba"; supported: llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, phi3, gpt2, gpt_neox, opt',
         ),
       }),
     );
@@ -23,6 +23,7 @@ describe("buildDecoderGraph", () => {
       "qwen3",
       "gemma",
       "gemma2",
+      "gemma3_text",
       "phi3",
       "gpt2",
       "gpt_neox",

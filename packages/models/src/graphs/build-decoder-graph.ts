@@ -1,7 +1,7 @@
 import { TokenscopeError } from "@tokenscope/core";
 import type { DecoderWeights } from "../weights/types.ts";
 import { validateDecoderWeights } from "../weights/validate.ts";
-import { buildGemma2Graph, buildGemmaGraph } from "./gemma.ts";
+import { buildGemma2Graph, buildGemma3Graph, buildGemmaGraph } from "./gemma.ts";
 import { buildGptNeoxGraph } from "./gpt-neox.ts";
 import { buildGpt2Graph } from "./gpt2.ts";
 import { buildLlamaGraph } from "./llama.ts";
@@ -20,6 +20,7 @@ const builders: Readonly<Record<string, FamilyBuilder>> = {
   qwen3: buildQwen3Graph,
   gemma: buildGemmaGraph,
   gemma2: buildGemma2Graph,
+  gemma3_text: buildGemma3Graph,
   // Phi-3 is Llama once its fused qkv_proj / gate_up_proj are split at load (hf/phi3-fused.ts).
   phi3: buildLlamaGraph,
   gpt2: buildGpt2Graph,
@@ -43,10 +44,21 @@ function checkExtras(weights: DecoderWeights, source: string): void {
   if (c.slidingWindow !== undefined && !(Number.isSafeInteger(c.slidingWindow) && c.slidingWindow > 0)) {
     fail(`slidingWindow must be a positive integer, got ${c.slidingWindow}`);
   }
-  for (const field of ["queryPreAttentionScalar", "attentionLogitSoftcap", "finalLogitSoftcap"] as const) {
+  for (const field of [
+    "queryPreAttentionScalar",
+    "attentionLogitSoftcap",
+    "finalLogitSoftcap",
+    "ropeLocalTheta",
+  ] as const) {
     const value = c[field];
     if (value !== undefined && !(Number.isFinite(value) && value > 0))
       fail(`${field} must be positive, got ${value}`);
+  }
+  if (
+    c.slidingWindowPattern !== undefined &&
+    !(Number.isSafeInteger(c.slidingWindowPattern) && c.slidingWindowPattern > 0)
+  ) {
+    fail(`slidingWindowPattern must be a positive integer, got ${c.slidingWindowPattern}`);
   }
   if (c.activation !== undefined && !["silu", "gelu", "gelu_tanh", "relu"].includes(c.activation)) {
     fail(`activation "${c.activation}" is not one of silu, gelu, gelu_tanh, relu`);

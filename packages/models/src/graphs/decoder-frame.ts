@@ -69,6 +69,13 @@ export interface DecoderFamily {
    */
   slidingWindowOf?(layer: number): number | undefined;
   rotary?: RotarySpec;
+  /**
+   * Gemma 3: the rotary positions of the layers {@link DecoderFamily.usesLocalRotary} picks (the
+   * sliding-window ones), built once beside `rotary`.
+   */
+  localRotary?: RotarySpec;
+  /** Whether layer `layer` rotates by `localRotary` instead of `rotary`. */
+  usesLocalRotary?(layer: number): boolean;
   /** Adds one layer to the graph and returns its output, named `inputs.output`. */
   layer(ctx: GraphContext, hidden: string, inputs: LayerInputs): string;
   /** The final norm before the output projection. */
@@ -227,26 +234,25 @@ export function buildDecoderFrame(
       attentionAllowed(shared, attentionMask, window, kvCache ? positionIds : undefined),
     );
   const windowOf = family.slidingWindowOf ?? (() => config.slidingWindow);
-  const rotary =
-    family.rotary === undefined
+  const tablesOf = (spec: RotarySpec | undefined) =>
+    spec === undefined
       ? undefined
-      : rotaryTables(
-          shared,
-          positionIds,
-          family.rotary.inverseFrequencies,
-          family.rotary.style,
-          family.rotary.longRope,
-        );
+      : rotaryTables(shared, positionIds, spec.inverseFrequencies, spec.style, spec.longRope);
+  const rotary = tablesOf(family.rotary);
+  const localRotary = tablesOf(family.localRotary);
+  const rotaryOf = (layer: number) =>
+    localRotary !== undefined && family.usesLocalRotary?.(layer) ? localRotary : rotary;
 
   let hidden = (startResidual ?? embedded)!;
   for (let layer = firstLayer; layer < config.numLayers; layer++) {
     const valueMask = valueMasks[layer];
     const cache = caches[layer];
+    const layerRotary = rotaryOf(layer);
     hidden = family.layer(ctx.within(`layers.${layer}`), hidden, {
       layer,
       allowed: allowedWithin(windowOf(layer)),
       output: residualName(layer),
-      ...(rotary === undefined ? {} : { rotary }),
+      ...(layerRotary === undefined ? {} : { rotary: layerRotary }),
       ...(valueMask === undefined ? {} : { valueMask }),
       ...(cache === undefined ? {} : { cache }),
     });

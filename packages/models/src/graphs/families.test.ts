@@ -49,6 +49,12 @@ const cases: {
     reference: referenceGemmaForward,
   },
   { title: "phi3 (Llama block, untied output)", architecture: "phi3", reference: referenceForward },
+  {
+    title:
+      "gemma3_text (q/k norms, window 3 on local layers, a global layer every second, local and scaled global rotary)",
+    architecture: "gemma3_text",
+    reference: referenceGemmaForward,
+  },
   { title: "gpt2", architecture: "gpt2", reference: referenceGpt2Forward },
   {
     title: "gpt_neox, parallel residual, half the head rotated",
@@ -90,7 +96,7 @@ describe("every family against its independent float64 reference", () => {
   }
 
   it("float64 graphs agree with the references to 1e-9, exact GELU included", async () => {
-    for (const { architecture, config, reference } of [0, 4, 5, 6, 7, 8, 9, 10, 12, 13].map(
+    for (const { architecture, config, reference } of [0, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14].map(
       (i) => cases[i]!,
     )) {
       const weights = randomWeights(architecture, config, 5);

@@ -1,4 +1,5 @@
 import type { DecoderWeights } from "../weights/types.ts";
+import { rotarySpecOf } from "./decoder-frame.ts";
 import { buildLlamaLikeGraph, type LlamaVariant } from "./llama.ts";
 import type { DecoderGraph, DecoderGraphOptions } from "./types.ts";
 
@@ -51,6 +52,43 @@ export function buildGemma2Graph(weights: DecoderWeights, options: DecoderGraphO
     {
       tokenScale: gemmaTokenScale(weights),
       slidingWindowOf: (layer) => (gemma2LayerIsSliding(layer) ? slidingWindow : undefined),
+      ...(finalLogitSoftcap === undefined ? {} : { finalLogitSoftcap }),
+    },
+  );
+}
+
+/**
+ * Whether layer `layer` of a Gemma 3 model is a local (sliding-window) one: all but every
+ * `pattern`-th, as transformers' `bool((layer_idx + 1) % sliding_window_pattern)`.
+ */
+export function gemma3LayerIsSliding(layer: number, pattern: number | undefined): boolean {
+  return pattern === undefined || (layer + 1) % pattern !== 0;
+}
+
+/**
+ * The graph of a Gemma 3 text model (`Gemma3ForCausalLM`, model_type gemma3_text): Gemma 2's four
+ * norms per layer and scaled embeddings, RMSNorms over each query and key head (scaling by
+ * `1 + weight`, as every Gemma norm), five sliding-window layers to one global
+ * (`slidingWindowPattern`), the local layers rotating by `ropeLocalTheta` unscaled and the global
+ * ones by `ropeTheta` with `ropeScaling`; scores scaled by `queryPreAttentionScalar^-0.5`, with
+ * Gemma 2's soft caps only where the config sets them (Gemma 3's default none).
+ */
+export function buildGemma3Graph(weights: DecoderWeights, options: DecoderGraphOptions = {}): DecoderGraph {
+  const config = weights.config;
+  const { slidingWindow, slidingWindowPattern: pattern, finalLogitSoftcap, ropeLocalTheta } = config;
+  const sliding = (layer: number) => gemma3LayerIsSliding(layer, pattern);
+  const localRotary =
+    ropeLocalTheta === undefined
+      ? undefined
+      : rotarySpecOf({ ...config, ropeTheta: ropeLocalTheta, ropeScaling: undefined });
+  return buildLlamaLikeGraph(
+    weights,
+    options,
+    { ...gemmaVariant, sandwichNorms: true, qkNorm: true },
+    {
+      tokenScale: gemmaTokenScale(weights),
+      slidingWindowOf: (layer) => (sliding(layer) ? slidingWindow : undefined),
+      ...(localRotary === undefined ? {} : { localRotary, usesLocalRotary: sliding }),
       ...(finalLogitSoftcap === undefined ? {} : { finalLogitSoftcap }),
     },
   );

@@ -4,13 +4,25 @@ import { FINAL_NORM, gpt2Names, LM_HEAD, layerTensorName, neoxNames, optNames } 
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, int64Rows, maxAbsDiff, plainFeeds, runDecoder } from "./run.test-helpers.ts";
 
-const families = ["llama", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt2", "gpt_neox", "opt"] as const;
+const families = [
+  "llama",
+  "qwen2",
+  "qwen3",
+  "gemma",
+  "gemma2",
+  "gemma3_text",
+  "phi3",
+  "gpt2",
+  "gpt_neox",
+  "opt",
+] as const;
 const tokenTables: Record<string, string> = {
   llama: "model.embed_tokens.weight",
   qwen2: "model.embed_tokens.weight",
   qwen3: "model.embed_tokens.weight",
   gemma: "model.embed_tokens.weight",
   gemma2: "model.embed_tokens.weight",
+  gemma3_text: "model.embed_tokens.weight",
   phi3: "model.embed_tokens.weight",
   gpt2: gpt2Names.tokenEmbedding,
   gpt_neox: neoxNames.tokenEmbedding,
@@ -105,8 +117,13 @@ describe.each(families)("the %s graph's interface", (architecture) => {
     const seq = promptA.length;
     for (let layer = 0; layer < numLayers; layer++) {
       const probs = outputs[`attention_probs.${layer}`]!;
-      // Gemma 2's even layers see only the last slidingWindow keys.
-      const window = architecture === "gemma2" && layer % 2 === 0 ? weights.config.slidingWindow : undefined;
+      // Gemma 2's even layers see only the last slidingWindow keys; Gemma 3's all but every pattern-th.
+      const pattern = weights.config.slidingWindowPattern;
+      const sliding =
+        architecture === "gemma2"
+          ? layer % 2 === 0
+          : architecture === "gemma3_text" && (pattern === undefined || (layer + 1) % pattern !== 0);
+      const window = sliding ? weights.config.slidingWindow : undefined;
       expect(probs.dims).toEqual([2, numHeads, seq, seq]);
       for (let row = 0; row < 2 * numHeads * seq; row++) {
         const t = row % seq;

@@ -21,6 +21,7 @@ const cases: { title: string; architecture: string; config?: Partial<DecoderConf
   { title: "gemma (one key/value head)", architecture: "gemma" },
   { title: "gemma2 (window 4 on even layers, soft caps)", architecture: "gemma2" },
   { title: "gemma2, window 2", architecture: "gemma2", config: { slidingWindow: 2 } },
+  { title: "gemma3_text (q/k norms, local and scaled global rotary, window 3)", architecture: "gemma3_text" },
   { title: "phi3", architecture: "phi3" },
   { title: "phi3, sliding window 3", architecture: "phi3", config: { slidingWindow: 3 } },
   { title: "gpt2 (learned positions)", architecture: "gpt2" },

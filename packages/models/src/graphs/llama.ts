@@ -25,7 +25,7 @@ export interface LlamaVariant {
   outputBias: boolean;
   /** Biases on the gate, up and down projections. */
   mlpBias: boolean;
-  /** RMSNorm over each query and key head before rotary (Qwen3). */
+  /** RMSNorm over each query and key head before rotary (Qwen3; Gemma 3, scaling by `1 + weight`). */
   qkNorm: boolean;
   /** Every RMSNorm scales by `normWeightOffset + weight` (Gemma: 1); default 0. */
   normWeightOffset?: number;
@@ -39,7 +39,10 @@ export interface LlamaVariant {
 }
 
 /** What a Llama-like family adds to the frame beyond its layers (Gemma's scaled embeddings, Gemma 2's windows). */
-export type LlamaFrameExtras = Pick<DecoderFamily, "tokenScale" | "slidingWindowOf" | "finalLogitSoftcap">;
+export type LlamaFrameExtras = Pick<
+  DecoderFamily,
+  "tokenScale" | "slidingWindowOf" | "finalLogitSoftcap" | "localRotary" | "usesLocalRotary"
+>;
 
 /**
  * One pre-norm Llama block: `h = x + o(attn(rope(q), rope(k), v))` on `rmsnorm(x)`, then
@@ -66,8 +69,8 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
   let keys = heads("self_attn.k_proj", c.numKeyValueHeads, x);
   const values = heads("self_attn.v_proj", c.numKeyValueHeads, x);
   if (variant.qkNorm) {
-    queries = rmsNorm(attentionCtx, queries, qkNormTensorName(layer, "self_attn.q_norm"), c.rmsNormEps);
-    keys = rmsNorm(attentionCtx, keys, qkNormTensorName(layer, "self_attn.k_norm"), c.rmsNormEps);
+    queries = norm(attentionCtx, queries, qkNormTensorName(layer, "self_attn.q_norm"));
+    keys = norm(attentionCtx, keys, qkNormTensorName(layer, "self_attn.k_norm"));
   }
   if (inputs.rotary !== undefined) {
     queries = applyRotary(attentionCtx, queries, inputs.rotary, c.headDim);
@@ -118,7 +121,7 @@ function llamaLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs, vari
 }
 
 /**
- * A Llama-like graph (Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2) for `variant`, with `extras`
+ * A Llama-like graph (Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2 and 3) for `variant`, with `extras`
  * passed on to the frame. Weights must be validated already.
  */
 export function buildLlamaLikeGraph(

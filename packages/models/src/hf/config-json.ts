@@ -11,6 +11,7 @@ const causalLmClass: Readonly<Record<string, string>> = {
   qwen3: "Qwen3ForCausalLM",
   gemma: "GemmaForCausalLM",
   gemma2: "Gemma2ForCausalLM",
+  gemma3_text: "Gemma3ForCausalLM",
   phi3: "Phi3ForCausalLM",
   gpt2: "GPT2LMHeadModel",
   gpt_neox: "GPTNeoXForCausalLM",
@@ -31,9 +32,10 @@ const gemmaActivationNames: Readonly<Record<DecoderActivation, string>> = {
 };
 
 /**
- * The fields of a `GemmaConfig` / `Gemma2Config` as transformers writes them (`hidden_act` and
- * `hidden_activation` both, the second being the one read; Gemma 2's windows listed per layer in
- * `layer_types`, the even layers sliding).
+ * The fields of a `GemmaConfig` / `Gemma2Config` / `Gemma3TextConfig` as transformers writes them
+ * (`hidden_act` and `hidden_activation` both, the second being the one read; Gemma 2's windows listed
+ * per layer in `layer_types`, the even layers sliding; Gemma 3's every `sliding_window_pattern`-th
+ * layer full, with the local layers' rotary base).
  */
 function gemmaFields(config: DecoderConfig): Record<string, unknown> {
   const activation = gemmaActivationNames[config.activation ?? "gelu_tanh"];
@@ -52,6 +54,21 @@ function gemmaFields(config: DecoderConfig): Record<string, unknown> {
     initializer_range: 0.02,
   };
   if (config.architecture === "gemma") return fields;
+  if (config.architecture === "gemma3_text") {
+    const pattern = config.slidingWindowPattern ?? 6;
+    return {
+      ...fields,
+      query_pre_attn_scalar: config.queryPreAttentionScalar ?? 256,
+      sliding_window: config.slidingWindow ?? 4096,
+      sliding_window_pattern: pattern,
+      layer_types: Array.from({ length: config.numLayers }, (_, layer) =>
+        (layer + 1) % pattern === 0 ? "full_attention" : "sliding_attention",
+      ),
+      rope_local_base_freq: config.ropeLocalTheta ?? 10000,
+      attn_logit_softcapping: config.attentionLogitSoftcap ?? null,
+      final_logit_softcapping: config.finalLogitSoftcap ?? null,
+    };
+  }
   return {
     ...fields,
     query_pre_attn_scalar: config.queryPreAttentionScalar ?? config.headDim,
@@ -171,7 +188,7 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
       { hint: "Use LongRoPE with a phi3 config." },
     );
   }
-  if (architecture === "gemma" || architecture === "gemma2") {
+  if (architecture === "gemma" || architecture === "gemma2" || architecture === "gemma3_text") {
     return { ...shared, ...rotary, ...gemmaFields(config) };
   }
   if (architecture === "phi3") {

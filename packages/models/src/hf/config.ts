@@ -11,6 +11,7 @@ export const supportedHfModelTypes: readonly string[] = [
   "qwen3",
   "gemma",
   "gemma2",
+  "gemma3_text",
   "phi3",
   "gpt2",
   "gpt_neox",
@@ -244,6 +245,68 @@ function defaultedOrOff(json: Json, read: FieldReader, key: string, fallback: nu
  * `hidden_act`, which old Gemma configs set to "gelu". Gemma 2 windows its even layers; a
  * `layer_types` list (transformers ≥ 4.53) must say the same.
  */
+/**
+ * What Gemma 3's text model (`Gemma3TextConfig`, model_type gemma3_text) reads beyond the Llama
+ * fields, with its defaults: a window (4096) on all layers but every `sliding_window_pattern`-th (6;
+ * or the period of `layer_types`, which must repeat), local layers rotating with
+ * `rope_local_base_freq` (10000) unscaled, global ones with `rope_theta` (1e6) and `rope_scaling`
+ * (transformers 5: `rope_parameters.full_attention` / `.sliding_attention`), `query_pre_attn_scalar`
+ * (256), and soft caps only when set (both default to none).
+ */
+function gemma3Settings(json: Json, read: FieldReader, source: string): Partial<DecoderConfig> {
+  const numLayers = read.requiredSize("num_hidden_layers");
+  const patternField = read.size("sliding_window_pattern");
+  const layerTypes = json["layer_types"];
+  let pattern = patternField ?? 6;
+  if (layerTypes !== undefined && layerTypes !== null) {
+    // The period of the list: the first global layer, checked against every layer.
+    const first = Array.isArray(layerTypes) ? layerTypes.indexOf("full_attention") : -1;
+    pattern = first < 0 ? numLayers + 1 : first + 1;
+    const periodic = Array.from({ length: numLayers }, (_, layer) =>
+      (layer + 1) % pattern === 0 ? "full_attention" : "sliding_attention",
+    );
+    if (!Array.isArray(layerTypes) || layerTypes.join(",") !== periodic.join(",")) {
+      unsupported(
+        source,
+        `layer_types ${quoteForMessage(layerTypes)} is not a repeating run of sliding layers and one full layer`,
+        "Only Gemma 3's periodic pattern (sliding_window_pattern) is built.",
+      );
+    }
+  }
+  const slidingWindow = read.size("sliding_window") ?? 4096;
+  const positive = (key: string, value: number | undefined) => {
+    if (value !== undefined && !(value > 0)) read.fail(`${key} must be positive, got ${value}`);
+    return value;
+  };
+  // transformers 5: rope_parameters per layer type; before: rope_theta, rope_scaling, rope_local_base_freq.
+  const parameters = read.object("rope_parameters");
+  const full = parameters?.["full_attention"];
+  const local = parameters?.["sliding_attention"];
+  const perType = typeof full === "object" && full !== null;
+  const global = perType
+    ? rotarySettings(fieldReader({ rope_parameters: full }, source), source)
+    : rotarySettings(fieldReader({ rope_theta: 1_000_000, ...json }, source), source);
+  const localTheta = perType
+    ? fieldReader((local ?? {}) as Json, `${source} rope_parameters.sliding_attention`).number("rope_theta")
+    : read.number("rope_local_base_freq");
+  const attentionCap = positive("attn_logit_softcapping", read.number("attn_logit_softcapping"));
+  const finalCap = positive("final_logit_softcapping", read.number("final_logit_softcapping"));
+  return {
+    activation: activationOf(
+      read.string("hidden_activation") ?? "gelu_pytorch_tanh",
+      source,
+      "hidden_activation",
+    ),
+    ...global,
+    ropeLocalTheta: positive("rope_local_base_freq", localTheta ?? 10000)!,
+    slidingWindow,
+    slidingWindowPattern: pattern,
+    queryPreAttentionScalar: positive("query_pre_attn_scalar", read.number("query_pre_attn_scalar") ?? 256)!,
+    ...(attentionCap !== undefined ? { attentionLogitSoftcap: attentionCap } : {}),
+    ...(finalCap !== undefined ? { finalLogitSoftcap: finalCap } : {}),
+  };
+}
+
 function gemmaSettings(
   json: Json,
   modelType: string,
@@ -363,11 +426,12 @@ function phi3RotarySettings(
   return { ropeTheta: rotary.ropeTheta };
 }
 
-/** Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2 and Phi-3: the `LlamaConfig` field names. */
+/** Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2 and 3 and Phi-3: the `LlamaConfig` field names. */
 function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, source: string): DecoderConfig {
   const hiddenSize = read.requiredSize("hidden_size");
   const numHeads = read.requiredSize("num_attention_heads");
-  const gemma = modelType === "gemma" || modelType === "gemma2";
+  const gemma3 = modelType === "gemma3_text";
+  const gemma = modelType === "gemma" || modelType === "gemma2" || gemma3;
   const qwen = modelType === "qwen2" || modelType === "qwen3";
   if (qwen && read.boolean("use_sliding_window") === true) {
     unsupported(
@@ -394,7 +458,8 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
     numHeads,
     numKeyValueHeads: read.size("num_key_value_heads") ?? numHeads,
     headDim,
-    contextLength: read.size("max_position_embeddings") ?? (gemma ? 8192 : phi3 ? 4096 : 2048),
+    contextLength:
+      read.size("max_position_embeddings") ?? (gemma3 ? 131072 : gemma ? 8192 : phi3 ? 4096 : 2048),
     rmsNormEps: read.number("rms_norm_eps") ?? (phi3 ? 1e-5 : 1e-6),
     ...(phi3 ? phi3RotarySettings(read, source, headDim) : rotarySettings(read, source)),
     ropeStyle: "half",
@@ -408,7 +473,11 @@ function llamaFamilyConfig(json: Json, modelType: string, read: FieldReader, sou
     ...(gemma ? {} : { activation: activationOf(read.string("hidden_act") ?? "silu", source) }),
     ...(partialRotary !== undefined && partialRotary !== 1 ? { rotaryFraction: partialRotary } : {}),
     ...(slidingWindow !== undefined ? { slidingWindow } : {}),
-    ...(gemma ? gemmaSettings(json, modelType, read, source) : {}),
+    ...(gemma3
+      ? gemma3Settings(json, read, source)
+      : gemma
+        ? gemmaSettings(json, modelType, read, source)
+        : {}),
   };
 }
 

@@ -70,6 +70,7 @@ const tokenizerClasses: Readonly<Record<string, string>> = {
   qwen3: "Qwen2TokenizerFast",
   gemma: "GemmaTokenizerFast",
   gemma2: "GemmaTokenizerFast",
+  gemma3_text: "GemmaTokenizerFast",
   phi3: "LlamaTokenizerFast",
   gpt2: "GPT2TokenizerFast",
   gpt_neox: "GPTNeoXTokenizerFast",
@@ -163,7 +164,7 @@ async function randomFolderFiles(
   const weights = await randomWeightsCancellable(options.architecture, config, options.seed, signal);
   const style =
     options.tokenizer ??
-    (["llama", "mistral", "gemma", "gemma2", "phi3"].includes(options.architecture)
+    (["llama", "mistral", "gemma", "gemma2", "gemma3_text", "phi3"].includes(options.architecture)
       ? "sentencepiece"
       : "byte-level");
   const tokenizer = buildHfTokenizerFiles({

@@ -32,11 +32,17 @@ function capped(x: number, cap: number | undefined): number {
  * `post_attention_layernorm` on the attention output, `pre_feedforward_layernorm` and
  * `post_feedforward_layernorm` around the MLP, scores `q·k · queryPreAttentionScalar^-1/2`
  * soft-capped by `attentionLogitSoftcap`, the sliding window on even layers only, and logits
- * soft-capped by `finalLogitSoftcap`. Shares no code with the graph builders. Slow: for tiny models.
+ * soft-capped by `finalLogitSoftcap`. Gemma 3 (gemma3_text, modeling_gemma3.py) has Gemma 2's four
+ * norms, RMSNorms (`1 + weight`) over each query and key head before rotary, the window on every
+ * layer but each `slidingWindowPattern`-th, local layers rotating with base `ropeLocalTheta` and
+ * global ones with `ropeTheta` (positions divided by a linear `ropeScaling` factor), and caps only
+ * where the config sets them. Shares no code with the graph builders. Slow: for tiny models.
  */
 export function referenceGemmaForward(weights: DecoderWeights, ids: readonly number[]): ReferenceLogits {
   const c = weights.config;
-  const gemma2 = c.architecture === "gemma2";
+  const gemma3 = c.architecture === "gemma3_text";
+  // Gemma 3 keeps everything Gemma 2 added.
+  const gemma2 = c.architecture === "gemma2" || gemma3;
   const d = c.headDim;
   const group = c.numHeads / c.numKeyValueHeads;
   const get = (name: string) => refTensor(weights, name);
@@ -48,8 +54,20 @@ export function referenceGemmaForward(weights: DecoderWeights, ids: readonly num
   const scoreCap = gemma2 ? c.attentionLogitSoftcap : undefined;
   for (let layer = 0; layer < c.numLayers; layer++) {
     const w = (name: string) => get(`model.layers.${layer}.${name}.weight`);
-    // transformers: sliding_window if not bool(layer_idx % 2) (Gemma 2); Gemma has no window.
-    const window = gemma2 && layer % 2 === 0 ? c.slidingWindow : undefined;
+    // transformers: Gemma 2 windows the layers where not bool(layer_idx % 2); Gemma 3 those where
+    // bool((layer_idx + 1) % sliding_window_pattern); Gemma has no window.
+    const sliding = gemma3
+      ? c.slidingWindowPattern === undefined || (layer + 1) % c.slidingWindowPattern !== 0
+      : gemma2 && layer % 2 === 0;
+    const window = sliding ? c.slidingWindow : undefined;
+    const theta = gemma3 && sliding && c.ropeLocalTheta !== undefined ? c.ropeLocalTheta : c.ropeTheta;
+    // Linear scaling (the global layers of Gemma 3 4B and up): positions divided by the factor.
+    const linear = !(gemma3 && sliding) && c.ropeScaling?.type === "linear" ? c.ropeScaling.factor : 1;
+    const headNorm = (x: Float64Array, heads: number, name: string) => {
+      for (let head = 0; head < heads; head++) {
+        x.set(gemmaRmsNorm(x.subarray(head * d, (head + 1) * d), w(name), c.rmsNormEps), head * d);
+      }
+    };
     const queries: Float64Array[] = [];
     const keys: Float64Array[] = [];
     const values: Float64Array[] = [];
@@ -57,8 +75,12 @@ export function referenceGemmaForward(weights: DecoderWeights, ids: readonly num
       const x = gemmaRmsNorm(h, w("input_layernorm"), c.rmsNormEps);
       const q = refLinear(w("self_attn.q_proj"), x);
       const k = refLinear(w("self_attn.k_proj"), x);
-      refRotateHalf(q, c.numHeads, d, d, t, c.ropeTheta);
-      refRotateHalf(k, c.numKeyValueHeads, d, d, t, c.ropeTheta);
+      if (gemma3) {
+        headNorm(q, c.numHeads, "self_attn.q_norm");
+        headNorm(k, c.numKeyValueHeads, "self_attn.k_norm");
+      }
+      refRotateHalf(q, c.numHeads, d, d, t / linear, theta);
+      refRotateHalf(k, c.numKeyValueHeads, d, d, t / linear, theta);
       queries.push(q);
       keys.push(k);
       values.push(refLinear(w("self_attn.v_proj"), x));

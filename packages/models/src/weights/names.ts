@@ -136,7 +136,8 @@ export const optNames = {
  * The shape every tensor of a model with this config must have, by Hugging Face name. The map
  * lists exactly the tensors a complete checkpoint holds (no output matrix when tied). Dispatches
  * on `config.architecture`; any architecture other than gpt2, gpt_neox and opt gets the Llama layout
- * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer;
+ * (qwen2 with q/k/v biases, qwen3 with q/k norms, gemma2 with two feed-forward norms per layer,
+ * gemma3_text with both;
  * phi3 exactly Llama's, as its fused checkpoint matrices are split at load: `hf/phi3-fused.ts`).
  */
 export function expectedTensorDims(config: DecoderConfig): Map<string, number[]> {
@@ -180,11 +181,11 @@ function llamaTensorDims(config: DecoderConfig): Map<string, number[]> {
       dims.set(layerTensorName(layer, name), layerDims[name]);
       if (biased(name)) dims.set(layerBiasName(layer, name), [layerDims[name][0]!]);
     }
-    if (config.architecture === "qwen3") {
+    if (config.architecture === "qwen3" || config.architecture === "gemma3_text") {
       dims.set(qkNormTensorName(layer, "self_attn.q_norm"), [config.headDim]);
       dims.set(qkNormTensorName(layer, "self_attn.k_norm"), [config.headDim]);
     }
-    if (config.architecture === "gemma2") {
+    if (config.architecture === "gemma2" || config.architecture === "gemma3_text") {
       dims.set(layerTensorName(layer, "pre_feedforward_layernorm"), [hidden]);
       dims.set(layerTensorName(layer, "post_feedforward_layernorm"), [hidden]);
     }

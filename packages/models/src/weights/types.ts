@@ -108,6 +108,17 @@ export interface DecoderConfig {
    * capping.
    */
   finalLogitSoftcap?: number;
+  /**
+   * Gemma 3 (`sliding_window_pattern`, or its `layer_types`): layer `l` attends to the whole prefix
+   * when `(l + 1) % slidingWindowPattern === 0` and within `slidingWindow` otherwise (5 local layers,
+   * then a global one). Absent: every layer as `slidingWindow` says.
+   */
+  slidingWindowPattern?: number;
+  /**
+   * Gemma 3 (`rope_local_base_freq`): the rotary base of the sliding-window layers, unscaled; the
+   * global layers use `ropeTheta` and `ropeScaling`. Absent: every layer uses `ropeTheta`.
+   */
+  ropeLocalTheta?: number;
 }
 
 /** One fp32 tensor, row-major; matrices are [out, in] as in Hugging Face checkpoints. */

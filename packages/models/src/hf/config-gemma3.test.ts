@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TokenscopeError } from "@tokenscope/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadModel } from "../load-model.ts";
+import { tinyFamilyConfigs } from "../testing/random-weights.ts";
+import { referenceGemmaForward } from "../testing/reference-gemma.ts";
+import { decoderConfigFromHf } from "./config.ts";
+import { hfConfigJson } from "./config-json.ts";
+import { writeRandomHfFolder } from "./write-random-folder.ts";
+
+const root = mkdtempSync(join(tmpdir(), "tokenscope-gemma3-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function errorOf(run: () => unknown): TokenscopeError {
+  try {
+    run();
+  } catch (error) {
+    return error as TokenscopeError;
+  }
+  throw new Error("expected an error");
+}
+
+// google/gemma-3-1b-it's config.json.
+const gemma3_1b = {
+  architectures: ["Gemma3ForCausalLM"],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  attn_logit_softcapping: null,
+  bos_token_id: 2,
+  cache_implementation: "hybrid",
+  eos_token_id: [1, 106],
+  final_logit_softcapping: null,
+  head_dim: 256,
+  hidden_activation: "gelu_pytorch_tanh",
+  hidden_size: 1152,
+  initializer_range: 0.02,
+  intermediate_size: 6912,
+  max_position_embeddings: 32768,
+  model_type: "gemma3_text",
+  num_attention_heads: 4,
+  num_hidden_layers: 26,
+  num_key_value_heads: 1,
+  pad_token_id: 0,
+  query_pre_attn_scalar: 256,
+  rms_norm_eps: 1e-6,
+  rope_local_base_freq: 10000,
+  rope_scaling: null,
+  rope_theta: 1000000,
+  sliding_window: 512,
+  sliding_window_pattern: 6,
+  torch_dtype: "bfloat16",
+  use_cache: true,
+  vocab_size: 262144,
+};
+
+describe("decoderConfigFromHf on Gemma 3 text configs", () => {
+  it("maps Gemma-3-1B: window 512 on five layers of six, local base 1e4, global 1e6, no caps", () => {
+    const config = decoderConfigFromHf(gemma3_1b);
+    expect(config).toMatchObject({
+      architecture: "gemma3_text",
+      hiddenSize: 1152,
+      numHeads: 4,
+      numKeyValueHeads: 1,
+      headDim: 256,
+      contextLength: 32768,
+      slidingWindow: 512,
+      slidingWindowPattern: 6,
+      ropeTheta: 1000000,
+      ropeLocalTheta: 10000,
+      queryPreAttentionScalar: 256,
+      activation: "gelu_tanh",
+      tieWordEmbeddings: true,
+      eosTokenId: 1,
+    });
+    expect(config.ropeScaling).toBeUndefined();
+    expect(config.attentionLogitSoftcap).toBeUndefined();
+    expect(config.finalLogitSoftcap).toBeUndefined();
+  });
+
+  it("reads the global layers' linear scaling (4B and up), layer_types, and transformers 5's rope_parameters", () => {
+    const scaled = decoderConfigFromHf({ ...gemma3_1b, rope_scaling: { rope_type: "linear", factor: 8 } });
+    expect(scaled.ropeScaling).toEqual({ type: "linear", factor: 8 });
+    const { sliding_window_pattern: _p, rope_theta: _t, rope_local_base_freq: _l, ...bare } = gemma3_1b;
+    const layerTypes = Array.from({ length: 26 }, (_, i) =>
+      (i + 1) % 6 === 0 ? "full_attention" : "sliding_attention",
+    );
+    const v5 = decoderConfigFromHf({
+      ...bare,
+      layer_types: layerTypes,
+      rope_parameters: {
+        full_attention: { rope_type: "linear", factor: 8, rope_theta: 1000000 },
+        sliding_attention: { rope_type: "default", rope_theta: 10000 },
+      },
+    });
+    expect(v5).toMatchObject({
+      slidingWindowPattern: 6,
+      ropeTheta: 1000000,
+      ropeLocalTheta: 10000,
+      ropeScaling: { type: "linear", factor: 8 },
+    });
+    // Gemma3TextConfig's defaults when the fields are absent.
+    expect(decoderConfigFromHf(bare)).toMatchObject({
+      slidingWindowPattern: 6,
+      ropeTheta: 1000000,
+      ropeLocalTheta: 10000,
+    });
+  });
+
+  it("refuses layer_types that do not repeat, naming the key", () => {
+    const types = Array.from({ length: 26 }, (_, i) =>
+      i === 5 || i === 7 ? "full_attention" : "sliding_attention",
+    );
+    const error = errorOf(() => decoderConfigFromHf({ ...gemma3_1b, layer_types: types }));
+    expect(error.code).toBe("UNSUPPORTED_ARCHITECTURE");
+    expect(error.message).toContain("layer_types");
+  });
+
+  it("writes config.json as transformers does and reads it back", () => {
+    const config = tinyFamilyConfigs["gemma3_text"]!;
+    const json = hfConfigJson(config);
+    expect(json).toMatchObject({
+      architectures: ["Gemma3ForCausalLM"],
+      model_type: "gemma3_text",
+      sliding_window_pattern: 2,
+      layer_types: ["sliding_attention", "full_attention"],
+      rope_local_base_freq: 10000,
+    });
+    expect(decoderConfigFromHf(JSON.parse(JSON.stringify(json)))).toEqual(expect.objectContaining(config));
+  });
+
+  it("loads a random Gemma 3 folder whose logits are the independent reference's", async () => {
+    const { folder, weights } = await writeRandomHfFolder({
+      architecture: "gemma3_text",
+      layers: 4,
+      hidden: 64,
+      heads: 4,
+      kvHeads: 2,
+      vocab: 400,
+      seed: 23,
+      out: join(root, "gemma3"),
+    });
+    const model = await loadModel(folder);
+    try {
+      expect(model.info.architecture).toBe("gemma3_text");
+      const ids = [2, 17, 40, 9, 23, 301, 5, 77, 12, 8];
+      const { logits } = await model.forward!({ inputs: { ids: [ids] } });
+      const expected = referenceGemmaForward(weights, ids).data;
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++)
+        worst = Math.max(worst, Math.abs(logits.data[i]! - expected[i]!));
+      expect(worst).toBeLessThan(1e-4);
+    } finally {
+      await model.dispose?.();
+    }
+  });
+});
