@@ -46,8 +46,10 @@ export function estimateRecomputeRowBytes(info: ModelInfo, seq: number): number 
 
 /** How gradient calls of one run are sized: rows per call, and whether layers are recomputed. */
 export interface GradientCallPlan {
-  /** Attributed rows per `model.gradients` call. */
+  /** Attributed rows of the first `model.gradients` call (the budget's and the FLOP estimate's least). */
   rows: number;
+  /** The most rows one call may carry: what the memory budget holds (calls grow toward it when fast). */
+  mostRows: number;
   /** Ask the model to recompute layer activations in the backward pass (`GradientRequest.recompute`). */
   recompute: boolean;
   /** Estimated bytes of one row (or a row and its contrast row) as the calls run it. */
@@ -142,7 +144,7 @@ export function gradientCallPlan(
   const { recompute, itemBytes } = itemPlan(info, canRecompute, seq, rowsPerItem, context.memoryBudgetBytes);
   const byBudget = itemsPerCall(itemBytes, context.memoryBudgetBytes);
   const responsive = Math.max(1, Math.floor(responsiveRowsPerCall(info, seq, "gradient") / rowsPerItem));
-  return { rows: Math.min(byBudget, responsive), recompute, rowBytes: itemBytes };
+  return { rows: Math.min(byBudget, responsive), mostRows: byBudget, recompute, rowBytes: itemBytes };
 }
 
 /** Attributed rows per gradient call: {@link gradientCallPlan}'s `rows`. */

@@ -1,5 +1,6 @@
 import {
   contrastStep,
+  createCallPacer,
   evaluateStepFunction,
   formatMiB,
   type GradientObjective,
@@ -97,7 +98,9 @@ export async function forEachGradientRow(
   const sizing = contrastSizing(context, sequence, options.steps);
   // Checks the run's longest sequence, not only this one: a run that cannot fit stops before its first call.
   const plan = gradientCallPlan(context, options.phase, sizing.length, sizing.rowsPerItem);
-  const callRows = plan.rows;
+  // Calls grow from the FLOP estimate while they run short: many rows sharing one forward pass are
+  // several times cheaper per row than calls of one row.
+  const pacer = createCallPacer(plan.rows, plan.mostRows);
   const recompute = plan.recompute ? { recompute: true } : {};
   // Said up front, with every event of the phase: how many passes the run makes, and why.
   const planned = planMessage(plan, total, context.memoryBudgetBytes);
@@ -109,9 +112,10 @@ export async function forEachGradientRow(
       message: `${options.phase} ${completed}/${total} · ${planned}`,
     });
   report(0);
-  for (let start = 0; start < total; start += callRows) {
+  for (let start = 0; start < total; ) {
     throwIfAborted(context.signal);
-    const end = Math.min(total, start + callRows);
+    const end = Math.min(total, start + pacer.rows());
+    const began = performance.now();
     const steps = options.steps.slice(start, end);
     const sides = contrast.sidesOf(steps);
     if (sides) {
@@ -183,16 +187,21 @@ export async function forEachGradientRow(
         });
       }
     }
+    pacer.record(end - start, performance.now() - began);
     report(end);
+    start = end;
   }
 }
 
-/** "2 gradient passes of 2 rows, layer activations recomputed to fit the default 1024 MiB memory budget". */
+/**
+ * "16 rows in 2 gradient passes, layer activations recomputed to fit the default 1024 MiB memory
+ * budget"; "at most 16 passes" where calls may grow past the first one's rows.
+ */
 export function planMessage(plan: GradientCallPlan, rows: number, budgetBytes: number | undefined): string {
-  const perPass = Math.min(plan.rows, rows);
-  const passes = Math.ceil(rows / perPass);
-  const upTo = rows % perPass === 0 ? "" : "up to ";
-  const size = `${passes} gradient ${passes === 1 ? "pass" : "passes"} of ${upTo}${perPass} ${perPass === 1 ? "row" : "rows"}`;
+  const passes = Math.ceil(rows / Math.max(1, Math.min(plan.rows, rows)));
+  const fewest = Math.ceil(rows / Math.max(1, plan.mostRows));
+  const count = passes === fewest ? `${passes}` : `at most ${passes}`;
+  const size = `${rows} ${rows === 1 ? "row" : "rows"} in ${count} gradient ${passes === 1 ? "pass" : "passes"}`;
   if (!plan.recompute) return size;
   const budget =
     budgetBytes === undefined

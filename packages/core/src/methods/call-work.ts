@@ -30,3 +30,38 @@ export function rowFlops(info: ModelInfo, seq: number, pass: "forward" | "gradie
 export function responsiveRowsPerCall(info: ModelInfo, seq: number, pass: "forward" | "gradient"): number {
   return Math.max(1, Math.floor(RESPONSIVE_CALL_FLOPS / rowFlops(info, seq, pass)));
 }
+
+/**
+ * Wall time one model call should take at most, once calls are paced by what they took: under the
+ * CLI's 2 s for Ctrl-C (a native call is not interrupted; the cancellation is seen after it).
+ */
+export const RESPONSIVE_CALL_MS = 1_200;
+
+/** Paces the rows of successive model calls by the time the calls took ({@link createCallPacer}). */
+export interface CallPacer {
+  /** Rows for the next call. */
+  rows(): number;
+  /** Records that a call of `rows` rows took `ms` milliseconds. */
+  record(rows: number, ms: number): void;
+}
+
+/**
+ * Rows per call that start at `first` (the FLOP estimate of {@link responsiveRowsPerCall}, sized for
+ * the slowest machines and the smallest models) and grow, at most doubling per call, while the
+ * calls take less than {@link RESPONSIVE_CALL_MS}: the FLOP estimate alone put one 12-layer row per
+ * call, four times slower than calls of many rows sharing one forward pass. Never below `first`,
+ * never above `most` (what the memory budget holds); shrinks back toward `first` when a call ran
+ * long. The split changes no result, only how many calls carry the rows.
+ */
+export function createCallPacer(first: number, most: number, targetMs = RESPONSIVE_CALL_MS): CallPacer {
+  const floor = Math.max(1, Math.min(first, most));
+  let next = floor;
+  return {
+    rows: () => next,
+    record(rows, ms) {
+      if (!(rows > 0) || !Number.isFinite(ms)) return;
+      const fits = ms <= 0 ? 2 * rows : Math.floor((targetMs / ms) * rows);
+      next = Math.max(floor, Math.min(most, 2 * rows, fits));
+    },
+  };
+}

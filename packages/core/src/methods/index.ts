@@ -1,4 +1,11 @@
-export { RESPONSIVE_CALL_FLOPS, responsiveRowsPerCall, rowFlops } from "./call-work.ts";
+export {
+  type CallPacer,
+  createCallPacer,
+  RESPONSIVE_CALL_FLOPS,
+  RESPONSIVE_CALL_MS,
+  responsiveRowsPerCall,
+  rowFlops,
+} from "./call-work.ts";
 export { resolveSelection, type Selection, selectionSchema } from "./layer-selection.ts";
 export {
   checkMemoryBudget,
