@@ -481,6 +481,19 @@ function fusedHfName(name: string, architecture: GgufArchitecture): string | und
   return named ? architecture.fused![match[2]!]!(Number(match[1])) : undefined;
 }
 
+/** Refuses a file that lacks the tensors `missing` (llama.cpp names), naming the first five. */
+function throwIfMissing(file: GgufFile, config: DecoderConfig, missing: readonly string[]): void {
+  if (missing.length === 0) return;
+  throw new TokenscopeError(
+    "MODEL_LOAD_FAILED",
+    `${file.source}: the ${config.architecture} GGUF lacks ${missing.length === 1 ? "tensor" : "tensors"} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}.`,
+    {
+      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
+      details: { source: file.source, missing: [...missing] },
+    },
+  );
+}
+
 /** Names a missing fused tensor as the file would, before the split reads them. */
 function checkFusedTensorsPresent(
   file: GgufFile,
@@ -494,15 +507,7 @@ function checkFusedTensorsPresent(
       if (!tensors.has(hfName(layer))) missing.push(`blk.${layer}.${ggufName}.weight`);
     }
   }
-  if (missing.length === 0) return;
-  throw new TokenscopeError(
-    "MODEL_LOAD_FAILED",
-    `${file.source}: the ${config.architecture} GGUF lacks ${missing.length === 1 ? "tensor" : "tensors"} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}.`,
-    {
-      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
-      details: { source: file.source, missing },
-    },
-  );
+  throwIfMissing(file, config, missing);
 }
 
 /**
@@ -517,13 +522,5 @@ function checkExpectedTensorsPresent(
   const missing = [...expectedTensorDims(config).keys()]
     .filter((name) => !tensors.has(name))
     .map((name) => ggufNameOfHfTensor(name, ggufLayerNamesOf(config.architecture)) ?? name);
-  if (missing.length === 0) return;
-  throw new TokenscopeError(
-    "MODEL_LOAD_FAILED",
-    `${file.source}: the ${config.architecture} GGUF lacks ${missing.length === 1 ? "tensor" : "tensors"} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ""}.`,
-    {
-      hint: "The GGUF file is incomplete; convert the model again with llama.cpp.",
-      details: { source: file.source, missing },
-    },
-  );
+  throwIfMissing(file, config, missing);
 }
