@@ -312,7 +312,7 @@ describe("sizes and paths refused before any work", () => {
     ]);
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).toMatch(
-      /the size of the weights is [\d,]+ bytes, above tokenscope's limit of 4,294,967,296/,
+      /the size of the weights is [\d,]+ bytes, above tokenscope's limit of 8,589,934,592/,
     );
     expect(existsSync(out)).toBe(false);
   });
