@@ -9,8 +9,8 @@
  *   4.0 GB on the 135M shape), two steps per call with layers recomputed, as saliency plans it;
  *   saliency-1009-held: in one call holding every layer's activations.
  *
- * Each job runs in a fresh child process, so its peak RSS (getrusage maxRSS) is the job's alone,
- * from the load on. RSS counts a mapped file once per mapping, and every session maps the weight
+ * Each job runs in a fresh child process, so its peak RSS (Linux VmHWM) is the job's alone, from
+ * the load on. RSS counts a mapped file once per mapping, and every session maps the weight
  * file, so the bench also samples PSS (Linux /proc/self/smaps_rollup, every 20 ms), which counts
  * shared pages once: the memory the job really holds. Targets of issue 18: generate ≤ 1.5 × stored
  * + 300 MB, saliency ≤ 2 × + 300 MB (peak RSS).
@@ -92,6 +92,21 @@ interface Measure {
   seconds: number;
 }
 
+/**
+ * This process's peak RSS in KiB: Linux's VmHWM (the high-water mark of this program's own memory),
+ * else getrusage's maxRSS. Not maxRSS on Linux: it survives exec, so a child forked from a parent
+ * holding gigabytes (the random weights it just wrote) reports the parent's size as its own peak.
+ */
+function peakRssKiB(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (kib !== undefined) return Number(kib);
+  } catch {
+    // Not Linux: getrusage below.
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 /** Samples this process's PSS until stopped; returns the largest seen, in MiB. */
 function samplePss(): () => number | undefined {
   const read = (): number | undefined => {
@@ -149,7 +164,7 @@ async function child(job: Job, mapped: boolean, folder: string): Promise<void> {
   const seconds = (performance.now() - start) / 1000;
   const peakPssMiB = stopPss();
   await model.dispose?.();
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const peakRssMiB = peakRssKiB() / 1024;
   const result: Measure = { job, mapped, peakRssMiB, peakPssMiB, seconds };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
