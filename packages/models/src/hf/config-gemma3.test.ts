@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TokenscopeError } from "@tokenscope/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
 import { loadModel } from "../load-model.ts";
 import { tinyFamilyConfigs } from "../testing/random-weights.ts";
 import { referenceGemmaForward } from "../testing/reference-gemma.ts";
@@ -153,6 +154,91 @@ describe("decoderConfigFromHf on Gemma 3 text configs", () => {
       expect(worst).toBeLessThan(1e-4);
     } finally {
       await model.dispose?.();
+    }
+  });
+
+  it("reads a multimodal Gemma 3 config's text_config over Gemma3TextConfig's defaults (gemma-3-4b-it)", () => {
+    // google/gemma-3-4b-it's config.json, its vision_config shortened.
+    const config = decoderConfigFromHf({
+      architectures: ["Gemma3ForConditionalGeneration"],
+      boi_token_index: 255999,
+      eoi_token_index: 256000,
+      eos_token_id: [1, 106],
+      image_token_index: 262144,
+      initializer_range: 0.02,
+      mm_tokens_per_image: 256,
+      model_type: "gemma3",
+      text_config: {
+        hidden_size: 2560,
+        intermediate_size: 10240,
+        model_type: "gemma3_text",
+        num_hidden_layers: 34,
+        rope_scaling: { factor: 8.0, rope_type: "linear" },
+        sliding_window: 1024,
+      },
+      torch_dtype: "bfloat16",
+      vision_config: { model_type: "siglip_vision_model", hidden_size: 1152 },
+    });
+    expect(config).toMatchObject({
+      architecture: "gemma3_text",
+      vocabSize: 262208,
+      hiddenSize: 2560,
+      intermediateSize: 10240,
+      numLayers: 34,
+      numHeads: 8,
+      numKeyValueHeads: 4,
+      headDim: 256,
+      contextLength: 131072,
+      slidingWindow: 1024,
+      slidingWindowPattern: 6,
+      ropeTheta: 1000000,
+      ropeLocalTheta: 10000,
+      ropeScaling: { type: "linear", factor: 8 },
+      queryPreAttentionScalar: 256,
+      tieWordEmbeddings: true,
+    });
+    expect(errorOf(() => decoderConfigFromHf({ model_type: "gemma3" })).message).toContain("text_config");
+  });
+
+  it("loads the text model of a multimodal checkpoint (language_model.* tensors, vision tower skipped)", async () => {
+    const plain = await writeRandomHfFolder({
+      architecture: "gemma3_text",
+      layers: 2,
+      hidden: 64,
+      heads: 4,
+      kvHeads: 2,
+      vocab: 300,
+      seed: 29,
+      out: join(root, "gemma3-text"),
+    });
+    const folder = join(root, "gemma3-multimodal");
+    cpSync(plain.folder, folder, { recursive: true });
+    const textConfig = JSON.parse(readFileSync(join(plain.folder, "config.json"), "utf8"));
+    writeFileSync(
+      join(folder, "config.json"),
+      JSON.stringify({
+        architectures: ["Gemma3ForConditionalGeneration"],
+        model_type: "gemma3",
+        text_config: textConfig,
+        vision_config: { model_type: "siglip_vision_model" },
+      }),
+    );
+    const vision = { dtype: "F32" as const, dims: [4, 4], data: new Float32Array(16).fill(0.5) };
+    const tensors: [string, SafetensorsWriteTensor][] = [...plain.weights.tensors].map(([name, tensor]) => [
+      `language_model.${name}`,
+      { dtype: "F32", dims: tensor.dims, data: tensor.data },
+    ]);
+    tensors.push(["vision_tower.vision_model.embeddings.patch_embedding.weight", vision]);
+    tensors.push(["multi_modal_projector.mm_input_projection_weight", vision]);
+    writeFileSync(join(folder, "model.safetensors"), writeSafetensors(tensors));
+    const [text, multimodal] = await Promise.all([loadModel(plain.folder), loadModel(folder)]);
+    try {
+      expect(multimodal.info.architecture).toBe("gemma3_text");
+      const ids = [2, 17, 40, 9, 23, 101, 5, 77];
+      const [a, b] = await Promise.all([text, multimodal].map((m) => m.forward!({ inputs: { ids: [ids] } })));
+      expect(Array.from(b!.logits.data)).toEqual(Array.from(a!.logits.data));
+    } finally {
+      await Promise.all([text, multimodal].map((m) => m.dispose?.()));
     }
   });
 });

@@ -3,7 +3,10 @@ import { type ConfigFieldNames, checkDecoderConfigBounds } from "../formats/conf
 import type { DecoderActivation, DecoderConfig, RopeScaling } from "../weights/types.ts";
 import { validateDecoderConfig } from "../weights/validate.ts";
 
-/** Hugging Face `model_type` values that {@link decoderConfigFromHf} maps. */
+/**
+ * Hugging Face `model_type` values that {@link decoderConfigFromHf} maps (and gemma3, a multimodal
+ * Gemma 3 config, read as its gemma3_text `text_config`).
+ */
 export const supportedHfModelTypes: readonly string[] = [
   "llama",
   "mistral",
@@ -614,7 +617,7 @@ export function decoderConfigFromHf(json: unknown, source = "config.json"): Deco
       details: { source },
     });
   }
-  const object = json as Json;
+  const object = textModelConfig(json as Json, source);
   const read = fieldReader(object, source);
   const modelType = read.string("model_type");
   if (modelType === undefined || !supportedHfModelTypes.includes(modelType)) {
@@ -638,6 +641,47 @@ export function decoderConfigFromHf(json: unknown, source = "config.json"): Deco
   validateDecoderConfig(config, source);
   checkDecoderConfigBounds(config, source, fieldNames[modelType] ?? llamaFieldNames);
   return config;
+}
+
+/**
+ * `Gemma3TextConfig`'s defaults, which a multimodal Gemma 3 config.json leaves out of its
+ * `text_config` (transformers saves only the fields that differ from them there).
+ */
+const gemma3TextDefaults: Json = {
+  vocab_size: 262_208,
+  hidden_size: 2304,
+  intermediate_size: 9216,
+  num_hidden_layers: 26,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 256,
+  max_position_embeddings: 131_072,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1_000_000,
+  rope_local_base_freq: 10_000,
+  query_pre_attn_scalar: 256,
+  sliding_window: 4096,
+  sliding_window_pattern: 6,
+  tie_word_embeddings: true,
+  bos_token_id: 2,
+  eos_token_id: 1,
+};
+
+/**
+ * The text model's config of a config.json: itself, or for a multimodal Gemma 3 checkpoint
+ * (`Gemma3ForConditionalGeneration`, model_type gemma3) its `text_config` over `Gemma3TextConfig`'s
+ * defaults, read as gemma3_text (the vision tower is not loaded; its tensors are skipped).
+ */
+function textModelConfig(json: Json, source: string): Json {
+  if (json["model_type"] !== "gemma3") return json;
+  const text = json["text_config"];
+  if (typeof text !== "object" || text === null || Array.isArray(text)) {
+    throw new TokenscopeError("MODEL_LOAD_FAILED", `${source}: a gemma3 config has no text_config object.`, {
+      hint: "Point at a Gemma 3 checkpoint's own config.json.",
+      details: { source },
+    });
+  }
+  return { ...gemma3TextDefaults, ...(text as Json), model_type: "gemma3_text" };
 }
 
 /**

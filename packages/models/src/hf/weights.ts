@@ -25,6 +25,9 @@ const bufferPattern = /(^|\.)(attn|attention)\.(masked_)?bias$|(^|\.)rotary_emb\
 
 const floatDtypes = new Set(["F32", "F16", "BF16", "F64"]);
 
+/** The vision tower and projector of a multimodal Gemma 3 checkpoint: not part of the text model. */
+const gemma3VisionPattern = /^(model\.)?(vision_tower|multi_modal_projector)\./;
+
 /** The output matrix's name in the family's checkpoints. */
 function outputName(architecture: string): string {
   return architecture === "gpt_neox" ? neoxNames.output : LM_HEAD;
@@ -36,6 +39,12 @@ function outputName(architecture: string): string {
  */
 function canonicalName(architecture: string, name: string, expected: ReadonlyMap<string, number[]>): string {
   if (expected.has(name)) return name;
+  // A multimodal Gemma 3 checkpoint keeps the text model under `language_model.` (or, saved by
+  // transformers ≥ 4.52, `model.language_model.`).
+  if (architecture === "gemma3_text") {
+    const text = name.replace(/^language_model\./, "").replace(/^model\.language_model\./, "model.");
+    if (expected.has(text)) return text;
+  }
   const prefix = basePrefix[architecture] ?? "model.";
   return expected.has(prefix + name) ? prefix + name : name;
 }
@@ -63,6 +72,7 @@ export function hfTensorsToDecoderWeights(
   const tensors = new Map<string, WeightTensor>();
   for (const [rawName, tensor] of file.tensors) {
     if (bufferPattern.test(rawName)) continue;
+    if (config.architecture === "gemma3_text" && gemma3VisionPattern.test(rawName)) continue;
     const name = canonicalName(config.architecture, rawName, onDisk);
     // transformers ties the output to the embedding at load; some checkpoints still carry a copy.
     if (name === tiedOutput) continue;
