@@ -119,7 +119,7 @@ export function llamaTables(run: LlamaRun, peak: number, igPoints: number): stri
         ig.ours,
         shape,
         peak,
-        "full-length rows, split by the 1 GiB budget",
+        "full-length rows, split by the 2 GiB budget",
       ),
     ]),
     "\n## (b) ours vs the per-step loop of Inseq/Captum (same model object, same runtime, alternated)\n",

@@ -194,7 +194,7 @@ export async function forEachGradientRow(
 }
 
 /**
- * "16 rows in 2 gradient passes, layer activations recomputed to fit the default 1024 MiB memory
+ * "16 rows in 2 gradient passes, layer activations recomputed to fit the default 2048 MiB memory
  * budget"; "at most 16 passes" where calls may grow past the first one's rows.
  */
 export function planMessage(plan: GradientCallPlan, rows: number, budgetBytes: number | undefined): string {

@@ -6,7 +6,7 @@
  * - saliency: a 64-token prompt, 4 generated tokens, then the gradient of every step's log-probability
  *   with respect to the input embeddings in one batched pass (what `--method saliency` runs);
  * - saliency-1009: the same on a 1009-token prompt (issue 18's long prompt; Captum on PyTorch peaks at
- *   4.0 GB on the 135M shape), two steps per call with layers recomputed, as saliency plans it;
+ *   4.0 GB on the 135M shape), every step in one call with layers recomputed, as saliency plans it;
  *   saliency-1009-held: in one call holding every layer's activations.
  *
  * Each job runs in a fresh child process, so its peak RSS (Linux VmHWM) is the job's alone, from
@@ -141,12 +141,12 @@ async function child(job: Job, mapped: boolean, folder: string): Promise<void> {
   if (job !== "generate") {
     const ids = [...prompt, ...generated.ids];
     const positions = generated.ids.map((_, k) => prompt.length - 1 + k);
-    // As saliency plans the calls under the default 1 GiB budget (methods-gradient's batch-budget.ts):
-    // 64 tokens, every step in one call, activations held; 1009 tokens, two steps per call with each
-    // layer recomputed in the backward pass. saliency-1009-held: the 1009-token steps in one call
+    // As saliency plans the calls under the default 2 GiB budget (methods-gradient's batch-budget.ts):
+    // every step in one call; at 1009 tokens with each layer recomputed in the backward pass (a held
+    // row is estimated at 4.3 GiB, a recomputed one at 456 MiB). saliency-1009-held: the same call
     // holding every layer's activations, for comparison.
     const recompute = job === "saliency-1009";
-    const calls = recompute ? [positions.slice(0, 2), positions.slice(2)] : [positions];
+    const calls = [positions];
     for (const rows of calls) {
       await model.gradients!({
         inputs: { ids: rows.map(() => ids) },
