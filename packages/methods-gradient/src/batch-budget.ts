@@ -55,8 +55,6 @@ export interface GradientCallPlan {
   mostRows: number;
   /** Ask the model to recompute layer activations in the backward pass (`GradientRequest.recompute`). */
   recompute: boolean;
-  /** Estimated bytes of one row (or a row and its contrast row) as the calls run it. */
-  rowBytes: number;
 }
 
 /**
@@ -147,7 +145,7 @@ export function gradientCallPlan(
   const { recompute, itemBytes } = itemPlan(info, canRecompute, seq, rowsPerItem, context.memoryBudgetBytes);
   const byBudget = itemsPerCall(itemBytes, context.memoryBudgetBytes);
   const responsive = Math.max(1, Math.floor(responsiveRowsPerCall(info, seq, "gradient") / rowsPerItem));
-  return { rows: Math.min(byBudget, responsive), mostRows: byBudget, recompute, rowBytes: itemBytes };
+  return { rows: Math.min(byBudget, responsive), mostRows: byBudget, recompute };
 }
 
 /** Attributed rows per gradient call: {@link gradientCallPlan}'s `rows`. */

@@ -197,7 +197,7 @@ export async function forEachGradientRow(
  * "16 rows in 2 gradient passes, layer activations recomputed to fit the default 2048 MiB memory
  * budget"; "at most 16 passes" where calls may grow past the first one's rows.
  */
-export function planMessage(plan: GradientCallPlan, rows: number, budgetBytes: number | undefined): string {
+function planMessage(plan: GradientCallPlan, rows: number, budgetBytes: number | undefined): string {
   const passes = Math.ceil(rows / Math.max(1, Math.min(plan.rows, rows)));
   const fewest = Math.ceil(rows / Math.max(1, plan.mostRows));
   const count = passes === fewest ? `${passes}` : `at most ${passes}`;

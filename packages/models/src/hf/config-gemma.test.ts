@@ -1,17 +1,8 @@
-import type { TokenscopeError } from "@tokenscope/core";
 import { describe, expect, it } from "vitest";
+import { errorOf } from "../testing/errors.test-helpers.ts";
 import { tinyFamilyConfigs } from "../testing/random-weights.ts";
 import { decoderConfigFromHf } from "./config.ts";
 import { hfConfigJson } from "./config-json.ts";
-
-function errorOf(run: () => unknown): TokenscopeError {
-  try {
-    run();
-  } catch (error) {
-    return error as TokenscopeError;
-  }
-  throw new Error("expected an error");
-}
 
 // google/gemma-2b's config.json: hidden_act "gelu", no hidden_activation (transformers uses tanh GELU).
 const gemma2b = {

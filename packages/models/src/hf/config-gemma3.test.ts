@@ -1,10 +1,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TokenscopeError } from "@tokenscope/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { type SafetensorsWriteTensor, writeSafetensors } from "../formats/safetensors/write.ts";
 import { loadModel } from "../load-model.ts";
+import { errorOf } from "../testing/errors.test-helpers.ts";
 import { tinyFamilyConfigs } from "../testing/random-weights.ts";
 import { referenceGemmaForward } from "../testing/reference-gemma.ts";
 import { decoderConfigFromHf } from "./config.ts";
@@ -13,15 +13,6 @@ import { writeRandomHfFolder } from "./write-random-folder.ts";
 
 const root = mkdtempSync(join(tmpdir(), "tokenscope-gemma3-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function errorOf(run: () => unknown): TokenscopeError {
-  try {
-    run();
-  } catch (error) {
-    return error as TokenscopeError;
-  }
-  throw new Error("expected an error");
-}
 
 // google/gemma-3-1b-it's config.json.
 const gemma3_1b = {

@@ -29,8 +29,8 @@ export interface RecomputeGraph {
  * values, but ONNX Runtime can neither run it before the backward pass reaches the segment (it
  * waits for the gradient) nor merge it with the forward nodes (its input differs). A segment whose
  * output has no gradient is left as it is. Segments must not overlap. The copies are appended to the
- * emitter's nodes: sort the graph's nodes afterwards. Nodes that do not depend on the segment's input (weight
- * transposes, masks and position tables shared by every block) are not copied.
+ * emitter's nodes: sort the graph's nodes afterwards. Nodes that do not depend on the segment's input
+ * (weight transposes, masks and position tables shared by every block) are not copied.
  */
 export function recomputeSegments(graph: RecomputeGraph, segments: readonly RecomputeSegment[]): void {
   const producer = new Map<string, GraphNode>();
@@ -53,13 +53,20 @@ export function recomputeSegments(graph: RecomputeGraph, segments: readonly Reco
     }
     const scope = `recompute/${segment.output}`;
     const { emitter } = graph;
-    const [least] = emitter.emit(scope, "ReduceMin", [gradient], { keepdims: 0 });
-    const [zero] = emitter.emit(scope, "Mul", [least!, emitter.constant([0], dataType, [])]);
-    const [gated] = emitter.emit(scope, "Add", [segment.input, zero!]);
-    const copies = new Map<string, string>([[segment.input, gated!]]);
+    // The gate is emitted with the first copy: a segment whose inner values no backward node reads
+    // gets none.
+    const gate = (): string => {
+      const [least] = emitter.emit(scope, "ReduceMin", [gradient], { keepdims: 0 });
+      const [zero] = emitter.emit(scope, "Mul", [least!, emitter.constant([0], dataType, [])]);
+      const [gated] = emitter.emit(scope, "Add", [segment.input, zero!]);
+      copies.set(segment.input, gated!);
+      return gated!;
+    };
+    const copies = new Map<string, string>();
     const copyOf = (name: string): string => {
       const known = copies.get(name);
       if (known !== undefined) return known;
+      if (name === segment.input) return gate();
       const node = producer.get(name);
       if (node === undefined || !members.has(node)) return name;
       const inputs = node.inputs.map((input) => (input === "" ? "" : copyOf(input)));
