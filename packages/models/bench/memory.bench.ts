@@ -11,7 +11,8 @@
  *
  * Each job runs in a fresh child process, so its peak RSS (Linux VmHWM) is the job's alone, from
  * the load on. RSS counts a mapped file once per mapping, and every session maps the weight
- * file, so the bench also samples PSS (Linux /proc/self/smaps_rollup, every 20 ms), which counts
+ * file (a mapped model closes its generation session before analysis starts, so two at most map
+ * it at once), so the bench also samples PSS (Linux /proc/self/smaps_rollup, every 20 ms), which counts
  * shared pages once: the memory the job really holds. Targets of issue 18: generate ≤ 1.5 × stored
  * + 300 MB, saliency ≤ 2 × + 300 MB (peak RSS).
  *

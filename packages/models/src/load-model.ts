@@ -25,7 +25,7 @@ import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
 import { openWeightFileStorage } from "./runtime/weight-file-storage.ts";
 import type { DecoderWeights } from "./weights/types.ts";
-import type { WeightFileStorage } from "./weights/weight-file.ts";
+import type { WeightFileStorage, WeightPrecision } from "./weights/weight-file.ts";
 
 /** Options of {@link loadModel}, in the style of transformers.js. */
 export interface LoadModelOptions {
@@ -71,6 +71,13 @@ export interface LoadModelOptions {
    * not prepacked by ONNX Runtime, which costs warm runs some speed (see bench/memory.bench.ts).
    */
   mapWeights?: boolean | "auto";
+  /**
+   * Mapped weights: `"stored"` (default) keeps float16 / bfloat16 checkpoint matrices in 16 bits,
+   * cast to fp32 where each product reads them (fp32 accumulation, half the memory); `"float32"`
+   * widens them at load, which spends memory to save the cast on every run.
+   * TOKENSCOPE_WEIGHT_PRECISION=stored|float32 sets the default (the CLI's switch).
+   */
+  weightPrecision?: WeightPrecision;
   /** Folder of the weight files (default TOKENSCOPE_WEIGHTS_DIR, else ~/.cache/tokenscope/weights). */
   weightsDir?: string;
 }
@@ -95,6 +102,18 @@ function mapWeightsFromEnvironment(): boolean | "auto" {
     "INVALID_INPUT",
     `TOKENSCOPE_MAP_WEIGHTS is ${quoteForMessage(value)}; it takes on, off or auto.`,
     { hint: "Set TOKENSCOPE_MAP_WEIGHTS=off to keep the weights in memory, on to map them, or unset it." },
+  );
+}
+
+/** The default of `weightPrecision` from TOKENSCOPE_WEIGHT_PRECISION (stored or float32; unset: stored). */
+function weightPrecisionFromEnvironment(): WeightPrecision {
+  const value = (process.env["TOKENSCOPE_WEIGHT_PRECISION"] ?? "stored").trim().toLowerCase();
+  if (value === "stored" || value === "") return "stored";
+  if (value === "float32" || value === "fp32") return "float32";
+  throw new TokenscopeError(
+    "INVALID_INPUT",
+    `TOKENSCOPE_WEIGHT_PRECISION is ${quoteForMessage(value)}; it takes stored or float32.`,
+    { hint: "Set TOKENSCOPE_WEIGHT_PRECISION=float32 to widen 16-bit weights at load, or unset it." },
   );
 }
 
@@ -373,6 +392,8 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     runtime,
     sessionOptions,
     execution,
-    ...(weightStorage ? { weightStorage } : {}),
+    ...(weightStorage
+      ? { weightStorage, weightPrecision: options.weightPrecision ?? weightPrecisionFromEnvironment() }
+      : {}),
   });
 }

@@ -7,6 +7,7 @@ export * from "./graph/codec-tensor.ts";
 export * from "./graph/dtypes.ts";
 export * from "./graph/external-data.ts";
 export * from "./graph/inspect.ts";
+export * from "./graph/passes/cast-weights-at-use.ts";
 export * from "./graph/passes/check-opsets.ts";
 export * from "./graph/passes/expose-tensors.ts";
 export * from "./graph/passes/inline-constant-if.ts";

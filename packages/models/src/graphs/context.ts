@@ -6,7 +6,7 @@ import {
   ONNX_DATA_TYPE,
 } from "@tokenscope/tensor-backends";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
-import type { WeightFile } from "../weights/weight-file.ts";
+import type { PlacedWeight, WeightFile } from "../weights/weight-file.ts";
 import type { DecoderDataType } from "./types.ts";
 
 /**
@@ -26,7 +26,10 @@ export interface GraphContext {
     attributes?: Record<string, AttributeInput | undefined>,
     output?: string,
   ): string;
-  /** A weight in its stored layout, in the graph's float type (fp32 initializer, cast for float64). */
+  /**
+   * A weight in its stored layout, in the graph's float type (an fp32 initializer, or a filed 16-bit
+   * one, cast for float64 or from 16 bits).
+   */
   weight(name: string): string;
   /** A Hugging Face [out, in] matrix as [in, out], ready for `MatMul(x, w)`. */
   weightTransposed(name: string): string;
@@ -93,6 +96,40 @@ export function createGraphContext(
     dataType === "float32"
       ? initializer
       : builder.node("Cast", [initializer], { to: castTo.float64 }, { outputs: [`${initializer}:f64`] })[0]!;
+  /**
+   * A filed matrix as an external initializer; a 16-bit one is cast to the graph's type, an int8 one
+   * dequantized by blocks, where it is read (`castWeightsAtUse` gives each use its own, so no widened
+   * copy outlives its product).
+   */
+  const filedInitializer = (name: string, dims: readonly number[], placed: PlacedWeight): string => {
+    const { location, offset, length } = placed;
+    const external = { location, offset, length };
+    const initializer = builder.initializer({ name, dataType: placed.dataType, dims: [...dims], external });
+    if (placed.dataType === "float32") return asDataType(initializer);
+    if (placed.dataType !== "int8") {
+      return builder.node(
+        "Cast",
+        [initializer],
+        { to: castTo[dataType] },
+        { outputs: [`${name}:${dataType}`] },
+      )[0]!;
+    }
+    const { blockSize, blockAxis } = placed;
+    const scaleDims = blockAxis === 1 ? [dims[0]!, dims[1]! / blockSize] : [dims[0]! / blockSize, dims[1]!];
+    const scales = builder.initializer({
+      name: `${name}:scales`,
+      dataType: "float32",
+      dims: scaleDims,
+      external: placed.scales,
+    });
+    const [values] = builder.node(
+      "DequantizeLinear",
+      [initializer, scales],
+      { axis: blockAxis, block_size: blockSize },
+      { outputs: [`${name}:float32`] },
+    );
+    return asDataType(values!);
+  };
   const make = (scope: string): GraphContext => {
     const context: GraphContext = {
       builder,
@@ -108,24 +145,18 @@ export function createGraphContext(
       },
       weight(name) {
         return once(`weight:${name}`, () => {
-          const { dims, data } = tensor(name);
-          const external = weightFile?.place(name, "stored");
-          return asDataType(
-            external
-              ? builder.initializer({ name, dataType: "float32", dims, external })
-              : builder.initializer(data, dims, { name }),
-          );
+          // `data` is read only for a tensor kept inline: reading it widens a lazy one to fp32.
+          const { dims } = tensor(name);
+          const placed = weightFile?.place(name, "stored");
+          return placed
+            ? filedInitializer(name, dims, placed)
+            : asDataType(builder.initializer(tensor(name).data, dims, { name }));
         });
       },
       weightTransposed(name) {
         return once(`weightT:${name}`, () => {
-          const external = weightFile?.place(name, "transposed");
-          if (external) {
-            const dims = [...tensor(name).dims].reverse();
-            return asDataType(
-              builder.initializer({ name: `${name}:T`, dataType: "float32", dims, external }),
-            );
-          }
+          const placed = weightFile?.place(name, "transposed");
+          if (placed) return filedInitializer(`${name}:T`, [...tensor(name).dims].reverse(), placed);
           const transposed = transpose(tensor(name));
           return asDataType(builder.initializer(transposed.data, transposed.dims, { name: `${name}:T` }));
         });

@@ -1,5 +1,5 @@
 import { TokenscopeError } from "@tokenscope/core";
-import { type SafetensorsFile, safetensorToFloat32 } from "../formats/safetensors/read.ts";
+import { type SafetensorsFile, safetensorHalf, safetensorToFloat32 } from "../formats/safetensors/read.ts";
 import { lazyWeightTensor } from "../weights/lazy-tensor.ts";
 import { expectedTensorDims, LM_HEAD, neoxNames } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, WeightTensor } from "../weights/types.ts";
@@ -89,7 +89,7 @@ export function hfTensorsToDecoderWeights(
     // Converted when first read: from a file read in pieces, only the tensors in use are held.
     tensors.set(
       name,
-      lazyWeightTensor([...tensor.dims], () => safetensorToFloat32(tensor)),
+      lazyWeightTensor([...tensor.dims], () => safetensorToFloat32(tensor), safetensorHalf(tensor)),
     );
   }
   if (phi3) splitPhi3FusedTensors(config, tensors, source);

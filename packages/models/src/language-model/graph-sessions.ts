@@ -1,5 +1,6 @@
 import {
   buildGradientGraph,
+  castWeightsAtUse,
   type RecomputeSegment,
   type RuntimeSession,
   type SessionOptions,
@@ -91,7 +92,31 @@ export function createGraphSessions(
           ...(variant.recompute ? { recompute: layerSegments(firstLayer, weights.config.numLayers) } : {}),
         })
       : graph;
-    return runtime.createSession(model, sessionOptions);
+    // Filed 16-bit matrices are widened at each product, not once for the whole session.
+    return runtime.createSession(
+      weightFile ? { ...model, graph: castWeightsAtUse(model.graph) } : model,
+      sessionOptions,
+    );
+  }
+
+  /** What a variant serves: generation over the KV cache, or analysis (forward passes, taps, gradients). */
+  const role = (variant: GraphVariant) => (variant.kvCache ? "generation" : "analysis");
+  const roles = new Map<string, "generation" | "analysis">();
+
+  /**
+   * Mapped weights: each session maps the whole weight file, so two live sessions count its pages
+   * twice in RSS, and each keeps its own arena. Generation and analysis come one after the other
+   * (generate, then attribute), so making a session of one role closes the other role's sessions,
+   * once their runs in flight end; asking for one again rebuilds it.
+   */
+  function releaseOtherRole(wanted: "generation" | "analysis"): void {
+    if (!weightFile) return;
+    for (const [key, session] of sessions) {
+      if (roles.get(key) === wanted) continue;
+      sessions.delete(key);
+      roles.delete(key);
+      void session.then((open) => open.dispose()).catch(() => undefined);
+    }
   }
 
   return {
@@ -100,18 +125,63 @@ export function createGraphSessions(
       const key = JSON.stringify(variant);
       let session = sessions.get(key);
       if (!session) {
-        session = build(variant);
+        releaseOtherRole(role(variant));
+        session = build(variant).then(closingWhenIdle);
         sessions.set(key, session);
+        roles.set(key, role(variant));
         // A failed build must not poison the cache: the next request tries again.
-        session.catch(() => sessions.delete(key));
+        session.catch(() => {
+          if (sessions.get(key) === session) sessions.delete(key);
+        });
       }
       return session;
     },
     async dispose(): Promise<void> {
       const all = [...sessions.values()];
       sessions.clear();
+      roles.clear();
       await Promise.allSettled(all.map(async (session) => (await session).dispose()));
       await weightFile?.remove();
+    },
+  };
+}
+
+/**
+ * `session` with `dispose()` deferred until its runs in flight have settled, so a session closed
+ * while another caller still runs it (a generation step) finishes that run first.
+ */
+function closingWhenIdle(session: RuntimeSession): RuntimeSession {
+  let running = 0;
+  let closing: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    get inputNames() {
+      return session.inputNames;
+    },
+    get outputNames() {
+      return session.outputNames;
+    },
+    get providers() {
+      return session.providers;
+    },
+    get fallbacks() {
+      return session.fallbacks;
+    },
+    async run(feeds, fetches) {
+      running++;
+      try {
+        return await session.run(feeds, fetches);
+      } finally {
+        running--;
+        if (running === 0) closing?.();
+      }
+    },
+    dispose() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = resolve;
+        if (running === 0) resolve();
+      }).then(() => session.dispose());
+      return closed;
     },
   };
 }

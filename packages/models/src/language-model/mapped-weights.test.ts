@@ -70,14 +70,14 @@ describe.each([
       const generated = await Promise.all(models.map((m) => m.generate!(ids, { maxNewTokens: 6 })));
       expect(generated[1]!.ids).toEqual(generated[0]!.ids);
 
-      // One file holds every matrix the three sessions (forward, gradient, KV cache) use, in float32
-      // (16-bit checkpoints upcast, as in memory).
+      // One file holds every matrix the three sessions (forward, gradient, KV cache) use, in the
+      // checkpoint's precision: 16-bit matrices stay 16-bit, widened where the graphs read them.
       const files = readdirSync(weightsDir);
       expect(files).toHaveLength(1);
       const { hiddenSize: h, intermediateSize: f, vocabSize: v, numLayers: layers } = config;
       const elements = layers * (4 * h * h + (architecture === "gpt2" ? 2 : 3) * h * f) + v * h;
       const bytes = statSync(join(weightsDir, files[0]!)).size;
-      const perElement = 4;
+      const perElement = dtype === "F32" ? 4 : 2;
       expect(bytes).toBeGreaterThanOrEqual(elements * perElement);
       expect(bytes).toBeLessThan(elements * perElement * 1.5);
     } finally {
@@ -134,6 +134,47 @@ describe("TOKENSCOPE_MAP_WEIGHTS", () => {
     } finally {
       if (saved === undefined) delete process.env["TOKENSCOPE_MAP_WEIGHTS"];
       else process.env["TOKENSCOPE_MAP_WEIGHTS"] = saved;
+    }
+  });
+});
+
+describe("TOKENSCOPE_WEIGHT_PRECISION", () => {
+  it("widens 16-bit weights at load when float32, and refuses a value it does not take", async () => {
+    const { folder } = await writeRandomHfFolder({
+      architecture: "llama",
+      dtype: "BF16",
+      layers: 1,
+      hidden: 128,
+      heads: 2,
+      vocab: 300,
+      seed: 6,
+      out: join(root, "precision"),
+    });
+    const saved = process.env["TOKENSCOPE_WEIGHT_PRECISION"];
+    const fileSize = async (name: string) => {
+      const weightsDir = join(root, name);
+      const model = await loadModel(folder, { mapWeights: true, weightsDir });
+      await model.forward!({ inputs: { ids: [[1, 5, 9]] } });
+      const size = statSync(join(weightsDir, readdirSync(weightsDir)[0]!)).size;
+      await model.dispose?.();
+      return size;
+    };
+    try {
+      delete process.env["TOKENSCOPE_WEIGHT_PRECISION"];
+      const stored = await fileSize("precision-stored");
+      process.env["TOKENSCOPE_WEIGHT_PRECISION"] = "float32";
+      expect(await fileSize("precision-float32")).toBeGreaterThanOrEqual(2 * stored - 1024);
+      process.env["TOKENSCOPE_WEIGHT_PRECISION"] = "half\u001b[31m";
+      await expect(
+        loadModel(folder, { mapWeights: true, weightsDir: join(root, "precision-bad") }),
+      ).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        message: expect.not.stringContaining("\u001b"),
+        hint: expect.stringMatching(/float32/),
+      });
+    } finally {
+      if (saved === undefined) delete process.env["TOKENSCOPE_WEIGHT_PRECISION"];
+      else process.env["TOKENSCOPE_WEIGHT_PRECISION"] = saved;
     }
   });
 });

@@ -22,7 +22,7 @@ import {
   valuesName,
 } from "../graphs/tensor-names.ts";
 import type { DecoderWeights } from "../weights/types.ts";
-import { createWeightFile, type WeightFileStorage } from "../weights/weight-file.ts";
+import { createWeightFile, type WeightFileStorage, type WeightPrecision } from "../weights/weight-file.ts";
 import { denseTensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
 import { generateTokens } from "./generate.ts";
 import { createGradientRunner } from "./gradients.ts";
@@ -51,6 +51,12 @@ export interface OnnxLanguageModelOptions {
    * (onnxruntime-node).
    */
   weightStorage?: WeightFileStorage;
+  /**
+   * With `weightStorage`: `"stored"` (default) files a checkpoint's float16 / bfloat16 matrices in 16
+   * bits, widened to fp32 at each product; `"float32"` widens them at load (twice the memory, no
+   * cast per run).
+   */
+  weightPrecision?: WeightPrecision;
 }
 
 const noTaps = { attention: false, values: false, residual: false, mlp: false };
@@ -76,7 +82,9 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
   // The model's own map: a weight file drops the values of what it holds from it, not from the caller's.
   const weights: DecoderWeights = { config, tensors: new Map(options.weights.tensors) };
   const weightFile = options.weightStorage
-    ? createWeightFile(weights.tensors, options.weightStorage)
+    ? createWeightFile(weights.tensors, options.weightStorage, {
+        ...(options.weightPrecision ? { precision: options.weightPrecision } : {}),
+      })
     : undefined;
   /** Row `id` of the token embedding table: from the weight file, else from memory. */
   const embeddingRow = (id: number): Float32Array =>

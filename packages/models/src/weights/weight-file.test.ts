@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { bf16BitsToFloat32, f16BitsToFloat32, numbersToBf16Bits, numbersToF16Bits } from "./half-floats.ts";
+import { lazyWeightTensor } from "./lazy-tensor.ts";
 import type { WeightTensor } from "./types.ts";
 import { createWeightFile, type WeightFileStorage } from "./weight-file.ts";
 
@@ -98,4 +100,41 @@ describe("createWeightFile", () => {
     await file.remove();
     expect(storage.removed()).toBe(true);
   });
+
+  it.each([
+    ["float16", numbersToF16Bits, f16BitsToFloat32],
+    ["bfloat16", numbersToBf16Bits, bf16BitsToFloat32],
+  ] as const)(
+    "files a 16-bit checkpoint matrix (%s) in 16 bits, unless fp32 is asked for",
+    (dataType, encode, decode) => {
+      const rows = 3;
+      const cols = 5;
+      const bits = encode(Array.from({ length: rows * cols }, (_, i) => Math.cos(i * 0.7) * 3));
+      const values = decode(bits);
+      const half = () =>
+        lazyWeightTensor([rows, cols], () => decode(bits), { dataType, bits: () => bits.slice() });
+      const storage = memoryStorage();
+      const file = createWeightFile(new Map([["w", half()]]), storage, { minBytes: 0 });
+      const stored = file.place("w", "stored")!;
+      expect(stored).toMatchObject({ dataType, length: rows * cols * 2 });
+      const at = (placed: { offset: number; length: number }) =>
+        Array.from(
+          new Uint16Array(storage.bytes().slice(placed.offset, placed.offset + placed.length).buffer),
+        );
+      expect(at(stored)).toEqual(Array.from(bits));
+      // Another layout, asked for once the values are gone, is read back in 16 bits and transposed.
+      const transposed = file.place("w", "transposed")!;
+      const expected: number[] = [];
+      for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) expected.push(bits[r * cols + c]!);
+      expect(at(transposed)).toEqual(expected);
+      expect(Array.from(file.row("w", 2)!)).toEqual(Array.from(values.subarray(2 * cols, 3 * cols)));
+
+      const wide = createWeightFile(new Map([["w", half()]]), memoryStorage(), {
+        minBytes: 0,
+        precision: "float32",
+      });
+      expect(wide.place("w", "stored")).toMatchObject({ dataType: "float32", length: rows * cols * 4 });
+      expect(Array.from(wide.row("w", 1)!)).toEqual(Array.from(values.subarray(cols, 2 * cols)));
+    },
+  );
 });

@@ -15,7 +15,7 @@ import { validateDecoderConfig, validateDecoderWeights } from "../../weights/val
 import { type ConfigFieldNames, checkDecoderConfigBounds, checkWeightsFitFile } from "../config-bounds.ts";
 import { QK_K } from "./k-quants.ts";
 import { ggmlByteLength, ggmlReadableTypes } from "./quantization.ts";
-import { type GgufFile, readGgufTensor } from "./read.ts";
+import { type GgufFile, lazyGgufTensor, readGgufTensor } from "./read.ts";
 
 /** What differs between the GGUF architectures tokenscope reads; the rest is llama.cpp's shared layout. */
 interface GgufArchitecture {
@@ -446,7 +446,8 @@ export function ggufToDecoderWeights(file: GgufFile): DecoderWeights {
       unknown.push(name);
       continue;
     }
-    const tensor = readGgufTensor(file, name);
+    // Made on first read: a weight file keeps F16, BF16, Q8_0 and Q4_0 matrices as they are stored.
+    const tensor = lazyGgufTensor(file, name);
     // The converter's test, on the Hugging Face name: `name.endswith("norm.weight")`.
     if (architecture.normWeightOffset !== undefined && hfName.endsWith("norm.weight")) {
       const offset = architecture.normWeightOffset;

@@ -5,6 +5,7 @@ import {
   f16BitsToNumber,
   numbersToF16Bits,
 } from "../../weights/half-floats.ts";
+import type { StoredBlocks, StoredHalf } from "../../weights/lazy-tensor.ts";
 import { copyFloat32LE, copyUint16LE, viewOf } from "../binary.ts";
 import { ggmlTypeIds } from "./ggml-types.ts";
 import { type KQuantType, kQuantLayouts, QK_K, type SuperBlockDecoder } from "./k-quants.ts";
@@ -129,6 +130,56 @@ export function dequantize(type: GgmlReadableType, bytes: Uint8Array, count: num
     decode!(bytes, view, block * blockBytes, out, block * blockValues);
   }
   return out;
+}
+
+/**
+ * How a weight file can keep `count` values of `type` without widening them to fp32: F16 and BF16
+ * as their bit patterns; Q8_0 and Q4_0 as int8 values (Q4_0's `q - 8`) with one fp32 scale per block
+ * of 32, whose products are exactly {@link dequantize}'s values. Undefined for F32 and the K-quants
+ * (their blocks carry offsets as well as scales: widened at load).
+ */
+export function ggmlStoredForm(
+  type: GgmlReadableType,
+  bytes: () => Uint8Array,
+  count: number,
+): StoredHalf | StoredBlocks | undefined {
+  if (type === "F16" || type === "BF16") {
+    return {
+      dataType: type === "F16" ? "float16" : "bfloat16",
+      bits: () => copyUint16LE(bytes(), 0, count),
+    };
+  }
+  if (type !== "Q8_0" && type !== "Q4_0") return undefined;
+  const { blockBytes } = layouts[type];
+  const blocks = count / QK;
+  return {
+    blockSize: QK,
+    values() {
+      const source = bytes();
+      const out = new Int8Array(count);
+      for (let block = 0; block < blocks; block++) {
+        const at = block * blockBytes + 2;
+        const outAt = block * QK;
+        if (type === "Q8_0") {
+          out.set(new Int8Array(source.buffer, source.byteOffset + at, QK), outAt);
+          continue;
+        }
+        for (let j = 0; j < QK / 2; j++) {
+          const packed = source[at + j]!;
+          out[outAt + j] = (packed & 0x0f) - 8;
+          out[outAt + j + QK / 2] = (packed >> 4) - 8;
+        }
+      }
+      return out;
+    },
+    scales() {
+      const source = bytes();
+      const view = viewOf(source);
+      return Float32Array.from({ length: blocks }, (_, block) =>
+        f16BitsToNumber(view.getUint16(block * blockBytes, true)),
+      );
+    },
+  };
 }
 
 /**

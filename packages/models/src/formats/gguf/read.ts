@@ -1,4 +1,6 @@
 import { TokenscopeError } from "@tokenscope/core";
+import { lazyWeightTensor } from "../../weights/lazy-tensor.ts";
+import type { WeightTensor } from "../../weights/types.ts";
 import { assertNotGitLfsPointer } from "../lfs-pointer.ts";
 import { GgufByteReader } from "./byte-reader.ts";
 import {
@@ -17,6 +19,7 @@ import {
   ggmlBlockValues,
   ggmlByteLength,
   ggmlReadableTypes,
+  ggmlStoredForm,
   ggmlTypeName,
 } from "./quantization.ts";
 
@@ -244,6 +247,24 @@ export function readGgufTensor(file: GgufFile, name: string): { dims: number[]; 
     dims: [...entry.dims],
     data: dequantize(type, file.bytes.subarray(entry.byteOffset, entry.byteOffset + length), count),
   };
+}
+
+/**
+ * One tensor as {@link readGgufTensor} reads it, made on first read of `data`, and with its stored
+ * form (16-bit bits, Q8_0 / Q4_0 blocks) for a weight file that keeps it so (see `ggmlStoredForm`).
+ */
+export function lazyGgufTensor(file: GgufFile, name: string): WeightTensor {
+  const entry = file.tensors.get(name);
+  const type = entry ? ggmlTypeName(entry.typeId) : undefined;
+  if (!entry || !type) return readGgufTensor(file, name);
+  checkTensorExtent(entry, file.bytes.byteLength, file.source);
+  const count = entry.dims.reduce((a, b) => a * b, 1);
+  const bytes = () => file.bytes.subarray(entry.byteOffset, entry.byteOffset + ggmlByteLength(type, count));
+  return lazyWeightTensor(
+    [...entry.dims],
+    () => dequantize(type, bytes(), count),
+    entry.dims.length === 2 ? ggmlStoredForm(type, bytes, count) : undefined,
+  );
 }
 
 function loadError(source: string, what: string, hint: string): TokenscopeError {

@@ -1,5 +1,6 @@
 import { jsonNestingDepth, limits, quoteForMessage, TokenscopeError } from "@tokenscope/core";
-import { viewOf } from "../binary.ts";
+import type { StoredHalf } from "../../weights/lazy-tensor.ts";
+import { copyUint16LE, viewOf } from "../binary.ts";
 import {
   bytesToFloat32,
   isSafetensorsDtype,
@@ -140,6 +141,20 @@ export function readSafetensorsAt(
       fail(`tensors ${quoteForMessage(previous.name)} and ${quoteForMessage(current.name)} overlap`);
   }
   return { metadata, tensors };
+}
+
+/** The 16-bit storage of an F16 or BF16 tensor (its bit patterns, copied aligned); undefined for others. */
+export function safetensorHalf(tensor: SafetensorsTensor): StoredHalf | undefined {
+  const dataType = tensor.dtype === "F16" ? "float16" : tensor.dtype === "BF16" ? "bfloat16" : undefined;
+  if (dataType === undefined) return undefined;
+  return {
+    dataType,
+    bits: () => {
+      // `bytes` may read the file on each access: read it once.
+      const bytes = tensor.bytes;
+      return copyUint16LE(bytes, 0, bytes.byteLength / 2);
+    },
+  };
 }
 
 /** A tensor's values as fp32 (see `bytesToFloat32` for which conversions are exact). */
