@@ -20,7 +20,7 @@ export type BaselineChoice = "unk" | "pad" | "zero" | number[];
 export function baselineTokenId(
   model: LanguageModel,
   choice: "unk" | "pad",
-  hint = `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.hiddenSize} numbers).`,
+  hint = `Use baseline "zero", or give a custom baseline embedding (an array of ${model.info.embeddingSize ?? model.info.hiddenSize} numbers).`,
 ): number {
   const id = choice === "unk" ? unknownToken(model.info.specialTokens)?.id : model.info.specialTokens.pad;
   if (id === undefined) {
@@ -79,7 +79,7 @@ export async function baselineEmbeddings(
     if (choice.length !== hidden) {
       throw new TokenscopeError(
         "INVALID_PARAMETERS",
-        `A custom baseline embedding needs ${hidden} numbers (the model's hidden size), got ${choice.length}.`,
+        `A custom baseline embedding needs ${hidden} numbers (the width of the model's input embeddings), got ${choice.length}.`,
         {
           hint: `Give one embedding vector of length ${hidden}; it replaces every position.`,
           details: { hidden },

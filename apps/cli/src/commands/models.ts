@@ -79,6 +79,15 @@ export function register(program: Command, io: CliIO): void {
       ).choices(["gated-gelu", "relu"] as const),
     )
     .option(
+      "--word-embedding-size <n>",
+      "opt only: token embeddings narrower than --hidden, with project_in / project_out (opt-350m: 512 of 1024)",
+      limitedInteger(1, "modelWidth"),
+    )
+    .option(
+      "--post-norm",
+      "opt only: LayerNorm after each residual addition (opt-350m's do_layer_norm_before: false)",
+    )
+    .option(
       "--context <n>",
       "context length (encoder-decoders: max_position_embeddings)",
       limitedInteger(1, "contextTokens"),
@@ -102,6 +111,12 @@ export function register(program: Command, io: CliIO): void {
     .addOption(jsonOption())
     .action(async (options) => {
       const arch = options.arch;
+      for (const [flag, given] of [
+        ["--word-embedding-size", options.wordEmbeddingSize !== undefined],
+        ["--post-norm", options.postNorm === true],
+      ] as const) {
+        if (given && arch !== "opt") throw notFor(flag, arch, `Only --arch opt takes ${flag}; leave it out.`);
+      }
       // What both writers take from the flags.
       const common = {
         layers: options.layers,
@@ -147,6 +162,8 @@ export function register(program: Command, io: CliIO): void {
         ...common,
         ...(options.kvHeads !== undefined ? { kvHeads: options.kvHeads } : {}),
         ...(options.intermediate !== undefined ? { intermediate: options.intermediate } : {}),
+        ...(options.wordEmbeddingSize !== undefined ? { wordEmbeddingSize: options.wordEmbeddingSize } : {}),
+        ...(options.postNorm === true ? { layerNormBefore: false } : {}),
       });
       report(written.folder, written.config, `${options.layers} layers`);
     });
@@ -177,7 +194,10 @@ export function register(program: Command, io: CliIO): void {
             `${plainText(model.info.architecture)}${model.info.encoderDecoder ? " (encoder-decoder)" : ""}`,
           ],
           [model.info.encoderDecoder ? "decoder layers" : "layers", String(model.info.numLayers)],
-          ["hidden size", String(model.info.hiddenSize)],
+          [
+            "hidden size",
+            `${model.info.hiddenSize}${model.info.embeddingSize === undefined ? "" : ` (token embeddings ${model.info.embeddingSize})`}`,
+          ],
           [
             "heads",
             `${model.info.numHeads} query, ${model.info.numKeyValueHeads ?? model.info.numHeads} key/value`,

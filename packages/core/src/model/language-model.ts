@@ -21,6 +21,12 @@ export interface ModelInfo {
   architecture: string;
   vocabSize: number;
   hiddenSize: number;
+  /**
+   * Width of the input embeddings (`embed`, `inputs.embeddings`, gradients with respect to them,
+   * custom baselines) when it is not `hiddenSize`: opt-350m's token embeddings are 512 wide and
+   * widened to its 1024-wide residual stream inside the model. Absent: `hiddenSize`.
+   */
+  embeddingSize?: number;
   /** Layers of the model; of its decoder for an encoder-decoder (see `encoderLayers`). */
   numLayers: number;
   numHeads: number;

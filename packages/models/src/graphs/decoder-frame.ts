@@ -1,5 +1,6 @@
 import { TokenscopeError } from "@tokenscope/core";
 import type { Dim, ValueInfo } from "@tokenscope/tensor-backends";
+import { tokenEmbeddingWidth } from "../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, RopeStyle } from "../weights/types.ts";
 import type { AttentionCache } from "./blocks/attention.ts";
 import { attentionAllowed } from "./blocks/attention-mask.ts";
@@ -63,6 +64,11 @@ export interface DecoderFamily {
   positionOffset?: number;
   /** Factor of the token rows, looked up or fed (Gemma: `sqrt(hidden)`); absent: none. */
   tokenScale?: number;
+  /**
+   * opt-350m: the [hidden, wordEmbeddingSize] matrix that widens the token rows (looked up or fed)
+   * before position rows are added; the family's `finalNorm` narrows back for the output.
+   */
+  projectIn?: string;
   /**
    * The sliding window of each layer (Gemma 2 alternates windowed and full layers); absent means
    * `config.slidingWindow` for every layer.
@@ -187,7 +193,7 @@ export function buildDecoderFrame(
       : options.input === "embeds"
         ? {
             kind: "embeds",
-            embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", config.hiddenSize]),
+            embeds: g.input(names.inputsEmbeds, dataType, ["batch", "seq", tokenEmbeddingWidth(config)]),
           }
         : { kind: "ids", ids: g.input(names.inputIds, "int64", ["batch", "seq"]) };
   const attentionMask = g.input(names.attentionMask, "int64", ["batch", keys]);
@@ -226,6 +232,7 @@ export function buildDecoderFrame(
                 ...(family.positionOffset === undefined ? {} : { offset: family.positionOffset }),
               },
           family.tokenScale,
+          family.projectIn,
         );
   const shared = ctx.within("shared");
   // One mask per distinct window, built once and shared by the layers with that window.
@@ -263,7 +270,7 @@ export function buildDecoderFrame(
     head,
     family.finalNorm(head, hidden),
     family.output,
-    config.hiddenSize,
+    tokenEmbeddingWidth(config),
     family.finalLogitSoftcap,
   );
 

@@ -2,6 +2,7 @@ import { buildGradientGraph, type RuntimeTensor } from "@tokenscope/tensor-backe
 import { describe, expect, it } from "vitest";
 import { randomWeights } from "../testing/random-weights.ts";
 import { FINAL_NORM, LM_HEAD } from "../weights/names.ts";
+import type { DecoderConfig } from "../weights/types.ts";
 import { buildDecoderGraph } from "./build-decoder-graph.ts";
 import { floatTensor, plainFeeds, sessionOf } from "./run.test-helpers.ts";
 
@@ -27,10 +28,21 @@ describe("every family's float64 graph differentiates with buildGradientGraph", 
     gpt_neox: "gpt_neox.embed_in.weight",
     opt: "model.decoder.embed_tokens.weight",
   };
-  for (const [architecture, table] of Object.entries(tables)) {
-    it(`${architecture}: d logit / d inputs_embeds matches central finite differences`, async () => {
-      const weights = randomWeights(architecture, {}, 21);
-      const { hiddenSize: hidden, vocabSize: vocab } = weights.config;
+  const cases: [string, string, Partial<DecoderConfig>][] = [
+    ...Object.keys(tables).map((architecture): [string, string, Partial<DecoderConfig>] => [
+      architecture,
+      architecture,
+      {},
+    ]),
+    // opt-350m's shape: the 12-wide embeddings are differentiated before project_in widens them.
+    ["opt projected post-norm", "opt", { wordEmbeddingSize: 12, layerNormBefore: false }],
+  ];
+  for (const [title, architecture, config] of cases) {
+    const table = tables[architecture]!;
+    it(`${title}: d logit / d inputs_embeds matches central finite differences`, async () => {
+      const weights = randomWeights(architecture, config, 21);
+      const { vocabSize: vocab } = weights.config;
+      const hidden = weights.config.wordEmbeddingSize ?? weights.config.hiddenSize;
       const seq = prompt.length;
       const graph = buildDecoderGraph(weights, { input: "embeds", dataType: "float64" });
       const gradientSession = await sessionOf(
@@ -56,7 +68,7 @@ describe("every family's float64 graph differentiates with buildGradientGraph", 
       const [step, tolerance] = [1e-4, 1e-5];
       for (const [position, dim] of [
         [0, 3],
-        [2, 30],
+        [2, 30 % hidden],
         [3, 11],
       ] as const) {
         const index = position * hidden + dim;

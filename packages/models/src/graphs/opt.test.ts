@@ -25,6 +25,9 @@ const positions = mask.map((row) => {
 const variants: { title: string; config: Partial<DecoderConfig> }[] = [
   { title: "pre-norm", config: {} },
   { title: "post-norm", config: { layerNormBefore: false } },
+  // opt-350m's shape: post-norm, token embeddings narrower than the hidden size.
+  { title: "projected post-norm", config: { layerNormBefore: false, wordEmbeddingSize: 8 } },
+  { title: "projected pre-norm", config: { wordEmbeddingSize: 24 } },
 ];
 
 describe.each(variants)("the opt $title graph on padded batches", ({ config }) => {

@@ -1,5 +1,11 @@
 import { TokenscopeError } from "@tokenscope/core";
-import { LM_HEAD, OPT_POSITION_OFFSET, type OptLayerTensor, optNames } from "../weights/names.ts";
+import {
+  LM_HEAD,
+  OPT_POSITION_OFFSET,
+  type OptLayerTensor,
+  optNames,
+  tokenEmbeddingWidth,
+} from "../weights/names.ts";
 import type { DecoderWeights } from "../weights/types.ts";
 import { attention, splitHeads } from "./blocks/attention.ts";
 import { geluMlp } from "./blocks/gelu-mlp.ts";
@@ -81,7 +87,9 @@ function optLayer(ctx: GraphContext, hidden: string, inputs: LayerInputs): strin
  * `cumsum(attention_mask) - 1`, which is what `position_ids` holds for real tokens), LayerNorm
  * blocks before (pre-norm) or after (post-norm) each residual addition, ReLU feed-forward, biases
  * everywhere, a final `model.decoder.final_layer_norm` with pre-norm only, output tied to
- * `embed_tokens` (a separate `lm_head.weight` when `tieWordEmbeddings` is false).
+ * `embed_tokens` (a separate `lm_head.weight` when `tieWordEmbeddings` is false); with
+ * `wordEmbeddingSize` (opt-350m) `project_in` after the token lookup and `project_out` before the
+ * output matrix.
  * @throws TokenscopeError MODEL_LOAD_FAILED when heads × head size is not the hidden size or the
  *   key/value heads are not the heads (OPT has neither a free head size nor grouped-query attention).
  */
@@ -95,22 +103,27 @@ export function buildOptGraph(weights: DecoderWeights, options: DecoderGraphOpti
     );
   }
   const before = config.layerNormBefore ?? true;
+  const projected = tokenEmbeddingWidth(config) !== config.hiddenSize;
   return buildDecoderFrame(weights, options, {
     name: config.architecture,
     tokenTable: optNames.tokenEmbedding,
     positionTable: optNames.positionEmbedding,
     positionOffset: OPT_POSITION_OFFSET,
+    ...(projected ? { projectIn: optNames.projectIn } : {}),
     layer: optLayer,
-    // Post-norm layers end in their own norm; OPT then has no final one.
-    finalNorm: (ctx, hidden) =>
-      before
+    // Post-norm layers end in their own norm; OPT then has no final one. opt-350m then narrows the
+    // hidden states to the token embeddings' width.
+    finalNorm: (ctx, hidden) => {
+      const normed = before
         ? layerNorm(
             ctx,
             hidden,
             { weight: optNames.finalNormWeight, bias: optNames.finalNormBias },
             config.layerNormEps ?? 1e-5,
           )
-        : hidden,
+        : hidden;
+      return projected ? linear(ctx, normed, { weight: optNames.projectOut, layout: "out-in" }) : normed;
+    },
     output: config.tieWordEmbeddings ? { tied: optNames.tokenEmbedding } : { separate: LM_HEAD },
   });
 }

@@ -218,7 +218,7 @@ export function hfConfigJson(config: DecoderConfig): Record<string, unknown> {
     return {
       ...shared,
       hidden_size: config.hiddenSize,
-      word_embed_proj_dim: config.hiddenSize,
+      word_embed_proj_dim: config.wordEmbeddingSize ?? config.hiddenSize,
       num_hidden_layers: config.numLayers,
       num_attention_heads: config.numHeads,
       ffn_dim: config.intermediateSize,

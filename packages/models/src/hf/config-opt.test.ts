@@ -81,12 +81,22 @@ describe("decoderConfigFromHf for opt", () => {
     });
   });
 
+  it("reads opt-350m's narrower token embeddings (word_embed_proj_dim) and writes them back", () => {
+    const opt350m = {
+      ...opt125m,
+      hidden_size: 1024,
+      num_attention_heads: 16,
+      ffn_dim: 4096,
+      word_embed_proj_dim: 512,
+      do_layer_norm_before: false,
+    };
+    const config = decoderConfigFromHf(opt350m);
+    expect(config).toMatchObject({ hiddenSize: 1024, wordEmbeddingSize: 512, layerNormBefore: false });
+    expect(hfConfigJson(config)).toMatchObject({ word_embed_proj_dim: 512, hidden_size: 1024 });
+    expect(decoderConfigFromHf(opt125m).wordEmbeddingSize).toBeUndefined();
+  });
+
   it("refuses what is not built with UNSUPPORTED_ARCHITECTURE, naming the field", () => {
-    const opt350m = { ...opt125m, hidden_size: 1024, word_embed_proj_dim: 512, do_layer_norm_before: false };
-    expect(errorOf(() => decoderConfigFromHf(opt350m))).toEqual({
-      code: "UNSUPPORTED_ARCHITECTURE",
-      message: expect.stringContaining("word_embed_proj_dim 512 differs from hidden_size 1024"),
-    });
     for (const [key, value] of [
       ["enable_bias", false],
       ["layer_norm_elementwise_affine", false],

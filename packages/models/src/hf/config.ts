@@ -550,21 +550,14 @@ function gptNeoxConfig(json: Json, read: FieldReader, source: string): DecoderCo
 
 /**
  * OPT (`OPTConfig`, transformers' defaults for absent fields): `ffn_dim`, ReLU by default, pre- or
- * post-norm (`do_layer_norm_before`), tied output. What is not built is refused:
- * `word_embed_proj_dim` other than `hidden_size` (opt-350m's `project_in` / `project_out`),
+ * post-norm (`do_layer_norm_before`), tied output, and `word_embed_proj_dim` (opt-350m's narrower
+ * token embeddings with `project_in` / `project_out`). What is not built is refused:
  * `enable_bias` false, `layer_norm_elementwise_affine` false, `_remove_final_layer_norm` true.
  */
 function optConfig(json: Json, read: FieldReader, source: string): DecoderConfig {
   const hiddenSize = read.requiredSize("hidden_size");
   const numHeads = read.requiredSize("num_attention_heads");
   const projection = read.size("word_embed_proj_dim");
-  if (projection !== undefined && projection !== hiddenSize) {
-    unsupported(
-      source,
-      `word_embed_proj_dim ${projection} differs from hidden_size ${hiddenSize} (project_in / project_out)`,
-      "OPT models whose token embeddings are narrower than the hidden size (opt-350m) are not built.",
-    );
-  }
   for (const [key, refused, why] of [
     ["enable_bias", false, "OPT without biases is not built."],
     ["layer_norm_elementwise_affine", false, "OPT LayerNorms without weights are not built."],
@@ -592,6 +585,7 @@ function optConfig(json: Json, read: FieldReader, source: string): DecoderConfig
     layerNormEps: 1e-5,
     activation: activationOf(read.string("activation_function") ?? "relu", source, "activation_function"),
     layerNormBefore,
+    ...(projection !== undefined && projection !== hiddenSize ? { wordEmbeddingSize: projection } : {}),
   };
 }
 

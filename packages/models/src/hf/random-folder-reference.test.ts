@@ -45,16 +45,48 @@ describe("random Hugging Face folders against the independent references", () =>
         seed: 5,
         out,
       });
-      const { weights } = await loadHfFolder(out);
-      const model = await loadModel(out);
-      const ids = (await model.tokenize("the cat sat on the mat.")).tokens.map((token) => token.id!);
-      const { logits } = await model.forward!({ inputs: { ids: [ids] } });
-      const reference = references[architecture]!(weights, ids);
-      let worst = 0;
-      for (let i = 0; i < logits.data.length; i++)
-        worst = Math.max(worst, Math.abs(logits.data[i]! - reference.data[i]!));
-      expect(worst).toBeLessThan(1e-4);
-      await model.dispose?.();
+      await compareWithReference(out, references[architecture]!);
     });
   }
+
+  it("opt-350m's shape (post-norm, 16-wide token embeddings of a 32-wide model) matches the reference", async () => {
+    const out = join(folder, "opt-350m");
+    await writeRandomHfFolder({
+      architecture: "opt",
+      layers: 2,
+      hidden: 32,
+      heads: 4,
+      vocab: 300,
+      seed: 6,
+      wordEmbeddingSize: 16,
+      layerNormBefore: false,
+      out,
+    });
+    const model = await compareWithReference(out, referenceOptForward);
+    expect(model.info).toMatchObject({ hiddenSize: 32, embeddingSize: 16 });
+  });
 });
+
+/** Loads `out` and checks its logits on a sentence against `reference` within 1e-4; returns its info. */
+async function compareWithReference(
+  out: string,
+  reference: (weights: DecoderWeights, ids: readonly number[]) => ReferenceLogits,
+) {
+  const { weights } = await loadHfFolder(out);
+  const model = await loadModel(out);
+  const ids = (await model.tokenize("the cat sat on the mat.")).tokens.map((token) => token.id!);
+  const { logits } = await model.forward!({ inputs: { ids: [ids] } });
+  const expected = reference(weights, ids);
+  let worst = 0;
+  for (let i = 0; i < logits.data.length; i++)
+    worst = Math.max(worst, Math.abs(logits.data[i]! - expected.data[i]!));
+  expect(worst).toBeLessThan(1e-4);
+  const embedded = await model.embed!([ids]);
+  expect(embedded.dims).toEqual([
+    1,
+    ids.length,
+    weights.config.wordEmbeddingSize ?? weights.config.hiddenSize,
+  ]);
+  await model.dispose?.();
+  return { info: model.info };
+}

@@ -46,6 +46,10 @@ export interface RandomHfFolderOptions {
   dtype?: Extract<SafetensorsDtype, "F32" | "F16" | "BF16">;
   /** Split the weights into shards of at most this many bytes, with an index; default one file. */
   maxShardBytes?: number;
+  /** OPT only: token embeddings narrower than `hidden`, with project_in / project_out (opt-350m: 512 of 1024). */
+  wordEmbeddingSize?: number;
+  /** OPT only: false for post-norm layers (opt-350m's `do_layer_norm_before: false`); default true. */
+  layerNormBefore?: boolean;
   /** Tokenizer layout; default SentencePiece for llama, mistral, gemma, gemma2 and phi3, byte-level for the others. */
   tokenizer?: HfTokenizerStyle;
 }
@@ -93,6 +97,16 @@ function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
     positive(name, options[name]);
   }
   positive("context-length", options.contextLength);
+  positive("word-embedding-size", options.wordEmbeddingSize);
+  if (
+    architecture !== "opt" &&
+    (options.wordEmbeddingSize !== undefined || options.layerNormBefore !== undefined)
+  ) {
+    invalid(
+      `${architecture} has no word embedding projection or post-norm layers`,
+      "Use them with --arch opt.",
+    );
+  }
   const kvHeads = options.kvHeads ?? heads;
   // Families without grouped-query attention or a free head size (GPT-2, GPT-NeoX fuse q/k/v; OPT).
   const fusedAttention = architecture === "gpt2" || architecture === "gpt_neox" || architecture === "opt";
@@ -122,6 +136,10 @@ function randomConfig(options: RandomHfFolderOptions): DecoderConfig {
     contextLength: options.contextLength ?? 128,
     bosTokenId: 1,
     eosTokenId: 2,
+    ...(options.wordEmbeddingSize === undefined || options.wordEmbeddingSize === hidden
+      ? {}
+      : { wordEmbeddingSize: options.wordEmbeddingSize }),
+    ...(options.layerNormBefore === undefined ? {} : { layerNormBefore: options.layerNormBefore }),
   };
 }
 

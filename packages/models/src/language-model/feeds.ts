@@ -19,6 +19,45 @@ export function inputShape(inputs: ModelInputs): { batch: number; seq: number } 
   return { batch, seq };
 }
 
+/**
+ * Refuses fed embeddings that are not [batch, seq, width] with as many values, and embedding
+ * replacements outside the batch or of another width: either would run on misplaced values.
+ * @throws TokenscopeError INVALID_INPUT saying which shape was expected.
+ */
+export function checkEmbeddingInputs(
+  inputs: ModelInputs,
+  replacements: readonly { batch: number; position: number; embedding: ArrayLike<number> }[],
+  width: number,
+): void {
+  const { batch, seq } = inputShape(inputs);
+  if ("embeddings" in inputs) {
+    const { dims, data } = inputs.embeddings;
+    if (dims.length !== 3 || dims[2] !== width || data.length !== batch * seq * width) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `Input embeddings must be [batch, seq, ${width}] with as many values; got dims [${dims.join(", ")}] and ${data.length} values.`,
+        { hint: `Make each position's embedding ${width} numbers wide, as embed() returns them.`, details: { dims } },
+      );
+    }
+  }
+  for (const change of replacements) {
+    const inside =
+      Number.isInteger(change.batch) &&
+      Number.isInteger(change.position) &&
+      change.batch >= 0 &&
+      change.batch < batch &&
+      change.position >= 0 &&
+      change.position < seq;
+    if (!inside || change.embedding.length !== width) {
+      throw new TokenscopeError(
+        "INVALID_INPUT",
+        `replaceEmbedding at batch ${change.batch}, position ${change.position} with ${change.embedding.length} numbers does not fit inputs of [${batch}, ${seq}, ${width}].`,
+        { hint: `Replace a position inside the inputs with an embedding of ${width} numbers.` },
+      );
+    }
+  }
+}
+
 function int64(values: number[][], batch: number, seq: number): RuntimeTensor {
   const data = new BigInt64Array(batch * seq);
   values.forEach((row, b) => {

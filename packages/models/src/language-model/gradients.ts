@@ -101,7 +101,7 @@ export function createGradientRunner(deps: GradientRunnerDeps) {
     const replacement = residualReplacement(request.interventions, {
       batch,
       seq,
-      hidden,
+      hidden: config.hiddenSize,
       numLayers: config.numLayers,
     });
     if (replacement && (target.wrt === "embeddings" || target.layer < replacement.layer)) {

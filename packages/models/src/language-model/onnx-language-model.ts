@@ -21,9 +21,10 @@ import {
   valueMaskName,
   valuesName,
 } from "../graphs/tensor-names.ts";
+import { tokenEmbeddingWidth } from "../weights/names.ts";
 import type { DecoderWeights } from "../weights/types.ts";
 import { createWeightFile, type WeightFileStorage, type WeightPrecision } from "../weights/weight-file.ts";
-import { denseTensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
+import { checkEmbeddingInputs, denseTensor, inputFeeds, inputShape, positionFeed } from "./feeds.ts";
 import { generateTokens } from "./generate.ts";
 import { createGradientRunner } from "./gradients.ts";
 import { createGraphSessions, type GraphVariant } from "./graph-sessions.ts";
@@ -86,12 +87,13 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
         ...(options.weightPrecision ? { precision: options.weightPrecision } : {}),
       })
     : undefined;
+  const hidden = config.hiddenSize;
+  // The token rows' width: the hidden size, except for opt-350m's narrower embeddings.
+  const width = tokenEmbeddingWidth(config);
   /** Row `id` of the token embedding table: from the weight file, else from memory. */
   const embeddingRow = (id: number): Float32Array =>
-    weightFile?.row(embedding.name, id) ??
-    embedding.tensor.data.subarray(id * config.hiddenSize, (id + 1) * config.hiddenSize);
+    weightFile?.row(embedding.name, id) ?? embedding.tensor.data.subarray(id * width, (id + 1) * width);
   const sessions = createGraphSessions(weights, options.runtime, options.sessionOptions ?? {}, weightFile);
-  const hidden = config.hiddenSize;
   const capabilities = new Set<Capability>([
     "tokenize",
     "embed",
@@ -115,6 +117,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     architecture: config.architecture,
     vocabSize: config.vocabSize,
     hiddenSize: hidden,
+    ...(width === hidden ? {} : { embeddingSize: width }),
     numLayers: config.numLayers,
     numHeads: config.numHeads,
     numKeyValueHeads: config.numKeyValueHeads,
@@ -126,7 +129,7 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
 
   function embedRows(ids: number[][]): DenseTensor<Float32Array> {
     const seq = ids[0]?.length ?? 0;
-    const data = new Float32Array(ids.length * seq * hidden);
+    const data = new Float32Array(ids.length * seq * width);
     ids.forEach((row, b) => {
       row.forEach((id, t) => {
         if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) {
@@ -135,13 +138,14 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
             `Token id ${id} is outside the vocabulary [0, ${config.vocabSize}).`,
           );
         }
-        data.set(embeddingRow(id), (b * seq + t) * hidden);
+        data.set(embeddingRow(id), (b * seq + t) * width);
       });
     });
-    return { data, dims: [ids.length, seq, hidden] };
+    return { data, dims: [ids.length, seq, width] };
   }
 
   function checkLength(inputs: ModelInputs): void {
+    checkEmbeddingInputs(inputs, [], width);
     const { seq } = inputShape(inputs);
     if ("ids" in inputs) {
       for (const row of inputs.ids) {
@@ -178,13 +182,14 @@ export function createOnnxLanguageModel(options: OnnxLanguageModelOptions): Lang
     checkLength(inputs);
     const { batch, seq } = inputShape(inputs);
     const replacements = (request.interventions ?? []).filter((change) => change.kind === "replaceEmbedding");
+    checkEmbeddingInputs(inputs, replacements, width);
     if (replacements.length > 0) {
       const embeddings =
         "ids" in inputs
           ? embedRows(inputs.ids)
           : { data: Float32Array.from(inputs.embeddings.data), dims: inputs.embeddings.dims };
       for (const change of replacements)
-        embeddings.data.set(change.embedding, (change.batch * seq + change.position) * hidden);
+        embeddings.data.set(change.embedding, (change.batch * seq + change.position) * width);
       inputs = { embeddings, ...(inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {}) };
     }
     const zeroings = (request.interventions ?? []).filter((change) => change.kind === "zeroValues");

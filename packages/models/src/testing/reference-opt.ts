@@ -66,7 +66,8 @@ function optAttention(
  * `cumsum(mask) - 1 + 2`, blocks with LayerNorm before attention and feed-forward (pre-norm,
  * `layerNormBefore`, default) or after each residual addition (post-norm), biases on every
  * projection, ReLU (or `config.activation`), the final norm with pre-norm only, output tied to the
- * token embedding unless `lm_head.weight` is given. `mask` (default all ones) may pad either side;
+ * token embedding unless `lm_head.weight` is given, and opt-350m's `project_in` / `project_out` around
+ * the blocks when the checkpoint has them. `mask` (default all ones) may pad either side;
  * the logits of padding positions are not meaningful. Shares no code with the graph builders.
  * Slow: for tiny models.
  */
@@ -82,8 +83,11 @@ export function referenceOptForward(
   const tokens = get("model.decoder.embed_tokens.weight");
   const positionTable = get("model.decoder.embed_positions.weight");
   const positions = referenceOptPositions(mask);
+  // opt-350m: token rows narrower than the hidden size, widened by project_in (no bias).
+  const projected = weights.tensors.has("model.decoder.project_in.weight");
   const residual = ids.map((id, t) => {
-    const row = refRow(tokens, id);
+    const token = refRow(tokens, id);
+    const row = projected ? refLinear(get("model.decoder.project_in.weight"), token) : token;
     refAddInPlace(row, refRow(positionTable, positions[t]! + OPT_POSITION_OFFSET));
     return row;
   });
@@ -123,7 +127,8 @@ export function referenceOptForward(
           eps,
         )
       : h;
-    logits.set(refLinear(output, x), t * c.vocabSize);
+    const narrowed = projected ? refLinear(get("model.decoder.project_out.weight"), x) : x;
+    logits.set(refLinear(output, narrowed), t * c.vocabSize);
   });
   return { dims: [ids.length, c.vocabSize], data: logits };
 }

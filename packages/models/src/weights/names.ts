@@ -129,8 +129,17 @@ export const optNames = {
   positionEmbedding: "model.decoder.embed_positions.weight",
   finalNormWeight: "model.decoder.final_layer_norm.weight",
   finalNormBias: "model.decoder.final_layer_norm.bias",
+  /** opt-350m: [hidden, wordEmbeddingSize], widening the token rows (no bias). */
+  projectIn: "model.decoder.project_in.weight",
+  /** opt-350m: [wordEmbeddingSize, hidden], narrowing the final hidden states (no bias). */
+  projectOut: "model.decoder.project_out.weight",
   layer: (layer: number, name: OptLayerTensor): string => `model.decoder.layers.${layer}.${name}`,
 } as const;
+
+/** Width of the token embeddings (and of `inputs_embeds`): the hidden size unless OPT projects them. */
+export function tokenEmbeddingWidth(config: DecoderConfig): number {
+  return config.wordEmbeddingSize ?? config.hiddenSize;
+}
 
 /**
  * The shape every tensor of a model with this config must have, by Hugging Face name. The map
@@ -260,10 +269,15 @@ function neoxTensorDims(config: DecoderConfig): Map<string, number[]> {
 function optTensorDims(config: DecoderConfig): Map<string, number[]> {
   const hidden = config.hiddenSize;
   const ffn = config.intermediateSize;
+  const width = tokenEmbeddingWidth(config);
   const dims = new Map<string, number[]>([
-    [optNames.tokenEmbedding, [config.vocabSize, hidden]],
+    [optNames.tokenEmbedding, [config.vocabSize, width]],
     [optNames.positionEmbedding, [config.contextLength + OPT_POSITION_OFFSET, hidden]],
   ]);
+  if (width !== hidden) {
+    dims.set(optNames.projectIn, [hidden, width]);
+    dims.set(optNames.projectOut, [width, hidden]);
+  }
   const linear = (
     layer: number,
     name: "self_attn.q_proj" | "self_attn.k_proj" | "self_attn.v_proj" | "self_attn.out_proj" | "fc1" | "fc2",
@@ -292,6 +306,6 @@ function optTensorDims(config: DecoderConfig): Map<string, number[]> {
     dims.set(optNames.finalNormWeight, [hidden]);
     dims.set(optNames.finalNormBias, [hidden]);
   }
-  if (!config.tieWordEmbeddings) dims.set(LM_HEAD, [config.vocabSize, hidden]);
+  if (!config.tieWordEmbeddings) dims.set(LM_HEAD, [config.vocabSize, width]);
   return dims;
 }

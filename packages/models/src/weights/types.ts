@@ -84,6 +84,13 @@ export interface DecoderConfig {
    * residual addition and no final norm (post-norm: opt-350m).
    */
   layerNormBefore?: boolean;
+  /**
+   * OPT (`word_embed_proj_dim`, opt-350m): width of the token embeddings when it is not the hidden
+   * size. `project_in` widens the token rows (looked up or fed) to the hidden size before the
+   * position rows are added, and `project_out` narrows the final hidden states for the output
+   * matrix, which is [vocab, wordEmbeddingSize]. Absent: the hidden size (no projections).
+   */
+  wordEmbeddingSize?: number;
   /** Share of each head's dimensions that are rotated (`partial_rotary_factor`, NeoX `rotary_pct`); default 1 (NeoX 0.25). */
   rotaryFraction?: number;
   /** Rotary frequency scaling; absent means none. */

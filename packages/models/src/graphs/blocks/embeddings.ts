@@ -1,5 +1,6 @@
 import type { GraphContext } from "../context.ts";
 import { decoderTensorNames } from "../tensor-names.ts";
+import { linear } from "./linear.ts";
 
 /** Where the token embeddings come from: looked up from ids, or fed directly. */
 export type TokenInput = { kind: "ids"; ids: string } | { kind: "embeds"; embeds: string };
@@ -12,6 +13,8 @@ export type TokenInput = { kind: "ids"; ids: string } | { kind: "embeds"; embeds
  * token lookup only, as Hugging Face's `inputs_embeds` does. With `tokenScale` (Gemma's
  * `sqrt(hidden)` normalizer) the token rows, looked up or fed, are multiplied by it: fed
  * embeddings are unscaled table rows, as in transformers and as BART's `scaleEmbedding` here.
+ * With `projectIn` (opt-350m's [hidden, wordEmbeddingSize] matrix) the token rows are widened
+ * to the hidden size before the positions are added, as `OPTDecoder` does.
  */
 export function embeddings(
   ctx: GraphContext,
@@ -19,19 +22,22 @@ export function embeddings(
   tokenTable: string,
   learnedPositions?: { table: string; positionIds: string; offset?: number },
   tokenScale?: number,
+  projectIn?: string,
 ): string {
   const name = decoderTensorNames.embeddings;
   const lookup = (table: string, indices: string, output?: string) =>
     ctx.op("Gather", [ctx.weight(table), indices], { axis: 0 }, output);
   // The token rows are the stream itself when nothing is added or scaled.
-  const plain = learnedPositions === undefined && tokenScale === undefined;
-  const rows =
+  const plain = learnedPositions === undefined && tokenScale === undefined && projectIn === undefined;
+  const looked =
     input.kind === "ids"
       ? lookup(tokenTable, input.ids, plain ? name : undefined)
       : plain
         ? ctx.op("Identity", [input.embeds], {}, name)
         : input.embeds;
-  if (plain) return rows;
+  if (plain) return looked;
+  const rows =
+    projectIn === undefined ? looked : linear(ctx, looked, { weight: projectIn, layout: "out-in" });
   const scaled =
     tokenScale === undefined
       ? rows
