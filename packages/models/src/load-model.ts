@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { type LanguageModel, quoteForMessage, TokenscopeError } from "@tokenscope/core";
+import { type LanguageModel, quoteForMessage, TOOL_VERSION, TokenscopeError } from "@tokenscope/core";
 import type { SessionOptions, TensorRuntime } from "@tokenscope/tensor-backends";
 import { ONNXRUNTIME_NODE } from "@tokenscope/tensor-backends/node";
 import {
@@ -23,7 +23,7 @@ import { createOnnxLanguageModel } from "./language-model/onnx-language-model.ts
 import type { TextTokenizer } from "./language-model/text-tokenizer.ts";
 import { isOnnxExportFolder, loadOnnxExport, type OnnxExportDtype } from "./onnx-export/load-onnx-export.ts";
 import { chooseNodeExecution } from "./runtime/node-execution.ts";
-import { openWeightFileStorage } from "./runtime/weight-file-storage.ts";
+import { openWeightFileStorage, weightCacheKey } from "./runtime/weight-file-storage.ts";
 import type { DecoderWeights } from "./weights/types.ts";
 import type { WeightFileStorage, WeightPrecision } from "./weights/weight-file.ts";
 
@@ -78,6 +78,14 @@ export interface LoadModelOptions {
    * TOKENSCOPE_WEIGHT_PRECISION=stored|float32 sets the default (the CLI's switch).
    */
   weightPrecision?: WeightPrecision;
+  /**
+   * Mapped weights: keep the weight file when the model is disposed, keyed by the model's files
+   * (path, size, modification time), its config, `weightPrecision` and the tool version, so the next
+   * load of the same model maps it at once instead of converting and writing the weights again.
+   * Default TOKENSCOPE_WEIGHT_CACHE (on or off; unset: off; the CLI turns it on). Cached files live
+   * in `weightsDir`; `clearWeightCache()` (CLI: `tokenscope models cache --clear`) deletes them.
+   */
+  weightCache?: boolean;
   /** Folder of the weight files (default TOKENSCOPE_WEIGHTS_DIR, else ~/.cache/tokenscope/weights). */
   weightsDir?: string;
 }
@@ -117,11 +125,25 @@ function weightPrecisionFromEnvironment(): WeightPrecision {
   );
 }
 
+/** The default of `weightCache` from TOKENSCOPE_WEIGHT_CACHE (on or off; unset: off). */
+function weightCacheFromEnvironment(): boolean {
+  const value = (process.env["TOKENSCOPE_WEIGHT_CACHE"] ?? "off").trim().toLowerCase();
+  if (value === "on" || value === "1" || value === "true") return true;
+  if (value === "off" || value === "0" || value === "false" || value === "") return false;
+  throw new TokenscopeError(
+    "INVALID_INPUT",
+    `TOKENSCOPE_WEIGHT_CACHE is ${quoteForMessage(value)}; it takes on or off.`,
+    { hint: "Set TOKENSCOPE_WEIGHT_CACHE=off to write the weight file afresh on every load, or unset it." },
+  );
+}
+
 /** Whether a load maps its weights, and where (undefined: keep them in memory). */
 function weightStorageFor(
   weights: DecoderWeights,
   runtime: TensorRuntime,
   options: LoadModelOptions,
+  files: readonly string[] | undefined,
+  precision: WeightPrecision,
 ): WeightFileStorage | undefined {
   const wanted = options.mapWeights ?? mapWeightsFromEnvironment();
   if (wanted === false) return undefined;
@@ -136,7 +158,11 @@ function weightStorageFor(
     return undefined;
   }
   if (wanted === "auto" && matrixBytes(weights) < MAP_WEIGHTS_FROM_BYTES) return undefined;
-  return openWeightFileStorage(options.weightsDir);
+  const cached = (options.weightCache ?? weightCacheFromEnvironment()) && files !== undefined;
+  const key = cached
+    ? weightCacheKey({ files, settings: { config: weights.config, precision, tool: TOOL_VERSION } })
+    : undefined;
+  return openWeightFileStorage(options.weightsDir, key);
 }
 
 /** Formats {@link loadModel} recognises, for its error message. */
@@ -221,6 +247,8 @@ export interface DecoderSource {
   tokenizer: TextTokenizer;
   /** Hub revision (commit when known) the files came from. */
   revision?: string;
+  /** The files the weights were read from (what a weight cache is keyed by). */
+  files?: string[];
 }
 
 /**
@@ -309,24 +337,30 @@ async function readDecoderSource(
       loadFailed(ref, "it is an encoder-decoder, not a causal LM (loadModel reads it)");
     }
     const { folder, revision } = resolved;
-    return { ...(await loadHfFolder(folder)), ...(revision ? { revision } : {}) };
+    const files = (await readdir(folder))
+      .filter((name) => name.endsWith(".safetensors") || name.endsWith(".json"))
+      .sort()
+      .map((name) => join(folder, name));
+    return { ...(await loadHfFolder(folder)), ...(revision ? { revision } : {}), files };
   }
 
   let file = kind === "file" ? path : undefined;
   if (kind === "folder") file = (await findLlama2cCheckpoint(path)) ?? (await findGguf(path));
   if (!file) loadFailed(ref, "the folder holds no llama2.c checkpoint and no single .gguf file");
 
-  if (extname(file) === ".gguf") return decoderFromGguf(await readFileBytes(file), file);
+  if (extname(file) === ".gguf")
+    return { ...(await decoderFromGguf(await readFileBytes(file), file)), files: [file] };
   if (extname(file) === ".bin") {
     const tokenizerPath = await findLlama2cTokenizer(dirname(file));
     if (!tokenizerPath) loadFailed(ref, `no tokenizer.bin or tok*.bin beside ${basename(file)}`);
-    return decoderFromLlama2c({
+    const source = await decoderFromLlama2c({
       checkpoint: await readFileBytes(file),
       checkpointSource: file,
       tokenizer: await readFileBytes(tokenizerPath),
       tokenizerSource: tokenizerPath,
       tokenizerName: basename(tokenizerPath),
     });
+    return { ...source, files: [file] };
   }
   return loadFailed(ref, `"${basename(file)}" is not a format tokenscope reads`);
 }
@@ -382,8 +416,11 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
       execution,
     });
   }
-  const { weights, tokenizer, revision } = await readDecoderSource(ref, location, options, hf);
-  const weightStorage = weightStorageFor(weights, runtime, options);
+  const { weights, tokenizer, revision, files } = await readDecoderSource(ref, location, options, hf);
+  const mapped = options.mapWeights ?? mapWeightsFromEnvironment();
+  const weightPrecision =
+    mapped === false ? "stored" : (options.weightPrecision ?? weightPrecisionFromEnvironment());
+  const weightStorage = weightStorageFor(weights, runtime, options, files, weightPrecision);
   return createOnnxLanguageModel({
     id: ref,
     ...(revision ? { revision } : {}),
@@ -392,8 +429,6 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     runtime,
     sessionOptions,
     execution,
-    ...(weightStorage
-      ? { weightStorage, weightPrecision: options.weightPrecision ?? weightPrecisionFromEnvironment() }
-      : {}),
+    ...(weightStorage ? { weightStorage, weightPrecision } : {}),
   });
 }

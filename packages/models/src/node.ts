@@ -44,4 +44,11 @@ export {
   type OnnxExportDtype,
   onnxExportFiles,
 } from "./onnx-export/load-onnx-export.ts";
+export {
+  clearWeightCache,
+  defaultWeightFolder,
+  WEIGHT_CACHE_FORMAT,
+  weightCacheUsage,
+} from "./runtime/weight-file-storage.ts";
 export { type LoadHfTokenizerOptions, loadHfTokenizer } from "./tokenizers/hf-load-tokenizer.ts";
+export type { WeightPrecision } from "./weights/weight-file.ts";

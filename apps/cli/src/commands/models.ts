@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Option } from "@commander-js/extra-typings";
 import { capabilityDocs, TokenscopeError } from "tokenscope";
-import { hubOptions } from "../download-progress.ts";
+import { formatBytes, hubOptions } from "../download-progress.ts";
 import { type CliIO, plainText, printJson } from "../io.ts";
 import { jsonOption } from "../options.ts";
 import { integer, limitedInteger, outputPath } from "../parsers.ts";
@@ -226,5 +226,27 @@ export function register(program: Command, io: CliIO): void {
       } finally {
         await model.dispose?.();
       }
+    });
+
+  models
+    .command("cache")
+    .description(
+      "show the weight files kept for faster loads (TOKENSCOPE_WEIGHT_CACHE, on in the CLI), or delete them",
+    )
+    .option("--clear", "delete every cached weight file")
+    .addOption(jsonOption())
+    .action(async (options) => {
+      const { clearWeightCache, weightCacheUsage } = await import("@tokenscope/models/node");
+      const usage = options.clear === true ? clearWeightCache() : weightCacheUsage();
+      if (options.json) {
+        printJson(io, { ...usage, cleared: options.clear === true });
+        return;
+      }
+      const what = `${usage.models} ${usage.models === 1 ? "model" : "models"}, ${formatBytes(usage.bytes)}`;
+      io.stdout(
+        options.clear === true
+          ? `${io.color.green("deleted")} ${what} from ${plainText(usage.folder)}\n`
+          : `${plainText(usage.folder)}: ${what} (tokenscope models cache --clear deletes them)\n`,
+      );
     });
 }

@@ -20,10 +20,17 @@ export interface WeightFileStorage {
   readonly location: string;
   /** Appends `bytes` and returns the offset they start at. */
   append(bytes: Uint8Array): number;
-  /** Reads `length` bytes at `offset` back. */
-  read(offset: number, length: number): Uint8Array;
+  /** Reads `length` bytes at `offset` back, from `location` (default: the file appended to). */
+  read(offset: number, length: number, location?: string): Uint8Array;
   /** Deletes the file; later calls do nothing. */
   remove(): Promise<void>;
+  /**
+   * Matrices an earlier run left in a cache file of this folder, by `${layout}:${name}`: the
+   * weight file uses them as they are and writes only what they lack.
+   */
+  readonly cached?: ReadonlyMap<string, PlacedWeight>;
+  /** Keeps what this run wrote as the cache for later runs (called once, before `remove`). */
+  publish?(placed: ReadonlyMap<string, PlacedWeight>): void;
 }
 
 /** A matrix as it is stored ([out, in] for a Hugging Face linear), or transposed for `MatMul(x, w)`. */
@@ -75,7 +82,10 @@ export interface WeightFile {
   isFiled(name: string): boolean;
   /** Bytes written so far. */
   bytes(): number;
-  /** Deletes the file (after the sessions that map it are released). */
+  /**
+   * Deletes the file (after the sessions that map it are released); a storage that caches keeps
+   * what was written for later runs instead (see {@link WeightFileStorage.publish}).
+   */
   remove(): Promise<void>;
 }
 
@@ -184,13 +194,24 @@ export function createWeightFile(
   let written = 0;
 
   const key = (name: string, layout: WeightLayout) => `${layout}:${name}`;
+  // A cache's matrices are filed already: their values are never made.
+  for (const [placement, at] of storage.cached ?? []) {
+    const name = placement.slice(placement.indexOf(":") + 1);
+    const tensor = tensors.get(name);
+    if (tensor === undefined || tensor.dims.length !== 2) continue;
+    placed.set(placement, at);
+    if (!keep.has(name) && !filed.has(name)) {
+      filed.add(name);
+      tensors.set(name, { dims: tensor.dims, data: EMPTY });
+    }
+  }
 
   /** Elements as the file holds them at `at`. */
   function readElements(at: PlacedWeight): Elements {
-    const bytes = storage.read(at.offset, at.length);
+    const bytes = storage.read(at.offset, at.length, at.location);
     if (at.dataType === "float32") return { dataType: "float32", data: view(bytes, Float32Array, 4) };
     if (at.dataType !== "int8") return { dataType: at.dataType, data: view(bytes, Uint16Array, 2) };
-    const scales = view(storage.read(at.scales.offset, at.scales.length), Float32Array, 4);
+    const scales = view(storage.read(at.scales.offset, at.scales.length, at.scales.location), Float32Array, 4);
     return {
       dataType: "int8",
       data: view(bytes, Int8Array, 1),
@@ -265,18 +286,25 @@ export function createWeightFile(
       if (at === undefined) return undefined;
       const cols = tensors.get(name)!.dims[1]!;
       const width = BYTES[at.dataType];
-      const bytes = storage.read(at.offset + row * cols * width, cols * width);
+      const bytes = storage.read(at.offset + row * cols * width, cols * width, at.location);
       if (at.dataType === "float32") return view(bytes, Float32Array, 4);
       if (at.dataType !== "int8")
         return toFloat32({ dataType: at.dataType, data: view(bytes, Uint16Array, 2) });
       const perRow = cols / at.blockSize;
-      const scales = view(storage.read(at.scales.offset + row * perRow * 4, perRow * 4), Float32Array, 4);
+      const scales = view(
+        storage.read(at.scales.offset + row * perRow * 4, perRow * 4, at.scales.location),
+        Float32Array,
+        4,
+      );
       const values = view(bytes, Int8Array, 1);
       return toFloat32({ dataType: "int8", data: values, scales, blockSize: at.blockSize, blockAxis: 1 });
     },
     isFiled: (name) => filed.has(name),
     bytes: () => written,
-    remove: () => storage.remove(),
+    async remove() {
+      storage.publish?.(placed);
+      await storage.remove();
+    },
   };
   return file;
 }
