@@ -8,6 +8,7 @@ import { ggufToDecoderWeights } from "../formats/gguf/llama.ts";
 import { writeLlamaGguf } from "../formats/gguf/llama-write.ts";
 import { readGguf } from "../formats/gguf/read.ts";
 import { openWeightFileStorage } from "../runtime/weight-file-storage.ts";
+import { relativeDifference } from "../testing/differences.test-helpers.ts";
 import { randomDecoderWeights } from "../testing/random-weights.ts";
 import { idTextTokenizer } from "./id-tokenizer.test-helpers.ts";
 import { createOnnxLanguageModel } from "./onnx-language-model.ts";
@@ -15,17 +16,6 @@ import { createOnnxLanguageModel } from "./onnx-language-model.ts";
 const root = mkdtempSync(join(tmpdir(), "tokenscope-mapped-quantized-"));
 beforeAll(() => registerCoreBuiltins());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const relativeDifference = (values: ArrayLike<number>, reference: ArrayLike<number>) => {
-  expect(values.length).toBe(reference.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < values.length; i++) {
-    worst = Math.max(worst, Math.abs(values[i]! - reference[i]!));
-    scale = Math.max(scale, Math.abs(reference[i]!));
-  }
-  return worst / scale;
-};
 
 // Rows of 128 and 384 values (whole blocks of 32); matrices of 64 KiB and more go to the weight file.
 const weights = randomDecoderWeights(

@@ -6,21 +6,11 @@ import { createOnnxruntimeWebNodeRuntime } from "@tokenscope/tensor-backends/nod
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRandomHfFolder } from "../hf/write-random-folder.ts";
 import { loadModel } from "../load-model.ts";
+import { relativeDifference } from "../testing/differences.test-helpers.ts";
 
 const root = mkdtempSync(join(tmpdir(), "tokenscope-mapped-weights-"));
 beforeAll(() => registerCoreBuiltins());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
-};
 
 // Matrices of 128 × 128 floats and more (64 KiB): every one goes to the weight file.
 describe.each([
@@ -50,7 +40,7 @@ describe.each([
         t.id === null ? [] : [t.id],
       );
       const logits = await Promise.all(models.map((m) => m.forward!({ inputs: { ids: [ids] } })));
-      expect(maxDifference(logits[1]!.logits.data, logits[0]!.logits.data)).toBeLessThan(1e-6);
+      expect(relativeDifference(logits[1]!.logits.data, logits[0]!.logits.data)).toBeLessThan(1e-6);
 
       const positions = [ids.length - 3, ids.length - 2];
       const request = {
@@ -64,8 +54,10 @@ describe.each([
         wrt: { kind: "embeddings" as const },
       };
       const gradients = await Promise.all(models.map((m) => m.gradients!(request)));
-      expect(maxDifference(gradients[1]!.gradients.data, gradients[0]!.gradients.data)).toBeLessThan(1e-5);
-      expect(maxDifference(gradients[1]!.objective, gradients[0]!.objective)).toBeLessThan(1e-6);
+      expect(relativeDifference(gradients[1]!.gradients.data, gradients[0]!.gradients.data)).toBeLessThan(
+        1e-5,
+      );
+      expect(relativeDifference(gradients[1]!.objective, gradients[0]!.objective)).toBeLessThan(1e-6);
 
       const generated = await Promise.all(models.map((m) => m.generate!(ids, { maxNewTokens: 6 })));
       expect(generated[1]!.ids).toEqual(generated[0]!.ids);

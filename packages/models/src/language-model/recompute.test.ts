@@ -6,25 +6,13 @@ import type { OnnxModel, RuntimeSession, TensorRuntime } from "@tokenscope/tenso
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRandomHfFolder } from "../hf/write-random-folder.ts";
 import { loadModel } from "../load-model.ts";
+import { relativeDifference } from "../testing/differences.test-helpers.ts";
 import { randomDecoderWeights } from "../testing/random-weights.ts";
 import { createGraphSessions, type GraphVariant } from "./graph-sessions.ts";
 
 const root = mkdtempSync(join(tmpdir(), "tokenscope-recompute-"));
 beforeAll(() => registerCoreBuiltins());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Largest difference relative to the largest magnitude of `reference`. */
-function relativeDifference(values: ArrayLike<number>, reference: ArrayLike<number>): number {
-  expect(values.length).toBe(reference.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < values.length; i++) {
-    worst = Math.max(worst, Math.abs(values[i]! - reference[i]!));
-    scale = Math.max(scale, Math.abs(reference[i]!));
-  }
-  expect(scale).toBeGreaterThan(0);
-  return worst / scale;
-}
 
 describe("gradient sessions with recompute", () => {
   it("build a graph whose backward pass recomputes every layer after the one it starts from", async () => {
