@@ -36,7 +36,10 @@ export function checkEmbeddingInputs(
       throw new TokenscopeError(
         "INVALID_INPUT",
         `Input embeddings must be [batch, seq, ${width}] with as many values; got dims [${dims.join(", ")}] and ${data.length} values.`,
-        { hint: `Make each position's embedding ${width} numbers wide, as embed() returns them.`, details: { dims } },
+        {
+          hint: `Make each position's embedding ${width} numbers wide, as embed() returns them.`,
+          details: { dims },
+        },
       );
     }
   }
