@@ -211,7 +211,11 @@ export function createWeightFile(
     const bytes = storage.read(at.offset, at.length, at.location);
     if (at.dataType === "float32") return { dataType: "float32", data: view(bytes, Float32Array, 4) };
     if (at.dataType !== "int8") return { dataType: at.dataType, data: view(bytes, Uint16Array, 2) };
-    const scales = view(storage.read(at.scales.offset, at.scales.length, at.scales.location), Float32Array, 4);
+    const scales = view(
+      storage.read(at.scales.offset, at.scales.length, at.scales.location),
+      Float32Array,
+      4,
+    );
     return {
       dataType: "int8",
       data: view(bytes, Int8Array, 1),
