@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { type LanguageModel, registerCoreBuiltins } from "@tokenscope/core";
 import { createOnnxruntimeNodeRuntime } from "@tokenscope/tensor-backends/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type KType, quantizeK } from "../formats/gguf/k-quants.test-helpers.ts";
 import { ggufToDecoderWeights } from "../formats/gguf/llama.ts";
-import { writeLlamaGguf } from "../formats/gguf/llama-write.ts";
+import { llamaGgufInput, writeLlamaGguf } from "../formats/gguf/llama-write.ts";
 import { readGguf } from "../formats/gguf/read.ts";
+import { writeGguf } from "../formats/gguf/write.ts";
 import { openWeightFileStorage } from "../runtime/weight-file-storage.ts";
 import { relativeDifference } from "../testing/differences.test-helpers.ts";
 import { randomDecoderWeights } from "../testing/random-weights.ts";
@@ -94,6 +96,86 @@ describe.each([
       expect(size("wide") / elements).toBeGreaterThanOrEqual(4);
     } finally {
       await Promise.all(models.map((m) => m.dispose?.()));
+    }
+  });
+});
+
+describe("mapped K-quant GGUF weights", () => {
+  // Rows of 256 values: every matrix can be a K-quant. Q6_K and Q3_K (a step per 16 values) and Q8_K
+  // stay int8 blocks; Q4_K subtracts a min per block and is widened at load.
+  const wide256 = randomDecoderWeights(
+    {
+      vocabSize: 300,
+      hiddenSize: 256,
+      intermediateSize: 256,
+      numHeads: 4,
+      numKeyValueHeads: 2,
+      headDim: 64,
+      numLayers: 2,
+    },
+    9,
+  );
+  const typeOf = (name: string): KType =>
+    name === "output.weight"
+      ? "Q6_K"
+      : name.includes("attn_v")
+        ? "Q8_K"
+        : name.includes("ffn")
+          ? "Q3_K"
+          : "Q4_K";
+
+  it("keep Q3_K, Q6_K and Q8_K narrow and give the widened model's logits and gradients", async () => {
+    const input = llamaGgufInput(wide256);
+    const gguf = writeGguf({
+      metadata: input.metadata,
+      tensors: input.tensors.map((tensor) => {
+        if (tensor.dims.length !== 2 || !("data" in tensor)) return tensor;
+        const type = typeOf(tensor.name);
+        return { name: tensor.name, dims: tensor.dims, type, bytes: quantizeK(type, tensor.data).bytes };
+      }),
+    });
+    const read = async () => ggufToDecoderWeights(await readGguf(gguf, { source: "k-quants.gguf" }));
+    const runtime = createOnnxruntimeNodeRuntime();
+    const common = {
+      id: "k",
+      tokenizer: idTextTokenizer(300),
+      runtime,
+      sessionOptions: { intraOpThreads: 1 },
+    };
+    const folder = (name: string) => join(root, `k-${name}`);
+    const narrow = createOnnxLanguageModel({
+      ...common,
+      weights: await read(),
+      weightStorage: openWeightFileStorage(folder("narrow")),
+    });
+    const wide = createOnnxLanguageModel({
+      ...common,
+      weights: await read(),
+      weightStorage: openWeightFileStorage(folder("wide")),
+      weightPrecision: "float32",
+    });
+    try {
+      const ids = [1, 17, 200, 42, 99, 7, 250, 3];
+      const [a, b] = await Promise.all([narrow, wide].map((m) => m.forward!({ inputs: { ids: [ids] } })));
+      expect(relativeDifference(a!.logits.data, b!.logits.data)).toBeLessThan(1e-6);
+      const request = {
+        inputs: { ids: [ids] },
+        objective: { kind: "stepFunction" as const, stepFunction: "logprob", positions: [6], targetIds: [3] },
+        wrt: { kind: "embeddings" as const },
+      };
+      const [ga, gb] = await Promise.all([narrow, wide].map((m) => m.gradients!(request)));
+      expect(relativeDifference(ga!.gradients.data, gb!.gradients.data)).toBeLessThan(1e-5);
+      // q, k, o and the embedding stay fp32 (Q4_K); v (Q8_K), the feed-forward (Q3_K) and the output
+      // (Q6_K) are int8 with a scale per 256 or 16 values.
+      const { hiddenSize: h, intermediateSize: f, vocabSize: v, numLayers: layers } = wide256.config;
+      const fp32 = layers * (2 * h * h + h * 128) + v * h;
+      const int8 =
+        layers * (3 * h * f) * (1 + 4 / 16) + layers * (h * 128) * (1 + 4 / 256) + v * h * (1 + 4 / 16);
+      const size = (name: string) => statSync(join(folder(name), readdirSync(folder(name))[0]!)).size;
+      expect(size("narrow")).toBeGreaterThanOrEqual(4 * fp32 + int8);
+      expect(size("narrow")).toBeLessThan((4 * fp32 + int8) * 1.05);
+    } finally {
+      await Promise.all([narrow, wide].map((m) => m.dispose?.()));
     }
   });
 });

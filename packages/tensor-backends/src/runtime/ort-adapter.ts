@@ -140,6 +140,11 @@ export function toOrtOptions(options: SessionOptions, providers: readonly string
         ...extra["session"],
         model_external_initializers_file_folder_path: options.externalDataFolder,
         disable_prepacking: "1",
+        // Mapped weights may be int8 blocks behind DequantizeLinear. ONNX Runtime's QDQ fusions turn
+        // DequantizeLinear + MatMul over inline initializers into kernels that quantize the
+        // activations too (0.1% off on a small product here); they are off, so no widening of a
+        // weight file's blocks is ever approximated, whatever ONNX Runtime fuses next.
+        disable_quant_qdq: "1",
       },
     };
   }

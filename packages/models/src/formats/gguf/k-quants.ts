@@ -36,6 +36,11 @@ export type SuperBlockDecoder = (
 export interface KQuantLayout {
   blockBytes: number;
   decode: SuperBlockDecoder;
+  /**
+   * The K-quants without mins (Q3_K, Q6_K, Q8_K): every value is `step · q` for an integer q in
+   * int8's range, one step per sub-block of `values`. Absent for the types with mins.
+   */
+  steps?: { values: number; step: (bytes: Uint8Array, view: DataView, at: number, sub: number) => number };
 }
 
 function f16At(view: DataView, at: number): number {
@@ -83,15 +88,19 @@ function decodeQ2K(bytes: Uint8Array, view: DataView, at: number, out: Float32Ar
 // Q3_K (110 bytes): hmask[32] (high bits), qs[64] (low 2 bits, laid out as in Q2_K), scales[12]
 // (sixteen 6-bit scales stored +32), d: x = d·(scale − 32)·(q − 4), where the high bit of q is
 // set in the mask (a clear bit subtracts 4). Bit b of mask byte l belongs to value 32·b + l.
-function decodeQ3K(bytes: Uint8Array, view: DataView, at: number, out: Float32Array, outAt: number): void {
-  const d = f16At(view, at + 108);
+/** The factor of sub-block `sub` of the Q3_K super-block at `at`: d·(scale − 32). */
+function q3KStep(bytes: Uint8Array, view: DataView, at: number, sub: number): number {
   const scales = at + 96;
+  // Low 4 bits: the low nibbles of bytes 0..7 for scales 0..7, their high nibbles for 8..15;
+  // top 2 bits: bits 2·(sub / 4) of byte 8 + sub % 4.
+  const low = sub < 8 ? bytes[scales + sub]! & 0x0f : bytes[scales + sub - 8]! >> 4;
+  const high = (bytes[scales + 8 + (sub & 3)]! >> (2 * (sub >> 2))) & 3;
+  return f16At(view, at + 108) * ((low | (high << 4)) - 32);
+}
+
+function decodeQ3K(bytes: Uint8Array, view: DataView, at: number, out: Float32Array, outAt: number): void {
   for (let sub = 0; sub < 16; sub++) {
-    // Low 4 bits: the low nibbles of bytes 0..7 for scales 0..7, their high nibbles for 8..15;
-    // top 2 bits: bits 2·(sub / 4) of byte 8 + sub % 4.
-    const low = sub < 8 ? bytes[scales + sub]! & 0x0f : bytes[scales + sub - 8]! >> 4;
-    const high = (bytes[scales + 8 + (sub & 3)]! >> (2 * (sub >> 2))) & 3;
-    const step = d * ((low | (high << 4)) - 32);
+    const step = q3KStep(bytes, view, at, sub);
     const half = sub >> 3;
     const j = (sub >> 1) & 3;
     const l0 = 16 * (sub & 1);
@@ -143,10 +152,14 @@ function decodeQ5K(bytes: Uint8Array, view: DataView, at: number, out: Float32Ar
 // x = d·scale·(q − 32). Each half of 128 values has 64 ql bytes and 32 qh bytes; value 32·k + l of
 // the half (k = 0..3) takes the low (k < 2) or high nibble of ql byte l + 32·(k % 2) and bits
 // 2k..2k+1 of qh byte l.
+/** The factor of sub-block `sub` of the Q6_K super-block at `at`: d·scale. */
+function q6KStep(bytes: Uint8Array, view: DataView, at: number, sub: number): number {
+  return f16At(view, at + 208) * int8(bytes[at + 192 + sub]!);
+}
+
 function decodeQ6K(bytes: Uint8Array, view: DataView, at: number, out: Float32Array, outAt: number): void {
-  const d = f16At(view, at + 208);
   for (let sub = 0; sub < 16; sub++) {
-    const step = d * int8(bytes[at + 192 + sub]!);
+    const step = q6KStep(bytes, view, at, sub);
     const half = sub >> 3;
     const k = (sub >> 1) & 3;
     const l0 = 16 * (sub & 1);
@@ -171,9 +184,17 @@ function decodeQ8K(bytes: Uint8Array, view: DataView, at: number, out: Float32Ar
 /** Super-block byte sizes (as ggml-common.h's static_asserts) and decoders of the K-quants. */
 export const kQuantLayouts: Readonly<Record<KQuantType, KQuantLayout>> = {
   Q2_K: { blockBytes: QK_K / 16 + QK_K / 4 + 4, decode: decodeQ2K },
-  Q3_K: { blockBytes: QK_K / 8 + QK_K / 4 + 12 + 2, decode: decodeQ3K },
+  Q3_K: { blockBytes: QK_K / 8 + QK_K / 4 + 12 + 2, decode: decodeQ3K, steps: { values: 16, step: q3KStep } },
   Q4_K: { blockBytes: 4 + 12 + QK_K / 2, decode: decodeQ4K },
   Q5_K: { blockBytes: 4 + 12 + QK_K / 8 + QK_K / 2, decode: decodeQ5K },
-  Q6_K: { blockBytes: QK_K / 2 + QK_K / 4 + QK_K / 16 + 2, decode: decodeQ6K },
-  Q8_K: { blockBytes: 4 + QK_K + 2 * (QK_K / 16), decode: decodeQ8K },
+  Q6_K: {
+    blockBytes: QK_K / 2 + QK_K / 4 + QK_K / 16 + 2,
+    decode: decodeQ6K,
+    steps: { values: 16, step: q6KStep },
+  },
+  Q8_K: {
+    blockBytes: 4 + QK_K + 2 * (QK_K / 16),
+    decode: decodeQ8K,
+    steps: { values: QK_K, step: (_bytes, view, at) => view.getFloat32(at, true) },
+  },
 };

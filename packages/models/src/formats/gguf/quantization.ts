@@ -8,7 +8,13 @@ import {
 import type { StoredBlocks, StoredHalf } from "../../weights/lazy-tensor.ts";
 import { copyFloat32LE, copyUint16LE, viewOf } from "../binary.ts";
 import { ggmlTypeIds } from "./ggml-types.ts";
-import { type KQuantType, kQuantLayouts, QK_K, type SuperBlockDecoder } from "./k-quants.ts";
+import {
+  type KQuantLayout,
+  type KQuantType,
+  kQuantLayouts,
+  QK_K,
+  type SuperBlockDecoder,
+} from "./k-quants.ts";
 
 /** The GGML tensor types tokenscope reads; all are dequantized to fp32 at load. */
 export type GgmlReadableType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0" | KQuantType;
@@ -135,8 +141,9 @@ export function dequantize(type: GgmlReadableType, bytes: Uint8Array, count: num
 /**
  * How a weight file can keep `count` values of `type` without widening them to fp32: F16 and BF16
  * as their bit patterns; Q8_0 and Q4_0 as int8 values (Q4_0's `q - 8`) with one fp32 scale per block
- * of 32, whose products are exactly {@link dequantize}'s values. Undefined for F32 and the K-quants
- * (their blocks carry offsets as well as scales: widened at load).
+ * of 32; Q3_K, Q6_K (scale per 16) and Q8_K (per 256) likewise: products exactly {@link dequantize}'s
+ * values. Undefined for F32 and for Q2_K, Q4_K and Q5_K, whose blocks subtract a min as well
+ * (widened at load).
  */
 export function ggmlStoredForm(
   type: GgmlReadableType,
@@ -149,7 +156,14 @@ export function ggmlStoredForm(
       bits: () => copyUint16LE(bytes(), 0, count),
     };
   }
-  if (type !== "Q8_0" && type !== "Q4_0") return undefined;
+  if (type === "Q8_0" || type === "Q4_0") return legacyBlocks(type, bytes, count);
+  if (type === "F32") return undefined;
+  const steps = kQuantLayouts[type].steps;
+  return steps === undefined ? undefined : kQuantBlocks(type, bytes, count, steps);
+}
+
+/** Q8_0 and Q4_0 as int8 values and one scale per 32 (see {@link ggmlStoredForm}). */
+function legacyBlocks(type: "Q8_0" | "Q4_0", bytes: () => Uint8Array, count: number): StoredBlocks {
   const { blockBytes } = layouts[type];
   const blocks = count / QK;
   return {
@@ -173,12 +187,48 @@ export function ggmlStoredForm(
       return out;
     },
     scales() {
-      const source = bytes();
-      const view = viewOf(source);
+      const view = viewOf(bytes());
       return Float32Array.from({ length: blocks }, (_, block) =>
         f16BitsToNumber(view.getUint16(block * blockBytes, true)),
       );
     },
+  };
+}
+
+/**
+ * A K-quant without mins as int8 values and one scale per sub-block: the steps read from the
+ * super-blocks, the values from the dequantized ones divided by them (exact: each is `step · q`
+ * with q an integer and the product exact in fp32, see k-quants.ts).
+ */
+function kQuantBlocks(
+  type: KQuantType,
+  bytes: () => Uint8Array,
+  count: number,
+  steps: NonNullable<KQuantLayout["steps"]>,
+): StoredBlocks {
+  const { blockBytes } = kQuantLayouts[type];
+  const perSuper = QK_K / steps.values;
+  const scales = () => {
+    const source = bytes();
+    const view = viewOf(source);
+    const out = new Float32Array(count / steps.values);
+    for (let block = 0; block < count / QK_K; block++) {
+      for (let sub = 0; sub < perSuper; sub++)
+        out[block * perSuper + sub] = steps.step(source, view, block * blockBytes, sub);
+    }
+    return out;
+  };
+  return {
+    blockSize: steps.values,
+    values() {
+      const values = dequantize(type, bytes(), count);
+      const factors = scales();
+      return Int8Array.from(values, (value, i) => {
+        const step = factors[Math.floor(i / steps.values)]!;
+        return step === 0 ? 0 : Math.round(value / step);
+      });
+    },
+    scales,
   };
 }
 

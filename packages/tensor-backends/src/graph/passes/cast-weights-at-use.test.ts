@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createOnnxruntimeNodeRuntime } from "../../runtime/onnxruntime-node.ts";
 import type { RuntimeTensor } from "../../runtime/types.ts";
@@ -219,6 +222,50 @@ describe("castWeightsAtUse on int8 blocks (DequantizeLinear)", () => {
       expect(rows).toEqual([...w.slice(192, 256), ...w.slice(64, 128)]);
     },
   );
+});
+
+describe("int8 blocks in a weight file, without the pass", () => {
+  it("a DequantizeLinear read by a MatMul stays exact in a session over external data", async () => {
+    // ONNX Runtime fuses DequantizeLinear + MatMul over inline initializers into a kernel that
+    // quantizes x as well (see the test above); a session over mapped weights must not.
+    const folder = mkdtempSync(join(tmpdir(), "ts-dq-external-"));
+    try {
+      const values = Int8Array.from({ length: 256 }, (_, i) => ((i * 5 + 2) % 15) - 7);
+      const scales = Float32Array.of(0.5, 1, 0.25, 2, 1, 0.5, 4, 0.125);
+      writeFileSync(
+        join(folder, "w.bin"),
+        Buffer.concat([Buffer.from(values.buffer), Buffer.from(scales.buffer)]),
+      );
+      const g = createGraphBuilder("dq-external");
+      const x = g.input("x", "float32", ["rows", 64]);
+      const q = g.initializer({
+        name: "qT",
+        dataType: "int8",
+        dims: [64, 4],
+        external: { location: "w.bin", offset: 0, length: 256 },
+      });
+      const s = g.initializer({
+        name: "qTs",
+        dataType: "float32",
+        dims: [2, 4],
+        external: { location: "w.bin", offset: 256, length: 32 },
+      });
+      const [w] = g.node("DequantizeLinear", [q, s], { axis: 0, block_size: 32 });
+      g.output(g.node("MatMul", [x, w!])[0]!);
+      const session = await createOnnxruntimeNodeRuntime().createSession(g.build(), {
+        externalDataFolder: folder,
+      });
+      const xs = eighths(128, 5);
+      const outputs = await session.run({
+        x: { dataType: "float32", dims: [2, 64], data: Float32Array.from(xs) },
+      });
+      await session.dispose();
+      const wT = Array.from(values, (value, i) => value * scales[Math.floor(i / 4 / 32) * 4 + (i % 4)]!);
+      expect(Array.from(Object.values(outputs)[0]!.data as Float32Array)).toEqual(product(xs, wT, 2, 64, 4));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("castWeightsAtUse without 16-bit initializers", () => {
