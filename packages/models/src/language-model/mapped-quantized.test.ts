@@ -33,33 +33,41 @@ const weights = randomDecoderWeights(
   5,
 );
 
+/**
+ * The GGUF `gguf` loaded twice, each model over its own weight file in `root`: `narrow` files the
+ * matrices as the GGUF stores them, `wide` widens them at load. Returns the models and their folders.
+ */
+async function narrowAndWide(gguf: Uint8Array, name: string, vocab: number) {
+  const read = async () => ggufToDecoderWeights(await readGguf(gguf, { source: `${name}.gguf` }));
+  const common = {
+    id: name,
+    tokenizer: idTextTokenizer(vocab),
+    runtime: createOnnxruntimeNodeRuntime(),
+    sessionOptions: { intraOpThreads: 1 },
+  };
+  const folder = (kind: string) => join(root, `${name}-${kind}`);
+  const narrow = createOnnxLanguageModel({
+    ...common,
+    weights: await read(),
+    weightStorage: openWeightFileStorage(folder("narrow")),
+  });
+  const wide = createOnnxLanguageModel({
+    ...common,
+    weights: await read(),
+    weightStorage: openWeightFileStorage(folder("wide")),
+    weightPrecision: "float32",
+  });
+  const size = (kind: string) => statSync(join(folder(kind), readdirSync(folder(kind))[0]!)).size;
+  return { narrow, wide, size };
+}
+
 describe.each([
   ["Q8_0", 1 + 4 / 32],
   ["Q4_0", 1 + 4 / 32],
   ["F16", 2],
 ] as const)("mapped GGUF %s weights", (type, bytesPerWeight) => {
   it("stay narrow in the weight file and give the widened model's logits, gradients and generation", async () => {
-    const gguf = writeLlamaGguf(weights, { type });
-    const read = async () => ggufToDecoderWeights(await readGguf(gguf, { source: `${type}.gguf` }));
-    const runtime = createOnnxruntimeNodeRuntime();
-    const common = {
-      id: type,
-      tokenizer: idTextTokenizer(512),
-      runtime,
-      sessionOptions: { intraOpThreads: 1 },
-    };
-    const folder = (name: string) => join(root, `${type}-${name}`);
-    const narrow = createOnnxLanguageModel({
-      ...common,
-      weights: await read(),
-      weightStorage: openWeightFileStorage(folder("narrow")),
-    });
-    const wide = createOnnxLanguageModel({
-      ...common,
-      weights: await read(),
-      weightStorage: openWeightFileStorage(folder("wide")),
-      weightPrecision: "float32",
-    });
+    const { narrow, wide, size } = await narrowAndWide(writeLlamaGguf(weights, { type }), type, 512);
     const models: LanguageModel[] = [narrow, wide];
     try {
       const ids = [1, 17, 300, 42, 99, 7, 250, 3];
@@ -90,7 +98,6 @@ describe.each([
       // v projections, [64, 128], are under the 64 KiB threshold and stay inline.)
       const { hiddenSize: h, intermediateSize: f, vocabSize: v, numLayers: layers } = weights.config;
       const elements = layers * (2 * h * h + 3 * h * f) + 2 * v * h;
-      const size = (name: string) => statSync(join(folder(name), readdirSync(folder(name))[0]!)).size;
       expect(size("narrow") / elements).toBeGreaterThanOrEqual(bytesPerWeight);
       expect(size("narrow") / elements).toBeLessThan(bytesPerWeight * 1.1);
       expect(size("wide") / elements).toBeGreaterThanOrEqual(4);
@@ -134,26 +141,7 @@ describe("mapped K-quant GGUF weights", () => {
         return { name: tensor.name, dims: tensor.dims, type, bytes: quantizeK(type, tensor.data).bytes };
       }),
     });
-    const read = async () => ggufToDecoderWeights(await readGguf(gguf, { source: "k-quants.gguf" }));
-    const runtime = createOnnxruntimeNodeRuntime();
-    const common = {
-      id: "k",
-      tokenizer: idTextTokenizer(300),
-      runtime,
-      sessionOptions: { intraOpThreads: 1 },
-    };
-    const folder = (name: string) => join(root, `k-${name}`);
-    const narrow = createOnnxLanguageModel({
-      ...common,
-      weights: await read(),
-      weightStorage: openWeightFileStorage(folder("narrow")),
-    });
-    const wide = createOnnxLanguageModel({
-      ...common,
-      weights: await read(),
-      weightStorage: openWeightFileStorage(folder("wide")),
-      weightPrecision: "float32",
-    });
+    const { narrow, wide, size } = await narrowAndWide(gguf, "k", 300);
     try {
       const ids = [1, 17, 200, 42, 99, 7, 250, 3];
       const [a, b] = await Promise.all([narrow, wide].map((m) => m.forward!({ inputs: { ids: [ids] } })));
@@ -171,7 +159,6 @@ describe("mapped K-quant GGUF weights", () => {
       const fp32 = layers * (2 * h * h + h * 128) + v * h;
       const int8 =
         layers * (3 * h * f) * (1 + 4 / 16) + layers * (h * 128) * (1 + 4 / 256) + v * h * (1 + 4 / 16);
-      const size = (name: string) => statSync(join(folder(name), readdirSync(folder(name))[0]!)).size;
       expect(size("narrow")).toBeGreaterThanOrEqual(4 * fp32 + int8);
       expect(size("narrow")).toBeLessThan((4 * fp32 + int8) * 1.05);
     } finally {
