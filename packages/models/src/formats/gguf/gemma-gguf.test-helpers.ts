@@ -7,8 +7,8 @@ import { type GgmlWritableType, QK } from "./quantization.ts";
 import { type GgufMetadataEntry, type GgufWriteInput, ggufValue, writeGguf } from "./write.ts";
 
 /*
- * Writes Gemma and Gemma 2 weights as llama.cpp's convert_hf_to_gguf.py (GemmaModel, Gemma2Model)
- * does: `gemma.*` / `gemma2.*` metadata (no rope.freq_base, rope.dimension_count nor
+ * Writes Gemma, Gemma 2 and Gemma 3 (text) weights as llama.cpp's convert_hf_to_gguf.py (GemmaModel,
+ * Gemma2Model, Gemma3Model) does: `gemma.*` / `gemma2.*` metadata (no rope.freq_base, rope.dimension_count nor
  * query_pre_attn_scalar: the converter writes none), every `*norm.weight` stored as 1 + w, llama.cpp
  * tensor names (Gemma 2's four norms per block), Q and K rows as stored (llama.cpp runs NEOX
  * rotary), no output.weight (lm_head is skipped: the output is the token table), and a
@@ -77,13 +77,29 @@ export function gemmaGgufInput(
   options: GemmaGgufOptions = {},
 ): GgufWriteInput {
   const c = weights.config;
-  const arch = c.architecture;
+  // Gemma 3's text model (model_type gemma3_text) is GGUF architecture "gemma3" (Gemma3Model).
+  const arch = c.architecture === "gemma3_text" ? "gemma3" : c.architecture;
   const gemma2 =
     arch === "gemma2"
       ? {
           [`${arch}.attn_logit_softcapping`]: ggufValue.float32(c.attentionLogitSoftcap ?? 50),
           [`${arch}.final_logit_softcapping`]: ggufValue.float32(c.finalLogitSoftcap ?? 30),
           [`${arch}.attention.sliding_window`]: ggufValue.uint32(c.slidingWindow ?? 4096),
+        }
+      : {};
+  // Gemma3Model writes the window, the global rotary base and a linear scaling of it when there is one.
+  const scaling = c.ropeScaling?.type === "linear" ? c.ropeScaling.factor : undefined;
+  const gemma3 =
+    arch === "gemma3"
+      ? {
+          [`${arch}.attention.sliding_window`]: ggufValue.uint32(c.slidingWindow ?? 4096),
+          [`${arch}.rope.freq_base`]: ggufValue.float32(c.ropeTheta),
+          ...(scaling === undefined
+            ? {}
+            : {
+                [`${arch}.rope.scaling.type`]: ggufValue.string("linear"),
+                [`${arch}.rope.scaling.factor`]: ggufValue.float32(scaling),
+              }),
         }
       : {};
   const metadata: Record<string, GgufMetadataEntry> = {
@@ -99,6 +115,7 @@ export function gemmaGgufInput(
     [`${arch}.attention.key_length`]: ggufValue.uint32(c.headDim),
     [`${arch}.attention.value_length`]: ggufValue.uint32(c.headDim),
     ...gemma2,
+    ...gemma3,
     ...ggufLlamaTokenizerMetadata({ ...vocabulary, addDummyPrefix: options.addSpacePrefix ?? false }),
     ...options.metadata,
   };

@@ -9,6 +9,7 @@ import {
   LM_HEAD,
   layerBiasName,
   layerTensorName,
+  type QkNormName,
 } from "../../weights/names.ts";
 import type { DecoderConfig, DecoderWeights, RopeStyle, WeightTensor } from "../../weights/types.ts";
 import { validateDecoderConfig, validateDecoderWeights } from "../../weights/validate.ts";
@@ -19,6 +20,8 @@ import { type GgufFile, lazyGgufTensor, readGgufTensor } from "./read.ts";
 
 /** What differs between the GGUF architectures tokenscope reads; the rest is llama.cpp's shared layout. */
 interface GgufArchitecture {
+  /** Hugging Face model_type of the config, when it is not the GGUF name (gemma3: "gemma3_text"). */
+  modelType?: string;
   /**
    * How Q and K rows are stored. llama.cpp's `LlamaModel` converter permutes them into Meta's
    * layout and runs them as LLAMA_ROPE_TYPE_NORM (pairs 2i, 2i+1); `Qwen2Model` keeps Hugging
@@ -51,7 +54,7 @@ interface GgufArchitecture {
 }
 
 /** The per-block weights a GGUF architecture may hold, by Hugging Face suffix. */
-export type GgufLayerSuffix = LayerWeightName | FeedForwardNormName;
+export type GgufLayerSuffix = LayerWeightName | FeedForwardNormName | QkNormName;
 
 /**
  * Gemma's RMSNorm scales by `1 + w` (Hugging Face stores `w`); llama.cpp's `GemmaModel` and
@@ -96,6 +99,23 @@ const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
       post_feedforward_layernorm: "post_ffw_norm",
     },
     settings: gemma2Settings,
+  },
+  // Gemma 3's text model (convert_hf_to_gguf's Gemma3Model): Gemma 2's four norms per block plus the
+  // q/k head norms (`attn_q_norm`, `attn_k_norm`), every `*norm.weight` stored as 1 + w, no soft caps.
+  gemma3: {
+    modelType: "gemma3_text",
+    ropeStyle: "half",
+    biases: [],
+    normWeightOffset: GEMMA_NORM_OFFSET,
+    layerNames: {
+      post_attention_layernorm: "post_attention_norm",
+      pre_feedforward_layernorm: "ffn_norm",
+      post_feedforward_layernorm: "post_ffw_norm",
+      "self_attn.q_norm": "attn_q_norm",
+      "self_attn.k_norm": "attn_k_norm",
+    },
+    settings: gemma3Settings,
+    ropeScalingTypes: ["linear"],
   },
   // Phi-3 (convert_hf_to_gguf's Phi3MiniModel): Hugging Face's fused qkv_proj and gate_up_proj kept
   // fused as `attn_qkv` and `ffn_up` (gate rows first: llama.cpp's SWIGLU reads the first half as the
@@ -183,11 +203,39 @@ function gemma2Settings(read: MetadataReader, base: DecoderConfig): Partial<Deco
   };
 }
 
-/** The llama.cpp per-block tensor names of an architecture, by Hugging Face suffix. */
+/**
+ * Gemma 3's settings as llama.cpp's loader reads them (LLM_ARCH_GEMMA3): the window of its local
+ * layers (`attention.sliding_window`, required), five local layers then a global one (llama.cpp's
+ * fixed swa pattern of 6), local layers rotating with base 10000 unscaled (llama.cpp's
+ * rope_freq_base_train_swa) and global ones with `rope.freq_base` and a linear `rope.scaling.factor`
+ * when given (4B and up), no soft caps, and the attention scale derived from the size as for Gemma 2:
+ * the 27B (62 layers) by (embedding_length / head_count)^-0.5, the others by key_length^-0.5.
+ */
+function gemma3Settings(read: MetadataReader, base: DecoderConfig, file: GgufFile): Partial<DecoderConfig> {
+  const gemma3LargeLayers = 62;
+  const scaled = file.metadata[`${read.prefix}.rope.scaling.type`] === "linear";
+  const factor = scaled ? float32Decimal(read.number("rope.scaling.factor")) : 1;
+  if (!(factor > 0)) throw read.fail(`${read.prefix}.rope.scaling.factor must be positive, got ${factor}`);
+  return {
+    ...gemmaActivation,
+    slidingWindow: read.size("attention.sliding_window"),
+    slidingWindowPattern: 6,
+    ropeLocalTheta: 10000,
+    ...(scaled && factor !== 1 ? { ropeScaling: { type: "linear" as const, factor } } : {}),
+    queryPreAttentionScalar:
+      base.numLayers === gemma3LargeLayers ? base.hiddenSize / base.numHeads : base.headDim,
+  };
+}
+
+/** The GGUF architecture `name` names: a GGUF name (gemma3) or its Hugging Face model_type (gemma3_text). */
+function ggufArchitectureNamed(name: string): GgufArchitecture | undefined {
+  if (Object.hasOwn(ggufArchitectures, name)) return ggufArchitectures[name];
+  return Object.values(ggufArchitectures).find((architecture) => architecture.modelType === name);
+}
+
+/** The llama.cpp per-block tensor names of an architecture (GGUF name or model_type), by Hugging Face suffix. */
 export function ggufLayerNamesOf(architecture: string): Readonly<Partial<Record<GgufLayerSuffix, string>>> {
-  const names = Object.hasOwn(ggufArchitectures, architecture)
-    ? ggufArchitectures[architecture]?.layerNames
-    : undefined;
+  const names = ggufArchitectureNamed(architecture)?.layerNames;
   return names ? { ...ggufLayerNames, ...names } : ggufLayerNames;
 }
 
@@ -350,7 +398,7 @@ function ggufArchitectureOf(file: GgufFile): { name: string; architecture: GgufA
 /**
  * The decoder config of a GGUF model of one of {@link ggufArchitectures}: "llama" (Llama 1-3,
  * Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen1.5, Qwen2, Qwen2.5), "gemma",
- * "gemma2" or "phi3" (Phi-3, Phi-3.5 mini, LongRoPE included), from its `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style and any
+ * "gemma2", "gemma3" (Gemma 3's text model, as gemma3_text) or "phi3" (Phi-3, Phi-3.5 mini, LongRoPE included), from its `{architecture}.*` and `tokenizer.ggml.*` metadata. The RoPE style and any
  * further settings (Gemma 2's window, soft caps and attention scale) are the architecture's (see
  * {@link GgufArchitecture}). Sizes are checked (positive, whole, within tokenscope's limits) before
  * anything uses them.
@@ -397,7 +445,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
     return typeof value === "number" ? value : undefined;
   };
   const config: DecoderConfig = {
-    architecture: prefix,
+    architecture: architecture.modelType ?? prefix,
     vocabSize,
     hiddenSize,
     intermediateSize: size("feed_forward_length"),
@@ -422,7 +470,7 @@ export function ggufLlamaConfig(file: GgufFile): DecoderConfig {
 }
 
 /**
- * Reads the weights of a GGUF "llama", "qwen2", "gemma", "gemma2" or "phi3" model: config from metadata,
+ * Reads the weights of a GGUF "llama", "qwen2", "gemma", "gemma2", "gemma3" or "phi3" model: config from metadata,
  * tensors renamed to Hugging Face names with row-major [out, in] dims and dequantized to fp32, and
  * Gemma's norm weights given back their Hugging Face values (see {@link GEMMA_NORM_OFFSET}). An output matrix stored
  * separately stays separate (`lm_head.weight`), even when its values equal the embedding; without
