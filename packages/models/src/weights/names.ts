@@ -39,7 +39,10 @@ export const LM_HEAD = "lm_head.weight";
 export type FeedForwardNormName = "pre_feedforward_layernorm" | "post_feedforward_layernorm";
 
 /** Hugging Face name of a per-layer weight: `model.layers.{layer}.{name}.weight`. */
-export function layerTensorName(layer: number, name: LayerWeightName | FeedForwardNormName | QkNormName): string {
+export function layerTensorName(
+  layer: number,
+  name: LayerWeightName | FeedForwardNormName | QkNormName,
+): string {
   return `model.layers.${layer}.${name}.weight`;
 }
 
