@@ -175,7 +175,7 @@ describe("GGUF qwen2", () => {
       expect.objectContaining({
         code: "UNSUPPORTED_ARCHITECTURE",
         message: expect.stringContaining(
-          'GGUF architecture "falcon" is not supported; supported: "llama", "qwen2", "gemma", "gemma2", "phi3".',
+          'GGUF architecture "falcon" is not supported; supported: "llama", "qwen2", "gemma", "gemma2", "gemma3", "phi3".',
         ),
       }),
     );
