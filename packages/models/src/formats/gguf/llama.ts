@@ -70,6 +70,13 @@ const PHI3_ROPE_FACTORS = { long: "rope_factors_long.weight", short: "rope_facto
 /** Gemma's GGUF activation: llama.cpp runs LLM_FFN_GELU, ggml's tanh-approximated GELU (GeGLU). */
 const gemmaActivation = { activation: "gelu_tanh" } as const;
 
+/** Gemma 2's (and 3's) block norms as llama.cpp names them, by Hugging Face suffix. */
+const gemma2LayerNames = {
+  post_attention_layernorm: "post_attention_norm",
+  pre_feedforward_layernorm: "ffn_norm",
+  post_feedforward_layernorm: "post_ffw_norm",
+} as const;
+
 /**
  * The GGUF `general.architecture` values tokenscope reads, each with its Hugging Face model_type
  * (the same name) and what sets it apart. Metadata keys are prefixed by the name (`qwen2.block_count`).
@@ -93,11 +100,7 @@ const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
     ropeStyle: "half",
     biases: [],
     normWeightOffset: GEMMA_NORM_OFFSET,
-    layerNames: {
-      post_attention_layernorm: "post_attention_norm",
-      pre_feedforward_layernorm: "ffn_norm",
-      post_feedforward_layernorm: "post_ffw_norm",
-    },
+    layerNames: gemma2LayerNames,
     settings: gemma2Settings,
   },
   // Gemma 3's text model (convert_hf_to_gguf's Gemma3Model): Gemma 2's four norms per block plus the
@@ -108,9 +111,7 @@ const ggufArchitectures: Readonly<Record<string, GgufArchitecture>> = {
     biases: [],
     normWeightOffset: GEMMA_NORM_OFFSET,
     layerNames: {
-      post_attention_layernorm: "post_attention_norm",
-      pre_feedforward_layernorm: "ffn_norm",
-      post_feedforward_layernorm: "post_ffw_norm",
+      ...gemma2LayerNames,
       "self_attn.q_norm": "attn_q_norm",
       "self_attn.k_norm": "attn_k_norm",
     },
